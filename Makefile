@@ -1,0 +1,50 @@
+# Osk's tasks. `make run` starts Osk with a private PostgreSQL and demo data;
+# `make test` runs the whole suite. Both install the PostgreSQL server
+# binaries first when the machine lacks them.
+
+GO      ?= go
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+# Packages and test flags can be narrowed: make test PKG=./internal/audit/...
+PKG     ?= ./...
+TESTFLAGS ?= -race -count=1 -timeout 30m
+
+.PHONY: run test lint build migrate postgres-binaries
+
+run: build postgres-binaries
+	APP_ENV=development ./bin/osk serve
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/osk ./cmd/osk
+	$(GO) build -o bin/pgtemp ./cmd/pgtemp
+
+test: build postgres-binaries
+	./bin/pgtemp -- $(GO) test $(TESTFLAGS) $(PKG)
+
+lint:
+	@unformatted=$$(gofmt -l cmd internal migrations public views); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+migrate: build postgres-binaries
+	./bin/osk migrate
+
+# The private PostgreSQL of `make run` and the tests needs the server
+# binaries (initdb, postgres) of PostgreSQL 14 or later.
+postgres-binaries:
+	@if command -v initdb >/dev/null 2>&1 \
+		|| ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| { command -v pg_config >/dev/null 2>&1 && test -x "$$(pg_config --bindir)/initdb"; } \
+		|| ls /opt/homebrew/opt/postgresql@*/bin/initdb /usr/local/opt/postgresql@*/bin/initdb >/dev/null 2>&1; then \
+		exit 0; \
+	fi; \
+	echo "PostgreSQL server binaries are missing; installing them."; \
+	if command -v apt-get >/dev/null 2>&1; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+		$$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q postgresql; \
+	elif command -v brew >/dev/null 2>&1; then \
+		brew install postgresql@16; \
+	else \
+		echo "Install the PostgreSQL 14+ server package of your system (it provides initdb and postgres), or set DATABASE_URL."; \
+		exit 1; \
+	fi

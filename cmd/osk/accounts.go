@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/citizen-network/osk/internal/audit"
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/clock"
+	"github.com/citizen-network/osk/internal/server"
+)
+
+// withAuth runs fn with the accounts service over the database. Operator
+// commands use the real clock: they act now, whatever a development
+// server's adjustable clock says.
+func withAuth(ctx context.Context, env *environment, fn func(*auth.Service) error) error {
+	return withDatabase(ctx, env, false, func(database *server.Database) error {
+		clk := clock.Real{}
+		return fn(auth.NewService(database.DB, audit.New(clk), clk))
+	})
+}
+
+func newFlags(env *environment, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	return fs
+}
+
+func runAccount(ctx context.Context, env *environment, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: osk account create --email EMAIL --name NAME")
+	}
+	fs := newFlags(env, "account create")
+	email := fs.String("email", "", "the person's email address")
+	name := fs.String("name", "", "the person's name")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	return withAuth(ctx, env, func(svc *auth.Service) error {
+		acc, err := svc.CreateAccount(ctx, auth.Operator, *email, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "Created account %d for %s <%s>. It is claimed at the first sign-in with that verified email.\n", acc.ID, acc.Name, acc.Email)
+		return nil
+	})
+}
+
+func roleCommand(grant bool) func(context.Context, *environment, []string) error {
+	name := "revoke"
+	if grant {
+		name = "grant"
+	}
+	return func(ctx context.Context, env *environment, args []string) error {
+		fs := newFlags(env, name)
+		email := fs.String("email", "", "the account's email address")
+		role := fs.String("role", "", "admin, board or auditor")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if *email == "" || *role == "" {
+			return fmt.Errorf("usage: osk %s --email EMAIL --role admin|board|auditor", name)
+		}
+		return withAuth(ctx, env, func(svc *auth.Service) error {
+			acc, err := svc.AccountByEmail(ctx, *email)
+			if err != nil {
+				return fmt.Errorf("%w (create it first with: osk account create --email %s --name NAME)", err, *email)
+			}
+			if grant {
+				err = svc.Grant(ctx, auth.Operator, acc.ID, *role)
+			} else {
+				err = svc.Revoke(ctx, auth.Operator, acc.ID, *role)
+			}
+			if err != nil {
+				return err
+			}
+			verb := "now has"
+			if !grant {
+				verb = "no longer has"
+			}
+			fmt.Fprintf(env.stdout, "%s <%s> %s the role %s.\n", acc.Name, acc.Email, verb, *role)
+			return nil
+		})
+	}
+}
+
+func runToken(ctx context.Context, env *environment, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: osk token create --email EMAIL [--name LABEL] [--expires DURATION]")
+	}
+	fs := newFlags(env, "token create")
+	email := fs.String("email", "", "the account's email address")
+	name := fs.String("name", "command line", "a label for the token")
+	expires := fs.Duration("expires", 0, "how long the token lasts, e.g. 720h (default: until revoked)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *email == "" {
+		return errors.New("usage: osk token create --email EMAIL [--name LABEL] [--expires DURATION]")
+	}
+	if *expires < 0 {
+		return errors.New("--expires must be positive")
+	}
+	return withAuth(ctx, env, func(svc *auth.Service) error {
+		acc, err := svc.AccountByEmail(ctx, *email)
+		if err != nil {
+			return err
+		}
+		raw, tok, err := svc.CreateToken(ctx, auth.Operator, acc.ID, *name, *expires)
+		if err != nil {
+			return err
+		}
+		until := "until revoked"
+		if tok.ExpiresAt != nil {
+			until = "until " + tok.ExpiresAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(env.stdout, "Token %d %q for %s, valid %s. It is shown only now:\n%s\n", tok.ID, tok.Name, acc.Email, until, raw)
+		return nil
+	})
+}

@@ -1,0 +1,174 @@
+// Command osk runs Osk, the governance app of Citizen Network Osk, and its
+// operator tasks. Run `osk --help` for the list of subcommands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/citizen-network/osk/internal/config"
+	"github.com/citizen-network/osk/internal/db"
+	"github.com/citizen-network/osk/internal/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *environment, args []string) error
+	// standalone commands need no configuration, so they work on any machine.
+	standalone bool
+}
+
+// environment is what every subcommand receives.
+type environment struct {
+	cfg    config.Config
+	logger *slog.Logger
+	stdout io.Writer
+	stderr io.Writer
+}
+
+var commands = map[string]command{
+	"serve":   {"run the web server (the default)", runServe, false},
+	"migrate": {"apply the database migrations and exit", runMigrate, false},
+	"version": {"print the version", runVersion, true},
+	"account": {"create an account in advance: account create --email E --name N", runAccount, false},
+	"grant":   {"give a site role: grant --email E --role admin|board|auditor", roleCommand(true), false},
+	"revoke":  {"take a site role away: revoke --email E --role R", roleCommand(false), false},
+	"token":   {"make a personal access token: token create --email E [--name LABEL]", runToken, false},
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	name := "serve"
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		usage(stdout)
+		return 0
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "osk: unknown command %q\n\n", name)
+		usage(stderr)
+		return 2
+	}
+	env := &environment{stdout: stdout, stderr: stderr}
+	if !cmd.standalone {
+		cfg, err := config.FromEnv(getenv)
+		if err != nil {
+			fmt.Fprintln(stderr, "osk:", err)
+			return 1
+		}
+		env.cfg = cfg
+		env.logger = newLogger(stderr, cfg.LogLevel)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := cmd.run(ctx, env, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "osk:", err)
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: osk [command] [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run `osk COMMAND --help` for a command's flags. Settings come from the environment; see README.md.")
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(strings.ToUpper(level)))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// withDatabase opens the database (in development, the private PostgreSQL)
+// for one command and closes it afterwards.
+func withDatabase(ctx context.Context, env *environment, serve bool, fn func(*server.Database) error) error {
+	database, err := server.OpenDatabase(ctx, env.cfg, env.logger, serve)
+	if err != nil {
+		return err
+	}
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	defer func() {
+		if err := database.Close(stopCtx); err != nil {
+			env.logger.Error("closing the database", "error", err)
+		}
+	}()
+	return fn(database)
+}
+
+func runServe(ctx context.Context, env *environment, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return withDatabase(ctx, env, true, func(database *server.Database) error {
+		// Development migrates at start so that `make run` is one step;
+		// production migrates in Fly's release command before instances
+		// start, so that two instances never race a schema change.
+		if env.cfg.IsDevelopment() {
+			if err := db.Migrate(ctx, database.DB); err != nil {
+				return err
+			}
+		}
+		srv, err := server.New(env.cfg, env.logger, database)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "Osk is running at %s (press Ctrl-C to stop)\n", env.cfg.BaseURL)
+		return srv.Run(ctx)
+	})
+}
+
+func runMigrate(ctx context.Context, env *environment, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return withDatabase(ctx, env, false, func(database *server.Database) error {
+		if err := db.Migrate(ctx, database.DB); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.stdout, "The database is up to date.")
+		return nil
+	})
+}
+
+func runVersion(_ context.Context, env *environment, _ []string) error {
+	fmt.Fprintln(env.stdout, "osk", version)
+	return nil
+}

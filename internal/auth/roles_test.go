@@ -1,0 +1,117 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/citizen-network/osk/internal/audit"
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/osktest"
+)
+
+func TestRoles_AdminGrantsAndRevokesThroughThePage(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	ctx := context.Background()
+	svc := inst.Server.Auth
+	adminAcc, _ := svc.CreateAccount(ctx, auth.Operator, "admin@example.org", "Admin")
+	if err := svc.Grant(ctx, auth.Operator, adminAcc.ID, auth.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	admin := inst.Client(t)
+	admin.SignIn("admin@example.org", "Admin")
+	member := inst.Client(t)
+	member.SignIn("board.to.be@example.org", "Board To Be")
+
+	admin.Get("/admin/roles")
+	resp := admin.Do(http.MethodPost, "/admin/roles/grant", url.Values{"email": {"board.to.be@example.org"}, "role": {"board"}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("grant: %d %s", resp.StatusCode, resp.Body)
+	}
+	var got me
+	member.Get("/api/v1/me").JSON(t, &got)
+	if len(got.Roles) != 1 || got.Roles[0] != auth.RoleBoard {
+		t.Fatalf("roles after grant = %v", got.Roles)
+	}
+
+	// The member may not use the admin page.
+	if r := member.Get("/admin/roles"); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("board member on the admin page: %d", r.StatusCode)
+	}
+	member.Get("/account")
+	if r := member.Do(http.MethodPost, "/admin/roles/grant", url.Values{"email": {"board.to.be@example.org"}, "role": {"admin"}}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("board member granting admin: %d", r.StatusCode)
+	}
+
+	// A bad role or an unknown email is shown next to its field.
+	for _, form := range []url.Values{
+		{"email": {"board.to.be@example.org"}, "role": {"emperor"}},
+		{"email": {"nobody@example.org"}, "role": {"board"}},
+		{"email": {"board.to.be@example.org"}, "role": {"board"}},
+	} {
+		if r := admin.Do(http.MethodPost, "/admin/roles/grant", form); r.StatusCode < 400 || r.StatusCode >= 500 {
+			t.Fatalf("grant %v: %d", form, r.StatusCode)
+		}
+	}
+
+	resp = admin.Do(http.MethodPost, "/admin/roles/revoke", url.Values{"account_id": {itoa(got.Account.ID)}, "role": {"board"}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("revoke: %d %s", resp.StatusCode, resp.Body)
+	}
+	member.Get("/api/v1/me").JSON(t, &got)
+	if len(got.Roles) != 0 {
+		t.Fatalf("roles after revoke = %v", got.Roles)
+	}
+
+	events, err := audit.List(ctx, inst.DB, audit.Filter{Subject: "account:" + itoa(got.Account.ID), Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var granted, revoked int
+	for _, e := range events {
+		switch e.Action {
+		case "role.granted":
+			granted++
+		case "role.revoked":
+			revoked++
+		}
+	}
+	if granted != 1 || revoked != 1 {
+		t.Fatalf("audit has %d grants and %d revocations, want 1 and 1", granted, revoked)
+	}
+}
+
+func TestRoles_AuditorStaysIndependent(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	ctx := context.Background()
+	svc := inst.Server.Auth
+	a, _ := svc.CreateAccount(ctx, auth.Operator, "auditor@example.org", "Auditor")
+	b, _ := svc.CreateAccount(ctx, auth.Operator, "board@example.org", "Board")
+	if err := svc.Grant(ctx, auth.Operator, a.ID, auth.RoleAuditor); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Grant(ctx, auth.Operator, b.ID, auth.RoleBoard); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		account int64
+		role    string
+	}{{a.ID, auth.RoleBoard}, {a.ID, auth.RoleAdmin}, {b.ID, auth.RoleAuditor}} {
+		if err := svc.Grant(ctx, auth.Operator, tc.account, tc.role); !errors.Is(err, errs.Conflict) {
+			t.Errorf("grant %s to account %d: %v, want a conflict", tc.role, tc.account, err)
+		}
+	}
+	p, err := svc.Principal(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Roles) != 1 || p.Roles[0] != auth.RoleAuditor {
+		t.Fatalf("auditor's roles = %v", p.Roles)
+	}
+	if err := svc.Grant(ctx, p, b.ID, auth.RoleAdmin); !errors.Is(err, errs.Forbidden) {
+		t.Fatalf("an auditor granting a role: %v", err)
+	}
+}

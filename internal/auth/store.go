@@ -1,0 +1,98 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Account is a person who can sign in.
+type Account struct {
+	ID            int64     `db:"id" json:"id"`
+	Email         string    `db:"email" json:"email"`
+	EmailVerified bool      `db:"email_verified" json:"-"`
+	Name          string    `db:"name" json:"name"`
+	CreatedAt     time.Time `db:"created_at" json:"-"`
+}
+
+// LinkedIdentity is one way an account signs in.
+type LinkedIdentity struct {
+	ID         int64     `db:"id"`
+	Provider   string    `db:"provider"`
+	Issuer     string    `db:"issuer"`
+	Email      string    `db:"email"`
+	CreatedAt  time.Time `db:"created_at"`
+	LastUsedAt time.Time `db:"last_used_at"`
+}
+
+// Token is a personal access token as listed to its owner; the secret
+// itself is shown once at creation and never stored.
+type Token struct {
+	ID         int64      `db:"id"`
+	AccountID  int64      `db:"account_id"`
+	Name       string     `db:"name"`
+	CreatedAt  time.Time  `db:"created_at"`
+	ExpiresAt  *time.Time `db:"expires_at"`
+	LastUsedAt *time.Time `db:"last_used_at"`
+	RevokedAt  *time.Time `db:"revoked_at"`
+}
+
+// Active reports whether the token still works at now.
+func (t Token) Active(now time.Time) bool {
+	return t.RevokedAt == nil && (t.ExpiresAt == nil || t.ExpiresAt.After(now))
+}
+
+// RoleHolder is an account with its site roles, for the admin page.
+type RoleHolder struct {
+	Account
+	Roles pq.StringArray `db:"roles"`
+}
+
+const accountColumns = `a.id, a.email, a.email_verified, a.name, a.created_at`
+
+func getAccount(ctx context.Context, q sqlx.QueryerContext, id int64) (Account, error) {
+	var a Account
+	err := sqlx.GetContext(ctx, q, &a, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, ErrNoAccount
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("auth: account %d: %w", id, err)
+	}
+	return a, nil
+}
+
+func accountsByEmail(ctx context.Context, q sqlx.QueryerContext, email string) ([]Account, error) {
+	var as []Account
+	err := sqlx.SelectContext(ctx, q, &as, `SELECT `+accountColumns+` FROM accounts a WHERE a.email = $1 ORDER BY a.id`, email)
+	if err != nil {
+		return nil, fmt.Errorf("auth: accounts by email: %w", err)
+	}
+	return as, nil
+}
+
+func rolesOf(ctx context.Context, q sqlx.QueryerContext, accountID int64) ([]string, error) {
+	var roles []string
+	err := sqlx.SelectContext(ctx, q, &roles,
+		`SELECT role FROM account_roles WHERE account_id = $1 ORDER BY role`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("auth: roles of %d: %w", accountID, err)
+	}
+	return roles, nil
+}
+
+func insertAccount(ctx context.Context, tx *sqlx.Tx, email string, verified bool, name string, now time.Time) (Account, error) {
+	a := Account{Email: email, EmailVerified: verified, Name: name, CreatedAt: now}
+	err := tx.GetContext(ctx, &a.ID,
+		`INSERT INTO accounts (email, email_verified, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+		email, verified, name, now)
+	if err != nil {
+		return Account{}, fmt.Errorf("auth: insert account: %w", err)
+	}
+	return a, nil
+}

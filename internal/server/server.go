@@ -1,0 +1,182 @@
+// Package server is Osk's composition root: it builds every domain service
+// over one database, mounts their pages and API on the web app, and runs the
+// HTTP server and the background work until it is told to stop.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/citizen-network/osk/internal/audit"
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/clock"
+	"github.com/citizen-network/osk/internal/config"
+	"github.com/citizen-network/osk/internal/devoidc"
+	"github.com/citizen-network/osk/internal/devtools"
+	"github.com/citizen-network/osk/internal/mail"
+	"github.com/citizen-network/osk/internal/members"
+	"github.com/citizen-network/osk/internal/rules"
+	"github.com/citizen-network/osk/internal/web"
+)
+
+// Server is a wired Osk.
+type Server struct {
+	App     *fiber.App
+	Clock   clock.Clock
+	Audit   *audit.Log
+	Auth    *auth.Service
+	Rules   *rules.Service
+	Members *members.Service
+	cfg     config.Config
+	logger  *slog.Logger
+	db      *Database
+	// background runs for as long as the server serves.
+	background []func(ctx context.Context)
+}
+
+// New wires Osk over an open database.
+func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, error) {
+	var (
+		clk clock.Clock = clock.Real{}
+		adj *clock.Adjustable
+	)
+	if cfg.IsDevelopment() {
+		adj = &clock.Adjustable{}
+		clk = adj
+	}
+	app, err := web.New(cfg, logger, database.PingContext)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{App: app, Clock: clk, cfg: cfg, logger: logger, db: database}
+	s.Audit = audit.New(clk)
+	s.Auth = auth.NewService(database.DB, s.Audit, clk)
+	s.Rules = rules.NewService(database.DB, s.Audit, clk)
+	s.Members = members.NewService(database.DB, s.Audit, clk, s.Auth, members.Config{
+		BaseURL: cfg.BaseURL.String(),
+		ShareDefault: func(ctx context.Context) (string, string, error) {
+			r, err := s.Rules.Current(ctx)
+			return r.ShareContribution.Amount, r.ShareContribution.Currency, err
+		},
+	})
+
+	var dev auth.DevClient
+	var provider *devoidc.Provider
+	if cfg.IsDevelopment() {
+		dev = auth.DevClient{Issuer: cfg.BaseURL.String() + devtools.OIDCPath, ClientID: "osk-development", Secret: randomSecret()}
+		provider, err = devoidc.New(dev.Issuer, clk)
+		if err != nil {
+			return nil, err
+		}
+		if err := provider.RegisterClient(dev.ClientID, dev.Secret, cfg.BaseURL.String()+"/auth/dev/callback"); err != nil {
+			return nil, err
+		}
+	}
+	authHandlers := auth.NewHandlers(s.Auth, database.DB, cfg, logger, dev)
+	memberHandlers := members.NewHandlers(s.Members, authHandlers.RateLimit("apply", 20, time.Hour))
+	authHandlers.MemberOf = memberHandlers.MemberOf
+
+	if cfg.IsDevelopment() {
+		// Mounted before sign-in and CSRF: the development provider is a
+		// separate party with OAuth's own protections (its bearer tokens
+		// are not Osk's), and the clock and mail viewer need nobody.
+		devtools.Mount(app, adj, provider, func(c *fiber.Ctx, limit int) (any, error) {
+			return mail.List(c.UserContext(), database.DB, limit)
+		})
+	}
+	app.Use(authHandlers.Authenticate())
+	app.Use(authHandlers.CSRF())
+	app.Get("/", func(c *fiber.Ctx) error {
+		return web.Render(c, "home/index", fiber.Map{"Title": "Welcome"})
+	})
+	authHandlers.Mount(app)
+	rules.NewHandlers(s.Rules).Mount(app)
+	memberHandlers.Mount(app)
+	web.Finish(app)
+
+	sessions := auth.NewStorage(database.DB, auth.SessionsTable)
+	s.background = append(s.background,
+		func(ctx context.Context) { sessions.PurgeEvery(ctx, 10*time.Minute, logger) },
+		func(ctx context.Context) { authHandlers.Limits().PurgeEvery(ctx, time.Minute, logger) },
+	)
+	sender, err := mailSender(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	if sender != nil {
+		worker := mail.NewWorker(database.DB, sender, cfg.MailFrom, logger)
+		// The worker reads the same clock as those who enqueue, so that
+		// mail dated by a moved development clock is due, and listens for
+		// new mail instead of waiting for its next poll.
+		worker.Clock = clk
+		worker.ListenURL = database.URL
+		s.background = append(s.background, worker.Run)
+	}
+	return s, nil
+}
+
+// mailSender chooses how the outbox is delivered: SMTP when configured;
+// in development without SMTP, kept for GET /dev/mail; in production
+// without SMTP, not at all, so that messages wait in the outbox until it is
+// configured rather than being lost.
+func mailSender(cfg config.Config, logger *slog.Logger) (mail.Sender, error) {
+	switch {
+	case cfg.SMTPURL != nil:
+		return mail.NewSMTPSender(cfg.SMTPURL)
+	case cfg.IsDevelopment():
+		return mail.KeepSender{}, nil
+	default:
+		logger.Warn("SMTP_URL is not set: mail waits in the outbox until it is")
+		return nil, nil
+	}
+}
+
+// Run serves HTTP on the configured port until ctx is cancelled, then stops
+// taking new connections and lets requests in flight finish within the
+// configured grace period.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(s.cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("server: listen on port %d: %w", s.cfg.Port, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Run on a listener the caller opened.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, run := range s.background {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(bgCtx)
+		}()
+	}
+	defer func() {
+		stopBackground()
+		wg.Wait()
+	}()
+
+	served := make(chan error, 1)
+	go func() { served <- s.App.Listener(ln) }()
+	s.logger.Info("Osk is listening", "address", s.cfg.BaseURL.String(), "port", s.cfg.Port, "env", s.cfg.Env)
+	select {
+	case err := <-served:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	s.logger.Info("shutting down", "grace", s.cfg.ShutdownGrace.String())
+	if err := s.App.ShutdownWithTimeout(s.cfg.ShutdownGrace); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	return nil
+}

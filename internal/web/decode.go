@@ -1,0 +1,71 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/citizen-network/osk/internal/errs"
+)
+
+// DecodeJSON reads the request body into v strictly: a body that is not
+// one JSON value is 400; a field of the wrong type or one v does not know
+// is 422 naming the field. Nothing is changed by a refused body.
+func DecodeJSON(c *fiber.Ctx, v any) error {
+	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
+		return fiber.NewError(fiber.StatusUnsupportedMediaType, "Send the body as application/json.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if _, extra := dec.Token(); extra != io.EOF {
+			return fiber.NewError(fiber.StatusBadRequest, "The body must be one JSON object.")
+		}
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		var val errs.Validation
+		field := typeErr.Field
+		if field == "" {
+			return fiber.NewError(fiber.StatusBadRequest, "The body must be a JSON object.")
+		}
+		val.Add(field, "Must be a %s.", jsonKind(typeErr.Type.Kind().String()))
+		return val.Err()
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		var val errs.Validation
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		val.Add(name, "This field is not known here.")
+		return val.Err()
+	case errors.As(err, &syntaxErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fiber.NewError(fiber.StatusBadRequest, "The body is not valid JSON.")
+	default:
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("The body could not be read: %v", err))
+	}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "true or false"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		return "whole number"
+	case "float32", "float64":
+		return "number"
+	case "slice", "array":
+		return "list"
+	default:
+		return "JSON object"
+	}
+}
