@@ -12,7 +12,7 @@ TESTFLAGS ?= -race -count=1 -timeout 30m
 .PHONY: run test lint build migrate postgres-binaries
 
 run: build postgres-binaries
-	APP_ENV=development ./bin/osk serve
+	APP_ENV=development ./bin/osk serve --demo
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/osk ./cmd/osk

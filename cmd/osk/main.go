@@ -47,6 +47,8 @@ var commands = map[string]command{
 	"grant":   {"give a site role: grant --email E --role admin|board|auditor", roleCommand(true), false},
 	"revoke":  {"take a site role away: revoke --email E --role R", roleCommand(false), false},
 	"token":   {"make a personal access token: token create --email E [--name LABEL]", runToken, false},
+	"verify":  {"verify the audit chain and the records on it; exits non-zero on any problem", runVerify, false},
+	"seed":    {"fill an empty development database with the demo co-op: seed --demo", runSeed, false},
 }
 
 func main() {
@@ -132,6 +134,7 @@ func withDatabase(ctx context.Context, env *environment, serve bool, fn func(*se
 func runServe(ctx context.Context, env *environment, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
+	withDemo := fs.Bool("demo", false, "in development, fill an empty database with the demo co-op first")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -142,6 +145,11 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		if env.cfg.IsDevelopment() {
 			if err := db.Migrate(ctx, database.DB); err != nil {
 				return err
+			}
+			if *withDemo {
+				if err := seedIfEmpty(ctx, env, database); err != nil {
+					return err
+				}
 			}
 		}
 		srv, err := server.New(env.cfg, env.logger, database)

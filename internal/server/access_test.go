@@ -100,6 +100,12 @@ var accessTable = map[string]expect{
 	"GET /dev/mail":                   {path: "/dev/mail", want: all(200)},
 	"POST /auth/signout":              {path: "/auth/signout", form: url.Values{}, want: all(303)},
 
+	// The auditors' tools.
+	"GET /audit":               {path: "/audit", want: only(toSignIn, 200, auditor)},
+	"GET /audit/verify":        {path: "/audit/verify", want: only(toSignIn, 200, auditor)},
+	"GET /api/v1/audit/events": {path: "/api/v1/audit/events", want: only(401, 200, auditor)},
+	"GET /api/v1/audit/verify": {path: "/api/v1/audit/verify", want: only(401, 200, auditor)},
+
 	// The co-op's rules: read by anyone signed in, changed by admins.
 	"GET /rules":        {path: "/rules", want: signedIn(toSignIn, 200)},
 	"POST /rules":       {path: "/rules", form: url.Values{}, want: only(401, 422, admin)},

@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/citizen-network/osk/internal/audit"
+	"github.com/citizen-network/osk/internal/auditor"
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/clock"
 	"github.com/citizen-network/osk/internal/config"
@@ -99,6 +101,7 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	})
 	authHandlers.Mount(app)
 	rules.NewHandlers(s.Rules).Mount(app)
+	auditor.NewHandlers(database.DB, Checks(database.DB)...).Mount(app)
 	memberHandlers.Mount(app)
 	web.Finish(app)
 
@@ -121,6 +124,13 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 		s.background = append(s.background, worker.Run)
 	}
 	return s, nil
+}
+
+// Checks are the verifications beyond the audit chain that the auditor's
+// page, the API and `osk verify` run: each domain that keeps records of its
+// own recounts or rehashes them.
+func Checks(conn *sqlx.DB) []auditor.Check {
+	return nil
 }
 
 // mailSender chooses how the outbox is delivered: SMTP when configured;

@@ -1,0 +1,132 @@
+package auditor_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/dbtest"
+	"github.com/citizen-network/osk/internal/osktest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func auditorClient(t *testing.T, inst *osktest.Instance) *osktest.Client {
+	t.Helper()
+	ctx := context.Background()
+	acc, err := inst.Server.Auth.CreateAccount(ctx, auth.Operator, "auditor@example.org", "Auditor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.Server.Auth.Grant(ctx, auth.Operator, acc.ID, auth.RoleAuditor); err != nil {
+		t.Fatal(err)
+	}
+	c := inst.Client(t)
+	c.SignIn("auditor@example.org", "Auditor")
+	return c
+}
+
+type eventsPage struct {
+	Items []struct {
+		Seq     int64  `json:"seq"`
+		Action  string `json:"action"`
+		Subject string `json:"subject"`
+		Hash    string `json:"hash"`
+	} `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+func TestEvents_PagesThroughTheWholeChainWithFilters(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	ctx := context.Background()
+	for i := range 7 {
+		if _, err := inst.Server.Auth.CreateAccount(ctx, auth.Operator, "p"+strconv.Itoa(i)+"@example.org", "P"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := auditorClient(t, inst)
+
+	var seen []int64
+	cursor := ""
+	for range 20 {
+		var page eventsPage
+		resp := c.Get("/api/v1/audit/events?limit=3&after_seq=" + cursor)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("events: %d %s", resp.StatusCode, resp.Body)
+		}
+		resp.JSON(t, &page)
+		for _, e := range page.Items {
+			seen = append(seen, e.Seq)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	var total int64
+	if err := inst.DB.Get(&total, `SELECT count(*) FROM audit_events`); err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(seen)) != total {
+		t.Fatalf("paged through %d events, the log has %d", len(seen), total)
+	}
+	for i, s := range seen {
+		if s != int64(i+1) {
+			t.Fatalf("event %d has seq %d", i, s)
+		}
+	}
+
+	var created eventsPage
+	c.Get("/api/v1/audit/events?action=account.created&limit=500").JSON(t, &created)
+	if len(created.Items) != 8 {
+		t.Fatalf("%d account.created events, want 8", len(created.Items))
+	}
+	for _, bad := range []string{"limit=0", "limit=501", "after_seq=-1", "actor=x", "from=yesterday"} {
+		if resp := c.Get("/api/v1/audit/events?" + bad); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("events?%s: %d", bad, resp.StatusCode)
+		}
+	}
+	if page := c.Get("/audit?action=account.created"); page.StatusCode != http.StatusOK || !strings.Contains(string(page.Body), "account.created") {
+		t.Fatalf("audit page: %d", page.StatusCode)
+	}
+}
+
+func TestVerify_ReportsTamperingThroughEveryDoor(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	c := auditorClient(t, inst)
+	var report struct {
+		OK       bool  `json:"ok"`
+		Events   int64 `json:"events"`
+		Problems []struct {
+			Seq    int64  `json:"seq"`
+			Table  string `json:"table"`
+			Reason string `json:"reason"`
+		} `json:"problems"`
+	}
+	c.Get("/api/v1/audit/verify").JSON(t, &report)
+	if !report.OK || report.Events == 0 || len(report.Problems) != 0 {
+		t.Fatalf("fresh record: %+v", report)
+	}
+
+	// Someone with the database rewrites an event behind the trigger.
+	if _, err := inst.DB.Exec(`ALTER TABLE audit_events DISABLE TRIGGER USER`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inst.DB.Exec(`UPDATE audit_events SET payload = '{"email":"someone.else@example.org"}' WHERE seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inst.DB.Exec(`ALTER TABLE audit_events ENABLE TRIGGER USER`); err != nil {
+		t.Fatal(err)
+	}
+	c.Get("/api/v1/audit/verify").JSON(t, &report)
+	if report.OK || len(report.Problems) == 0 || report.Problems[0].Seq != 1 || report.Problems[0].Table != "audit_events" {
+		t.Fatalf("tampered record: %+v", report)
+	}
+	page := c.Get("/audit/verify")
+	if !strings.Contains(string(page.Body), "The record has problems") {
+		t.Fatal("the verification page does not say the record has problems")
+	}
+}
