@@ -2,7 +2,6 @@ package auth
 
 import (
 	"errors"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -44,7 +43,7 @@ func (h *Handlers) signInPage(c *fiber.Ctx) error {
 	return web.Render(c, "auth/signin", fiber.Map{
 		"Title":     "Sign in",
 		"Providers": links,
-		"Return":    url.QueryEscape(safeReturn(c.Query("return"))),
+		"Return":    safeReturn(c.Query("return")),
 	})
 }
 

@@ -454,10 +454,8 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f ListFilter) (Pag
 	switch {
 	case lf.Limit == 0:
 		lf.Limit = defaultLimit
-	case lf.Limit < 0:
+	case lf.Limit < 0, lf.Limit > maxListLimit:
 		v.Add("limit", "Ask for 1 to %d items.", maxListLimit)
-	case lf.Limit > maxListLimit:
-		lf.Limit = maxListLimit
 	}
 	if err := v.Err(); err != nil {
 		return Page{}, err

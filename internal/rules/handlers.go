@@ -100,6 +100,7 @@ func (h *Handlers) render(c *fiber.Ctx, r Rules, formErr error, saved bool) erro
 		"CanEdit": auth.PrincipalOf(c).Has(auth.RoleAdmin)}
 	web.AddFormErrors(data, formErr)
 	if formErr != nil {
+		data["Title"] = "Error: " + data["Title"].(string)
 		c.Status(web.StatusOf(formErr))
 	}
 	return web.Render(c, "rules/show", data)

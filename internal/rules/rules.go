@@ -100,13 +100,13 @@ func (r Rules) Validate() error {
 	// The window must stay a window: the latest notice comes after the
 	// earliest one, and the weighty rule is at least the ordinary one.
 	if !v.Has("notice_min_days") && !v.Has("notice_max_months") && r.NoticeMinDays >= r.NoticeMaxMonths*28 {
-		v.Add("notice_min_days", "Must be shorter than the longest notice period (notice_max_months).")
+		v.Add("notice_min_days", "Must be shorter than the earliest notice, in months.")
 	}
 	if !v.Has("notice_weighty_min_days") {
 		if r.NoticeWeightyMinDays < r.NoticeMinDays {
-			v.Add("notice_weighty_min_days", "Must be at least notice_min_days.")
+			v.Add("notice_weighty_min_days", "Must be at least the latest ordinary notice, in days.")
 		} else if r.NoticeWeightyMinDays >= r.NoticeMaxMonths*28 {
-			v.Add("notice_weighty_min_days", "Must be shorter than the longest notice period (notice_max_months).")
+			v.Add("notice_weighty_min_days", "Must be shorter than the earliest notice, in months.")
 		}
 	}
 	if _, _, err := r.yearEnd(); err != nil {

@@ -93,6 +93,7 @@ var accessTable = map[string]expect{
 	"POST /admin/roles/grant":         {path: "/admin/roles/grant", form: url.Values{}, want: only(401, 422, admin)},
 	"POST /admin/roles/revoke":        {path: "/admin/roles/revoke", form: url.Values{}, want: only(401, 404, admin)},
 	"GET /api/v1/me":                  {path: "/api/v1/me", want: signedIn(401, 200)},
+	"GET /api/v1/openapi.json":        {path: "/api/v1/openapi.json", want: all(200)},
 	"GET /dev/oidc/*":                 {path: "/dev/oidc/.well-known/openid-configuration", want: all(200)},
 	"POST /dev/oidc/*":                {path: "/dev/oidc/token", form: url.Values{}, want: all(401)},
 	"GET /dev/clock":                  {path: "/dev/clock", want: all(200)},

@@ -99,6 +99,7 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	app.Get("/", func(c *fiber.Ctx) error {
 		return web.Render(c, "home/index", fiber.Map{"Title": "Welcome"})
 	})
+	app.Get("/api/v1/openapi.json", serveOpenAPI(cfg.BaseURL.String()))
 	authHandlers.Mount(app)
 	rules.NewHandlers(s.Rules).Mount(app)
 	auditor.NewHandlers(database.DB, Checks(database.DB)...).Mount(app)

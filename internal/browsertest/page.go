@@ -1,0 +1,453 @@
+package browsertest
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// Page is one browser tab, with cookies and storage of its own: one person
+// walking through Osk. Its methods act as that person
+// does and fail the test when they cannot. Every page the tab lands on is
+// checked with axe-core (see CheckA11y), and each landing is logged, so a
+// failed test shows the way it came.
+type Page struct {
+	t            testing.TB
+	ctx          context.Context // the tab
+	base         string
+	name         string
+	noScript     bool
+	keyboardOnly bool
+	status       int64 // of the document shown
+}
+
+// Option changes how a Page is opened.
+type Option func(*Page)
+
+// WithoutJavaScript opens the tab with JavaScript switched off, as for a
+// person whose browser runs none: every page must still work.
+func WithoutJavaScript() Option { return func(p *Page) { p.noScript = true } }
+
+// KeyboardOnly makes every use of the mouse (Click, Type, Check, Select)
+// fail the test, so a journey proves it can be done with Tab, Enter, Space
+// and typing alone (TabTo, Press, PressAndWait, TypeKeys).
+func KeyboardOnly() Option { return func(p *Page) { p.keyboardOnly = true } }
+
+// As names the person at the tab ("applicant", "board member") in the log
+// and in the names of the files saved on failure. Each Page of a test needs
+// a name of its own; the default is "browser".
+func As(name string) Option { return func(p *Page) { p.name = name } }
+
+// The keys Press and PressAndWait know by name. Any other string is typed
+// as it is.
+const (
+	Enter = "\r"
+	Space = " "
+	Tab   = "\t"
+)
+
+// scriptsOff marks the context of a tab opened WithoutJavaScript.
+type scriptsOff struct{}
+
+// scriptingOffProbe tells whether the page runs scripts. The HTML parser
+// reads what is inside <noscript> as elements only when scripting is off,
+// and it asks the browser's setting each time, not the page's scripts
+// (which must not run to answer).
+const scriptingOffProbe = `(() => {
+	const div = document.createElement("div");
+	div.innerHTML = "<noscript><i></i></noscript>";
+	return String(div.querySelector("noscript i") !== null);
+})()`
+
+// Open opens a fresh tab on the Osk at baseURL (an osktest Instance's URL,
+// exactly: sign-in only works on that origin). The tab closes when the
+// test ends, after saving a screenshot and the HTML of its page under
+// test-output/browser/<TestName>/ if the test failed.
+func Open(t testing.TB, baseURL string, opts ...Option) *Page {
+	t.Helper()
+	root, err := browserContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Page{t: t, base: strings.TrimRight(baseURL, "/"), name: "browser"}
+	for _, o := range opts {
+		o(p)
+	}
+	removeArtifacts(t, p.name)
+	tab, closeTab := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+	if err := startWithin(tab, closeTab, "a tab"); err != nil {
+		t.Fatalf("browsertest: open a tab: %v", err)
+	}
+	t.Cleanup(closeTab)
+	p.ctx = tab
+	if p.noScript {
+		p.ctx = context.WithValue(tab, scriptsOff{}, true)
+		p.do("switch JavaScript off", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			return setScripts(ctx, false)
+		}))
+	}
+	t.Cleanup(p.saveOnFailure)
+	return p
+}
+
+// Visit goes to path (or a whole URL), as a person typing it into the
+// address bar.
+func (p *Page) Visit(path string) {
+	p.t.Helper()
+	target := path
+	if !strings.Contains(path, "://") {
+		target = p.base + path
+	}
+	p.open("visit "+path, func(ctx context.Context) (*network.Response, error) {
+		return chromedp.Run(ctx, chromedp.NavigateResponse(target))
+	})
+}
+
+// Click clicks the element with the mouse and waits for the page it opens.
+func (p *Page) Click(l Locator) {
+	p.t.Helper()
+	p.mouse("click " + l.desc)
+	p.open("click "+l.desc, func(ctx context.Context) (*network.Response, error) {
+		return chromedp.RunResponse(ctx, chromedp.Click(l.sel()))
+	})
+}
+
+// ClickLink clicks the link whose text is text and waits for its page.
+func (p *Page) ClickLink(text string) {
+	p.t.Helper()
+	p.Click(Link(text))
+}
+
+// Submit clicks the button whose text is button and waits for the page the
+// form answers with.
+func (p *Page) Submit(button string) {
+	p.t.Helper()
+	p.Click(Button(button))
+}
+
+// Type clicks into the field labelled label, selects what is in it and
+// types text over it, key by key.
+func (p *Page) Type(label, text string) {
+	p.t.Helper()
+	l := Field(label)
+	p.mouse("type into " + l.desc)
+	selectAll := func(k *input.DispatchKeyEventParams) { k.Commands = []string{"selectAll"} }
+	p.do("type into "+l.desc,
+		chromedp.Click(l.sel()),
+		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl), selectAll),
+		chromedp.KeyEvent("\b"),
+		chromedp.KeyEvent(text),
+	)
+	if got := p.value(l); got != text {
+		p.fatalf("typed %q into %s, which now holds %q", text, l, got)
+	}
+}
+
+// Check ticks the check box, or chooses the radio button, labelled label,
+// by clicking its label.
+func (p *Page) Check(label string) {
+	p.t.Helper()
+	p.setChecked(label, true)
+}
+
+// Uncheck clears the check box labelled label by clicking its label.
+func (p *Page) Uncheck(label string) {
+	p.t.Helper()
+	p.setChecked(label, false)
+}
+
+func (p *Page) setChecked(label string, want bool) {
+	p.t.Helper()
+	l := Field(label)
+	p.mouse("click " + Label(label).desc)
+	if p.checked(l) == want {
+		return
+	}
+	p.do("click "+Label(label).desc, chromedp.Click(Label(label).sel()))
+	if p.checked(l) != want {
+		p.fatalf("clicking %s did not change %s", Label(label), l)
+	}
+}
+
+// Select chooses the option whose text is option in the list labelled
+// label, as a person does from the keyboard: with the list focused, typing
+// the start of the option's text chooses it.
+func (p *Page) Select(label, option string) {
+	p.t.Helper()
+	l := Field(label)
+	p.mouse("choose from " + l.desc)
+	p.do("choose "+option+" from "+l.desc, chromedp.Focus(l.sel()), chromedp.KeyEvent(option))
+	if got := p.eval("the chosen option of "+l.desc, `(() => { const el = `+l.js+`; return el.options[el.selectedIndex].text.trim(); })()`); got != option {
+		p.fatalf("typing %q in %s chose %q", option, l, got)
+	}
+}
+
+// TextOf returns the text of the first element matching the CSS selector,
+// as it reads on the page, waiting for it to show.
+func (p *Page) TextOf(css string) string {
+	p.t.Helper()
+	ctx, cancel := p.step()
+	defer cancel()
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
+	if err != nil {
+		p.fatalf("read %s: %v", css, err)
+	}
+	return strings.TrimSpace(text)
+}
+
+// See fails the test unless text reads somewhere on the page.
+func (p *Page) See(text string) {
+	p.t.Helper()
+	if page := p.pageText(); !strings.Contains(page, collapse(text)) {
+		p.fatalf("%q is not on the page, which reads:\n%s", text, page)
+	}
+}
+
+// NotSee fails the test if text reads anywhere on the page.
+func (p *Page) NotSee(text string) {
+	p.t.Helper()
+	if page := p.pageText(); strings.Contains(page, collapse(text)) {
+		p.fatalf("%q is on the page, which reads:\n%s", text, page)
+	}
+}
+
+// Value returns what the field labelled label holds.
+func (p *Page) Value(label string) string {
+	p.t.Helper()
+	return p.value(Field(label))
+}
+
+// Has reports whether the element is on the page.
+func (p *Page) Has(l Locator) bool {
+	p.t.Helper()
+	return p.eval("look for "+l.desc, `String(`+l.js+` !== null)`) == "true"
+}
+
+// Path is the path and query of the page shown.
+func (p *Page) Path() string {
+	p.t.Helper()
+	raw := p.eval("read the address", "location.href")
+	u, err := url.Parse(raw)
+	if err != nil {
+		p.fatalf("the page's address %q: %v", raw, err)
+	}
+	return u.RequestURI()
+}
+
+// Context is the tab's chromedp context, for what Page has no method for.
+// Its actions need deadlines of their own.
+func (p *Page) Context() context.Context { return p.ctx }
+
+// Status is the HTTP status of the page shown.
+func (p *Page) Status() int { return int(p.status) }
+
+// CheckA11y checks the page shown with axe-core; see the function
+// CheckA11y. Every landing does it already; call it after a change within
+// the page.
+func (p *Page) CheckA11y() {
+	p.t.Helper()
+	CheckA11y(p.t, p.ctx)
+}
+
+// SignIn signs in through Osk's development sign-in as a person does, from
+// the home page, and fails unless it ends signed in. An account made in
+// advance for email is claimed, and keeps its own name.
+func (p *Page) SignIn(email, name string) {
+	p.t.Helper()
+	p.Visit("/")
+	p.ClickLink("Sign in")
+	p.ClickLink("Sign in with the development sign-in")
+	p.Type("Email address", email)
+	p.Type("Full name", name)
+	p.Submit("Sign in")
+	if !p.Has(Button("Sign out")) {
+		p.fatalf("not signed in as %s", email)
+	}
+}
+
+// open runs an action that makes the tab load a page, waits for it and
+// checks it.
+func (p *Page) open(what string, load func(ctx context.Context) (*network.Response, error)) {
+	p.t.Helper()
+	start := time.Now()
+	ctx, cancel := p.step()
+	resp, err := load(ctx)
+	cancel()
+	if err != nil {
+		p.fatalf("%s: %v", what, err)
+	}
+	// A move within the page (to #field from an error summary) has no
+	// response, and no new document to check.
+	if resp == nil {
+		p.t.Logf("%s: %s: within the page", p.name, what)
+		return
+	}
+	p.status = resp.Status
+	p.t.Logf("%s: %s: %d %s (%s)", p.name, what, resp.Status, resp.URL, time.Since(start).Round(time.Millisecond))
+	if resp.Status >= 500 {
+		p.fatalf("%s answered %d %s", resp.URL, resp.Status, resp.StatusText)
+	}
+	if p.noScript && p.eval("look for JavaScript", scriptingOffProbe) != "true" {
+		p.fatalf("JavaScript is on at %s, in a tab opened without it", resp.URL)
+	}
+	p.CheckA11y()
+}
+
+// do runs actions that stay on the page.
+func (p *Page) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := p.step()
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		p.fatalf("%s: %v", what, err)
+	}
+}
+
+// eval evaluates a JavaScript expression that gives a string. Evaluation
+// by the browser works when the page's own scripts are switched off.
+func (p *Page) eval(what, expr string) string {
+	p.t.Helper()
+	ctx, cancel := p.step()
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+	if err != nil {
+		p.fatalf("%s: %v", what, err)
+	}
+	return s
+}
+
+func (p *Page) value(l Locator) string {
+	p.t.Helper()
+	return p.eval("read "+l.desc, `(() => { const el = `+l.js+`; return el === null ? "" : el.value; })()`)
+}
+
+func (p *Page) checked(l Locator) bool {
+	p.t.Helper()
+	return p.eval("read "+l.desc, `(() => { const el = `+l.js+`; return String(el !== null && el.checked); })()`) == "true"
+}
+
+// pageText is the text of the page as it reads, white space collapsed.
+func (p *Page) pageText() string {
+	p.t.Helper()
+	return collapse(p.eval("read the page", "document.body ? document.body.innerText : ''"))
+}
+
+func (p *Page) mouse(what string) {
+	p.t.Helper()
+	if p.keyboardOnly {
+		p.fatalf("%s needs the mouse, and this journey is by keyboard alone: use TabTo and Press", what)
+	}
+}
+
+func (p *Page) step() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(p.ctx, stepTimeout)
+}
+
+func (p *Page) fatalf(format string, args ...any) {
+	p.t.Helper()
+	p.t.Fatalf("browsertest: %s: "+format, append([]any{p.name}, args...)...)
+}
+
+// setScripts switches the page's own JavaScript on or off.
+func setScripts(ctx context.Context, on bool) error {
+	_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !on})
+	return err
+}
+
+var spaces = regexp.MustCompile(`\s+`)
+
+func collapse(s string) string { return strings.TrimSpace(spaces.ReplaceAllString(s, " ")) }
+
+// saveOnFailure keeps what the tab shows when the test failed: a
+// screenshot of the whole page and its HTML.
+func (p *Page) saveOnFailure() {
+	if !p.t.Failed() {
+		return
+	}
+	dir := artifactDir(p.t.Name())
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		p.t.Logf("browsertest: keep the page: %v", err)
+		return
+	}
+	ctx, cancel := p.step()
+	defer cancel()
+	base := filepath.Join(dir, fileName(p.name))
+	var saved []string
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err != nil {
+		p.t.Logf("browsertest: screenshot: %v", err)
+	} else if err := os.WriteFile(base+".png", png, 0o644); err != nil {
+		p.t.Logf("browsertest: screenshot: %v", err)
+	} else {
+		saved = append(saved, base+".png")
+	}
+	html, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`"<!-- " + location.href + " -->\n<!doctype html>\n" + document.documentElement.outerHTML`))
+	if err != nil {
+		p.t.Logf("browsertest: page HTML: %v", err)
+	} else if err := os.WriteFile(base+".html", []byte(html), 0o644); err != nil {
+		p.t.Logf("browsertest: page HTML: %v", err)
+	} else {
+		saved = append(saved, base+".html")
+	}
+	if len(saved) > 0 {
+		p.t.Logf("browsertest: %s: the page at the failure is in %s", p.name, strings.Join(saved, " and "))
+	}
+}
+
+// removeArtifacts removes what an earlier failed run of the test saved for
+// the tab name, so that what test-output holds is from the last run.
+func removeArtifacts(t testing.TB, name string) {
+	dir := artifactDir(t.Name())
+	for _, ext := range []string{".png", ".html"} {
+		if err := os.Remove(filepath.Join(dir, fileName(name)+ext)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Logf("browsertest: %v", err)
+		}
+	}
+	_ = os.Remove(dir) // only if empty
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// fileName makes a test's or a person's name safe as a file name.
+func fileName(name string) string {
+	return strings.Trim(unsafeName.ReplaceAllString(name, "_"), ".")
+}
+
+// artifactDir is test-output/browser/<TestName> at the root of the
+// repository, one directory down for each subtest.
+func artifactDir(test string) string {
+	parts := strings.Split(test, "/")
+	for i, part := range parts {
+		parts[i] = fileName(part)
+	}
+	return filepath.Join(append([]string{repoRoot(), "test-output", "browser"}, parts...)...)
+}
+
+// repoRoot is the directory of go.mod above the test's working directory
+// (its package directory), or the working directory itself.
+func repoRoot() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		if filepath.Dir(dir) == dir {
+			return wd
+		}
+	}
+}
