@@ -13,7 +13,8 @@ CREATE TABLE live_events (
     topic text        NOT NULL REFERENCES live_topics (topic),
     seq   bigint      NOT NULL CHECK (seq > 0),
     name  text        NOT NULL CHECK (name ~ '^[a-z][a-z_]{0,39}$'),
-    data  jsonb       NOT NULL,
+    -- json, not jsonb: clients get the text exactly as published.
+    data  json        NOT NULL,
     at    timestamptz NOT NULL,
     PRIMARY KEY (topic, seq)
 );

@@ -29,7 +29,9 @@ import (
 	"github.com/citizen-network/osk/internal/audit"
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/clock"
+	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/members"
+	"github.com/citizen-network/osk/internal/rules"
 )
 
 // Options adjust the demo.
@@ -58,12 +60,13 @@ var founded = time.Date(2020, 10, 26, 10, 0, 0, 0, time.UTC)
 // world is the demo under construction: the services, the demo's clock
 // and the people made so far.
 type world struct {
-	ctx     context.Context
-	clock   *clock.Adjustable
-	now     time.Time
-	rand    *rand.Rand
-	auth    *auth.Service
-	members *members.Service
+	ctx      context.Context
+	clock    *clock.Adjustable
+	now      time.Time
+	rand     *rand.Rand
+	auth     *auth.Service
+	members  *members.Service
+	meetings *meetings.Service
 
 	board    []auth.Principal
 	auditor  auth.Principal
@@ -72,6 +75,9 @@ type world struct {
 	ids      map[string]int64          // member ids, by name
 	// decisions counts the board's decisions, for their references.
 	decisions int
+	// later are events of other domains, run in order of time with the
+	// register's.
+	later []event
 }
 
 // Seed fills an empty database with the demo co-op and returns the emails
@@ -103,8 +109,10 @@ func Seed(ctx context.Context, conn *sqlx.DB, opts Options) (Logins, error) {
 	log := audit.New(w.clock)
 	w.auth = auth.NewService(conn, log, w.clock)
 	w.members = members.NewService(conn, log, w.clock, w.auth, members.Config{BaseURL: opts.BaseURL})
+	w.meetings = meetings.NewService(conn, log, w.clock, rules.NewService(conn, log, w.clock), w.members, w.auth,
+		meetings.Config{BaseURL: opts.BaseURL})
 
-	for _, step := range []func() error{w.officers, w.register} {
+	for _, step := range []func() error{w.officers, w.planMeetings, w.register} {
 		if err := step(); err != nil {
 			return Logins{}, fmt.Errorf("demo: %w", err)
 		}
@@ -290,6 +298,7 @@ func (w *world) register() error {
 		return w.apply(pr, person{o.name, o.country, o.city, o.work}, members.KindOrganisation, o.number, o.work)
 	})
 
+	events = append(events, w.later...)
 	slices.SortStableFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
 	for _, e := range events {
 		if !e.at.Before(w.now) {

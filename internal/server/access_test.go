@@ -41,6 +41,9 @@ type expect struct {
 	form url.Values
 	body any
 	want [callerCount]int
+	// stream marks a route that answers with a stream: only its status
+	// is checked.
+	stream bool
 }
 
 // callers lists the answer of each caller in the order of callerNames.
@@ -92,8 +95,8 @@ var accessTable = map[string]expect{
 	"GET /admin/roles":                {path: "/admin/roles", want: only(toSignIn, 200, admin)},
 	"POST /admin/roles/grant":         {path: "/admin/roles/grant", form: url.Values{}, want: only(401, 422, admin)},
 	"POST /admin/roles/revoke":        {path: "/admin/roles/revoke", form: url.Values{}, want: only(401, 404, admin)},
-	"GET /api/v1/me":                  {path: "/api/v1/me", want: signedIn(401, 200)},
 	"GET /api/v1/openapi.json":        {path: "/api/v1/openapi.json", want: all(200)},
+	"GET /api/v1/me":                  {path: "/api/v1/me", want: signedIn(401, 200)},
 	"GET /dev/oidc/*":                 {path: "/dev/oidc/.well-known/openid-configuration", want: all(200)},
 	"POST /dev/oidc/*":                {path: "/dev/oidc/token", form: url.Values{}, want: all(401)},
 	"GET /dev/clock":                  {path: "/dev/clock", want: all(200)},
@@ -292,6 +295,7 @@ func TestAccessTable(t *testing.T) {
 		clients[who] = c
 	}
 	targets := makeMembers(t, inst)
+	meetingTargets := makeMeetings(t, inst)
 
 	for _, key := range routes {
 		e := accessTable[key]
@@ -303,9 +307,15 @@ func TestAccessTable(t *testing.T) {
 			} else if e.body != nil {
 				body = e.body
 			}
-			resp := c.Do(method, targets.Replace(e.path), body)
-			if resp.StatusCode != e.want[who] {
-				t.Errorf("%s as %s: %d, want %d", key, callerNames[who], resp.StatusCode, e.want[who])
+			path := meetingTargets.Replace(targets.Replace(e.path))
+			status := 0
+			if e.stream {
+				status = openStream(t, c, inst.URL, path)
+			} else {
+				status = c.Do(method, path, body).StatusCode
+			}
+			if status != e.want[who] {
+				t.Errorf("%s as %s: %d, want %d", key, callerNames[who], status, e.want[who])
 			}
 		}
 	}

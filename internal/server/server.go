@@ -23,7 +23,9 @@ import (
 	"github.com/citizen-network/osk/internal/config"
 	"github.com/citizen-network/osk/internal/devoidc"
 	"github.com/citizen-network/osk/internal/devtools"
+	"github.com/citizen-network/osk/internal/live"
 	"github.com/citizen-network/osk/internal/mail"
+	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/rules"
 	"github.com/citizen-network/osk/internal/web"
@@ -31,17 +33,23 @@ import (
 
 // Server is a wired Osk.
 type Server struct {
-	App     *fiber.App
-	Clock   clock.Clock
-	Audit   *audit.Log
-	Auth    *auth.Service
-	Rules   *rules.Service
-	Members *members.Service
-	cfg     config.Config
-	logger  *slog.Logger
-	db      *Database
+	App      *fiber.App
+	Clock    clock.Clock
+	Audit    *audit.Log
+	Auth     *auth.Service
+	Rules    *rules.Service
+	Members  *members.Service
+	Meetings *meetings.Service
+	// Live fans live updates out to this instance's pages.
+	Live   *live.Hub
+	cfg    config.Config
+	logger *slog.Logger
+	db     *Database
 	// background runs for as long as the server serves.
 	background []func(ctx context.Context)
+	// stopping runs when a shutdown begins, before the server waits for
+	// requests in flight: long-lived responses (live streams) end there.
+	stopping []func()
 }
 
 // New wires Osk over an open database.
@@ -68,6 +76,11 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 			r, err := s.Rules.Current(ctx)
 			return r.ShareContribution.Amount, r.ShareContribution.Currency, err
 		},
+	})
+
+	s.Live = live.NewHub(database.DB, database.URL, logger)
+	s.Meetings = meetings.NewService(database.DB, s.Audit, clk, s.Rules, s.Members, s.Auth, meetings.Config{
+		BaseURL: cfg.BaseURL.String(),
 	})
 
 	var dev auth.DevClient
@@ -104,13 +117,16 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	rules.NewHandlers(s.Rules).Mount(app)
 	auditor.NewHandlers(database.DB, Checks(database.DB)...).Mount(app)
 	memberHandlers.Mount(app)
+	meetings.NewHandlers(s.Meetings, s.Live).Mount(app)
 	web.Finish(app)
 
 	sessions := auth.NewStorage(database.DB, auth.SessionsTable)
 	s.background = append(s.background,
 		func(ctx context.Context) { sessions.PurgeEvery(ctx, 10*time.Minute, logger) },
 		func(ctx context.Context) { authHandlers.Limits().PurgeEvery(ctx, time.Minute, logger) },
+		s.Live.Run,
 	)
+	s.stopping = append(s.stopping, s.Live.Close)
 	sender, err := mailSender(cfg, logger)
 	if err != nil {
 		return nil, err
@@ -186,6 +202,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.logger.Info("shutting down", "grace", s.cfg.ShutdownGrace.String())
+	for _, stop := range s.stopping {
+		stop()
+	}
 	if err := s.App.ShutdownWithTimeout(s.cfg.ShutdownGrace); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("server: shutdown: %w", err)
 	}

@@ -17,11 +17,15 @@ import (
 // one JSON value is 400; a field of the wrong type or one v does not know
 // is 422 naming the field. Nothing is changed by a refused body.
 func DecodeJSON(c *fiber.Ctx, v any) error {
-	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+	return decodeJSON(c.Body(), c.Get(fiber.HeaderContentType), v)
+}
+
+func decodeJSON(body []byte, contentType string, v any) error {
+	ct := strings.ToLower(contentType)
 	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
 		return fiber.NewError(fiber.StatusUnsupportedMediaType, "Send the body as application/json.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {

@@ -1,0 +1,66 @@
+// Package meetings owns the co-op's general meetings (SPEC.md, "General
+// meetings" and "Live meetings"): drafting a meeting with its agenda and
+// officers, convening it within the notice window of the rules, members'
+// requests for agenda items, attendance, proxies, the quorum, and the
+// session that the chair opens and closes.
+//
+// # Life cycle
+//
+// draft → convened (Convene: the notice is emailed to every active member
+// through internal/mail and kept word for word on the meeting) →
+// in_session (Open, by the chair, at the earliest OpensBefore the start)
+// → closed (Close, which records everyone still present as leaving);
+// draft or convened → cancelled (Cancel, with a reason members are told).
+// A change the status does not allow is refused with errs.Conflict; a
+// closed or cancelled meeting changes no more. Every change runs in one
+// transaction with its audit event, its emails and its live events.
+//
+// Time rules read the injected clock. The notice window is counted in the
+// meeting's own calendar (time_zone): no earlier than NoticeMaxMonths and
+// no later than NoticeMinDays before the start, NoticeWeightyMinDays when
+// an item changes the rules or is flagged weighty. After the notice only
+// the place and the remote link may change, and an item may still be
+// added while a notice sent now would be in time for it (members get a
+// supplementary notice).
+//
+// The record date is a moment, stored in UTC: by default the moment the
+// meeting is convened; a day chosen by the board means the end of that day
+// in the meeting's zone. The voting list of a ballot is the members active
+// at the record date who are still active and represented when it opens.
+//
+// # Who is represented
+//
+// A member is present (in person, or remotely when the meeting allows it)
+// while they have an open attendance row; an organisation is present
+// through its representative, who registers for it with member_id. A
+// proxy counts while its holder is present and the grantor is not. Each
+// member counts once. Proxies are limited by the rules (allowed at all,
+// ProxyMaxPerHolder), are never chained, and can be withdrawn until a
+// ballot used them (MarkProxyUsed). Attendance and proxy rows are never
+// deleted. The quorum is counted in one statement (quorumCounts) over
+// attendance, proxies and the register's active members.
+//
+// # For internal/ballots
+//
+//   - Get(ctx, id) and Lock(ctx, tx, id): the meeting, the latter FOR SHARE
+//     inside the ballot's transaction so the session cannot close under it.
+//   - Quorum(ctx, q, id) and Represented(ctx, q, id): the quorum and who is
+//     represented now, each with the account that casts their vote.
+//   - MarkProxyUsed(ctx, tx, proxyID, ballotID, at).
+//   - live.Publish(ctx, tx, at, Topic(id), "ballot", data): ballot events
+//     on the meeting's live topic, which the meeting's page already
+//     listens to.
+//
+// # Doors
+//
+// Handlers serves the pages (/meetings, /meetings/new, /meetings/:id and
+// the board's and the chair's forms under it) and API.md's "Meetings",
+// with these additions: PATCH and DELETE /api/v1/meetings/{id}/agenda/{item},
+// GET /api/v1/meetings/{id}/proxies, the agenda requests under
+// /api/v1/meetings/{id}/item-requests, the feed
+// GET /api/v1/meetings/calendar.ics, and the optional "member_id" of
+// attendance and proxies (an organisation the caller represents, or, for
+// the chair and secretary, a member present in the room). A calendar
+// program subscribes to /meetings/calendar/{token}, a secret address
+// whose hash only is stored.
+package meetings

@@ -1,0 +1,150 @@
+package meetings
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/errs"
+)
+
+// ListFilter selects a page of meetings.
+type ListFilter struct {
+	Cursor string
+	// Limit is the page size: 50 when 0, at most 500; negative is refused.
+	Limit int
+}
+
+// Page is one page of meetings, newest first; NextCursor is nil on the
+// last.
+type Page struct {
+	Items      []Meeting `json:"items"`
+	NextCursor *string   `json:"next_cursor"`
+}
+
+func (c listCursor) String() string {
+	raw := strconv.FormatInt(c.StartsAt.UnixMicro(), 10) + "." + strconv.FormatInt(c.ID, 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+}
+
+func parseListCursor(s string) (*listCursor, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, false
+	}
+	a, b, ok := strings.Cut(string(raw), ".")
+	if !ok {
+		return nil, false
+	}
+	us, err1 := strconv.ParseInt(a, 10, 64)
+	id, err2 := strconv.ParseInt(b, 10, 64)
+	if err1 != nil || err2 != nil || id <= 0 {
+		return nil, false
+	}
+	return &listCursor{StartsAt: time.UnixMicro(us).UTC(), ID: id}, true
+}
+
+// List returns a page of the meetings the principal may see: to members,
+// every meeting but drafts; to the board and auditors, drafts too.
+func (s *Service) List(ctx context.Context, p auth.Principal, f ListFilter) (Page, error) {
+	c, err := s.callerOf(ctx, p)
+	if err != nil {
+		return Page{}, err
+	}
+	staff := p.HasAny(auth.RoleBoard, auth.RoleAuditor)
+	if !staff && !c.member() {
+		return Page{}, errs.Wrap(errs.Forbidden, "Only members of the co-op see its general meetings.")
+	}
+	var v errs.Validation
+	limit := f.Limit
+	switch {
+	case limit == 0:
+		limit = defaultLimit
+	case limit < 1 || limit > maxListLimit:
+		v.Add("limit", "Must be a whole number from 1 to %d.", maxListLimit)
+	}
+	var after *listCursor
+	if f.Cursor != "" {
+		cur, ok := parseListCursor(f.Cursor)
+		if !ok {
+			v.Add("cursor", "This cursor is not one Osk gave out.")
+		}
+		after = cur
+	}
+	if err := v.Err(); err != nil {
+		return Page{}, err
+	}
+	items, err := listMeetings(ctx, s.db, staff, after, limit+1)
+	if err != nil {
+		return Page{}, err
+	}
+	r, err := s.rules.Current(ctx)
+	if err != nil {
+		return Page{}, err
+	}
+	page := Page{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		last := page.Items[limit-1]
+		next := listCursor{StartsAt: last.StartsAt, ID: last.ID}.String()
+		page.NextCursor = &next
+	}
+	now := s.clock.Now()
+	for i := range page.Items {
+		decorate(&page.Items[i], r, now)
+	}
+	return page, nil
+}
+
+// visibleMeetings returns every meeting the principal may see, for the
+// calendar feed.
+func (s *Service) visibleMeetings(ctx context.Context, p auth.Principal) ([]Meeting, error) {
+	var out []Meeting
+	f := ListFilter{Limit: maxListLimit}
+	for {
+		page, err := s.List(ctx, p, f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if page.NextCursor == nil {
+			return out, nil
+		}
+		f.Cursor = *page.NextCursor
+	}
+}
+
+// Timeline splits meetings for the list page: those still to come or in
+// session, soonest first, and the others, newest first.
+func Timeline(items []Meeting, now time.Time) (upcoming, past []Meeting) {
+	for _, m := range items {
+		if (m.Status == StatusDraft || m.Status == StatusConvened || m.Status == StatusInSession) && m.EndsAt.After(now.Add(-24*time.Hour)) {
+			upcoming = append(upcoming, m)
+		} else {
+			past = append(past, m)
+		}
+	}
+	for i, j := 0, len(upcoming)-1; i < j; i, j = i+1, j-1 {
+		upcoming[i], upcoming[j] = upcoming[j], upcoming[i]
+	}
+	return upcoming, past
+}
+
+func meetingID(raw string) (int64, error) {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, ErrNotFound
+	}
+	return id, nil
+}
+
+func itemID(raw string, notFound error) (int64, error) {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, notFound
+	}
+	return id, nil
+}

@@ -1,0 +1,989 @@
+package meetings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/live"
+	"github.com/citizen-network/osk/internal/members"
+	"github.com/citizen-network/osk/internal/web"
+)
+
+// doneNotices are the confirmations shown after a change, by the name in
+// ?done=.
+var doneNotices = map[string]string{
+	"created":    "The meeting was saved as a draft. Check the agenda and the officers, then convene it.",
+	"saved":      "The meeting was saved.",
+	"convened":   "The meeting is convened: the notice is on this page and is being emailed to every active member.",
+	"cancelled":  "The meeting was cancelled.",
+	"opened":     "The session is open.",
+	"closed":     "The session is closed.",
+	"officers":   "The officers were saved.",
+	"agenda":     "The agenda was saved.",
+	"attended":   "You are registered as present.",
+	"left":       "You are registered as having left the meeting.",
+	"proxy":      "Your proxy is authorised. The member you chose has been told by email.",
+	"withdrawn":  "Your proxy was withdrawn.",
+	"requested":  "Your request went to the board. You will be told by email what they decide.",
+	"decided":    "The decision was recorded and the member told by email.",
+	"registered": "The member is registered as present.",
+}
+
+func doneNotice(c *fiber.Ctx) string { return doneNotices[c.Query("done")] }
+
+func formValue(c *fiber.Ctx, name string) string { return strings.TrimSpace(c.FormValue(name)) }
+
+// formFailure reports whether err is one a form shows to the person who
+// filled it in, rather than an error page.
+func formFailure(err error) bool {
+	return errors.Is(err, errs.Invalid) || errors.Is(err, errs.Conflict)
+}
+
+func formData(c *fiber.Ctx, title string, formErr error, data fiber.Map) fiber.Map {
+	data["Title"], data["Heading"] = title, title
+	if formErr != nil {
+		data["Title"] = "Error: " + title
+		web.AddFormErrors(data, formErr)
+		c.Status(web.StatusOf(formErr))
+	}
+	return data
+}
+
+func redirectTo(c *fiber.Ctx, path, done string) error {
+	return c.Redirect(path+"?done="+url.QueryEscape(done), fiber.StatusSeeOther)
+}
+
+func meetingPath(id int64) string { return fmt.Sprintf("/meetings/%d", id) }
+
+func (h *Handlers) mountPages(r fiber.Router) {
+	r.Get("/meetings", h.indexPage)
+	r.Get("/meetings/new", h.newPage)
+	r.Post("/meetings", h.create)
+	r.Post("/meetings/calendar-address", h.calendarAddress)
+	r.Get("/meetings/calendar/:token", h.calendarFeed)
+	r.Get("/meetings/:id", h.showPage)
+	r.Get("/meetings/:id/edit", h.editPage)
+	r.Post("/meetings/:id/edit", h.save)
+	r.Get("/meetings/:id/agenda", h.agendaPage)
+	r.Post("/meetings/:id/agenda", h.addItem)
+	r.Post("/meetings/:id/agenda/:item/move", h.moveItem)
+	r.Post("/meetings/:id/agenda/:item/remove", h.removeItem)
+	r.Get("/meetings/:id/officers", h.officersPage)
+	r.Post("/meetings/:id/officers", h.saveOfficers)
+	r.Get("/meetings/:id/convene", h.convenePage)
+	r.Post("/meetings/:id/convene", h.convene)
+	r.Get("/meetings/:id/cancel", h.cancelPage)
+	r.Post("/meetings/:id/cancel", h.cancel)
+	r.Post("/meetings/:id/open", h.chairStep(h.svc.Open, "opened"))
+	r.Post("/meetings/:id/close", h.chairStep(h.svc.Close, "closed"))
+	r.Post("/meetings/:id/attend", h.attend)
+	r.Post("/meetings/:id/leave", h.leave)
+	r.Post("/meetings/:id/proxy", h.grantProxy)
+	r.Post("/meetings/:id/proxy/withdraw", h.withdrawProxy)
+	r.Post("/meetings/:id/requests", h.requestItem)
+	r.Get("/meetings/:id/requests", h.requestsPage)
+	r.Post("/meetings/:id/requests/:request/accept", h.acceptRequest)
+	r.Post("/meetings/:id/requests/:request/decline", h.declineRequest)
+	r.Get("/meetings/:id/attendance", h.attendancePage)
+	r.Post("/meetings/:id/attendance", h.registerPresent)
+	r.Post("/meetings/:id/attendance/:member/leave", h.registerLeft)
+}
+
+// TimeView is a moment as pages show it: in the meeting's zone and in UTC
+// without JavaScript; public/js/meeting.js adds the viewer's own time.
+type TimeView struct {
+	ISO   string
+	Local string
+	UTC   string
+	Zone  string
+}
+
+func timeView(t time.Time, m Meeting) TimeView {
+	return TimeView{
+		ISO:   t.UTC().Format(time.RFC3339),
+		Local: t.In(m.Zone()).Format("Monday 2 January 2006, 15:04 MST"),
+		UTC:   t.UTC().Format("15:04") + " UTC",
+		Zone:  m.TimeZone,
+	}
+}
+
+// View is a meeting with what its pages show.
+type View struct {
+	Meeting
+	Starts, Ends, Deadline, Opens TimeView
+	Record, Convened              *TimeView
+	KindText, StatusText          string
+}
+
+func view(m Meeting) View {
+	v := View{Meeting: m, Starts: timeView(m.StartsAt, m), Ends: timeView(m.EndsAt, m),
+		Deadline: timeView(m.MemberMotionDeadline, m), Opens: timeView(m.AttendanceOpensAt(), m),
+		KindText: KindLabel(m.Kind), StatusText: StatusLabel(m.Status)}
+	if m.RecordDate != nil {
+		t := timeView(*m.RecordDate, m)
+		v.Record = &t
+	}
+	if m.ConvenedAt != nil {
+		t := timeView(*m.ConvenedAt, m)
+		v.Convened = &t
+	}
+	return v
+}
+
+// The list.
+
+func (h *Handlers) indexPage(c *fiber.Ctx) error {
+	return h.renderIndex(c, "")
+}
+
+func (h *Handlers) renderIndex(c *fiber.Ctx, address string) error {
+	p := auth.PrincipalOf(c)
+	page, err := h.svc.List(c.UserContext(), p, ListFilter{Cursor: c.Query("cursor")})
+	if err != nil {
+		return err
+	}
+	upcoming, past := Timeline(page.Items, h.svc.Now())
+	views := func(ms []Meeting) []View {
+		out := make([]View, len(ms))
+		for i, m := range ms {
+			out[i] = view(m)
+		}
+		return out
+	}
+	return web.Render(c, "meetings/index", fiber.Map{
+		"Title": "General meetings", "Upcoming": views(upcoming), "Past": views(past),
+		"NextCursor": page.NextCursor, "Board": p.Has(auth.RoleBoard), "Address": address,
+		"Done": doneNotice(c),
+	})
+}
+
+func (h *Handlers) calendarAddress(c *fiber.Ctx) error {
+	token, err := h.svc.NewFeedToken(c.UserContext(), auth.PrincipalOf(c))
+	if err != nil {
+		return err
+	}
+	return h.renderIndex(c, h.svc.cfg.BaseURL+"/meetings/calendar/"+token)
+}
+
+func (h *Handlers) calendarFeed(c *fiber.Ctx) error {
+	body, err := h.svc.FeedByToken(c.UserContext(), strings.TrimSuffix(c.Params("token"), ".ics"))
+	if err != nil {
+		return err
+	}
+	return sendCalendar(c, "osk-meetings.ics", body)
+}
+
+// The board's form for the details.
+
+// detailsForm holds the form's values as typed.
+type detailsForm struct {
+	Kind, Title, StartsAt, EndsAt, TimeZone, Location, OnlineURL, RecordDate string
+	RemoteAllowed                                                            bool
+	QuorumMinMembers, QuorumMinPercent                                       string
+}
+
+func readDetails(c *fiber.Ctx) detailsForm {
+	return detailsForm{
+		Kind: formValue(c, "kind"), Title: formValue(c, "title"), StartsAt: formValue(c, "starts_at"),
+		EndsAt: formValue(c, "ends_at"), TimeZone: formValue(c, "time_zone"), Location: formValue(c, "location"),
+		OnlineURL: formValue(c, "online_url"), RecordDate: formValue(c, "record_date"),
+		RemoteAllowed: c.FormValue("remote_allowed") == "yes", QuorumMinMembers: formValue(c, "quorum_min_members"),
+		QuorumMinPercent: formValue(c, "quorum_min_percent"),
+	}
+}
+
+func formOf(m Meeting) detailsForm {
+	loc := m.Zone()
+	f := detailsForm{Kind: m.Kind, Title: m.Title, StartsAt: m.StartsAt.In(loc).Format("2006-01-02T15:04"),
+		EndsAt: m.EndsAt.In(loc).Format("2006-01-02T15:04"), TimeZone: m.TimeZone, Location: m.Location,
+		OnlineURL: m.OnlineURL, RemoteAllowed: m.RemoteAllowed,
+		QuorumMinMembers: strconv.Itoa(m.Quorum.MinMembers), QuorumMinPercent: strconv.Itoa(m.Quorum.MinPercent)}
+	if m.RecordDate != nil {
+		f.RecordDate = m.RecordDate.In(loc).Format(time.DateOnly)
+	}
+	return f
+}
+
+// quorum reads the quorum fields, naming them as the service does.
+func (f detailsForm) quorum(v *errs.Validation) *QuorumRule {
+	num := func(field, raw string) int {
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			v.Add(field, "Enter a whole number.")
+		}
+		return n
+	}
+	return &QuorumRule{MinMembers: num("quorum.min_members", f.QuorumMinMembers), MinPercent: num("quorum.min_percent", f.QuorumMinPercent)}
+}
+
+// pageFields maps the service's field names to the form's ids.
+func pageFields(err error) error {
+	var v *errs.Validation
+	if errors.As(err, &v) {
+		for i, f := range v.Fields {
+			v.Fields[i].Field = strings.NewReplacer(".", "_", "[", "_", "]", "").Replace(f.Field)
+		}
+	}
+	return err
+}
+
+func (h *Handlers) renderForm(c *fiber.Ctx, m *Meeting, f detailsForm, formErr error) error {
+	title := "Draft a general meeting"
+	action := "/meetings"
+	if m != nil {
+		title = "Change the meeting's details"
+		action = fmt.Sprintf("/meetings/%d/edit", m.ID)
+	}
+	data := formData(c, title, pageFields(formErr), fiber.Map{"Form": f, "Action": action})
+	if m != nil {
+		data["Meeting"] = view(*m)
+		data["Locked"] = m.Status != StatusDraft
+	}
+	return web.Render(c, "meetings/form", data)
+}
+
+func (h *Handlers) newPage(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireAny(auth.RoleBoard); err != nil {
+		return err
+	}
+	r, err := h.svc.rules.Current(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return h.renderForm(c, nil, detailsForm{Kind: KindAnnual, TimeZone: DefaultTimeZone,
+		QuorumMinMembers: strconv.Itoa(r.QuorumMinMembers), QuorumMinPercent: strconv.Itoa(r.QuorumMinPercent)}, nil)
+}
+
+func (h *Handlers) create(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireAny(auth.RoleBoard); err != nil {
+		return err
+	}
+	f := readDetails(c)
+	var v errs.Validation
+	q := f.quorum(&v)
+	m, err := h.svc.Create(c.UserContext(), p, Draft{Kind: f.Kind, Title: f.Title, StartsAt: f.StartsAt, EndsAt: f.EndsAt,
+		TimeZone: f.TimeZone, Location: f.Location, OnlineURL: f.OnlineURL, RemoteAllowed: f.RemoteAllowed,
+		RecordDate: f.RecordDate, Quorum: q, Unreadable: v.Fields})
+	if err != nil {
+		if formFailure(err) {
+			return h.renderForm(c, nil, f, err)
+		}
+		return err
+	}
+	return redirectTo(c, meetingPath(m.ID), "created")
+}
+
+// boardPage loads a meeting for one of the board's forms.
+func (h *Handlers) boardPage(c *fiber.Ctx) (Meeting, error) {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireAny(auth.RoleBoard); err != nil {
+		return Meeting{}, err
+	}
+	id, err := meetingID(c.Params("id"))
+	if err != nil {
+		return Meeting{}, err
+	}
+	return h.svc.GetAs(c.UserContext(), p, id)
+}
+
+func (h *Handlers) editPage(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	return h.renderForm(c, &m, formOf(m), nil)
+}
+
+func (h *Handlers) save(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	f := readDetails(c)
+	var ch Change
+	if m.Status == StatusDraft {
+		var v errs.Validation
+		q := f.quorum(&v)
+		ch = Change{Kind: &f.Kind, Title: &f.Title, StartsAt: &f.StartsAt, EndsAt: &f.EndsAt, TimeZone: &f.TimeZone,
+			RecordDate: &f.RecordDate, Quorum: q, Unreadable: v.Fields}
+	}
+	ch.Location, ch.OnlineURL, ch.RemoteAllowed = &f.Location, &f.OnlineURL, &f.RemoteAllowed
+	if _, err := h.svc.Update(c.UserContext(), auth.PrincipalOf(c), m.ID, ch); err != nil {
+		if formFailure(err) {
+			return h.renderForm(c, &m, f, err)
+		}
+		return err
+	}
+	return redirectTo(c, meetingPath(m.ID), "saved")
+}
+
+// The meeting's page.
+
+func (h *Handlers) showPage(c *fiber.Ctx) error {
+	id, err := meetingID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return h.renderShow(c, id, nil, "")
+}
+
+// renderShow renders the meeting's page; after a failed form on it,
+// formErr and the form's name say what to show where.
+func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string) error {
+	ctx := c.UserContext()
+	p := auth.PrincipalOf(c)
+	m, err := h.svc.GetAs(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	cl, err := h.svc.callerOf(ctx, p)
+	if err != nil {
+		return err
+	}
+	q, err := quorumOf(ctx, h.svc.db, m)
+	if err != nil {
+		return err
+	}
+	presence, err := h.svc.Presence(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	r, err := h.svc.rules.Current(ctx)
+	if err != nil {
+		return err
+	}
+	seq, err := live.Latest(ctx, h.svc.db, Topic(id))
+	if err != nil {
+		return err
+	}
+	proxies, err := h.svc.Proxies(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	requests, err := h.svc.ItemRequests(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	officers, err := h.officerNames(c, m)
+	if err != nil {
+		return err
+	}
+	now := h.svc.Now()
+	type actingView struct {
+		Member    members.Member
+		Present   *Attendee
+		Proxy     *Proxy
+		Holds     int
+		ModeLabel string
+	}
+	var acting []actingView
+	for _, mem := range cl.acting {
+		av := actingView{Member: mem}
+		if a, ok := presence[mem.ID]; ok {
+			av.Present = &a
+			av.ModeLabel = ModeLabel(a.Mode)
+		}
+		for i := range proxies {
+			px := proxies[i]
+			if px.WithdrawnAt != nil {
+				continue
+			}
+			if px.MemberID == mem.ID {
+				av.Proxy = &px
+			}
+			if px.HolderMemberID == mem.ID {
+				av.Holds++
+			}
+		}
+		acting = append(acting, av)
+	}
+	holders := map[int64]string{}
+	for _, av := range acting {
+		if av.Proxy != nil {
+			sums, err := h.svc.members.SummariesOf(ctx, []int64{av.Proxy.HolderMemberID})
+			if err != nil {
+				return err
+			}
+			s := sums[av.Proxy.HolderMemberID]
+			holders[av.Proxy.HolderMemberID] = fmt.Sprintf("%s (member %d)", s.Name, s.MemberNo)
+		}
+	}
+	title := m.Title
+	data := fiber.Map{
+		"Meeting": view(m), "Quorum": q, "QuorumSummary": q.Summary(), "Acting": acting, "Holders": holders,
+		"Officers": officers, "Requests": requests, "Rules": r, "LastEventID": seq,
+		"Board":     p.Has(auth.RoleBoard),
+		"Chair":     m.IsChair(p.AccountID),
+		"Runs":      cl.runs(m) || p.HasAny(auth.RoleBoard, auth.RoleAuditor),
+		"CanAttend": attendanceOpen(m, now) == nil,
+		"CanProxy":  r.ProxiesAllowed && (m.Status == StatusConvened || m.Status == StatusInSession),
+		"CanAsk":    m.Status == StatusConvened && !now.After(m.MemberMotionDeadline),
+		"CanOpen":   m.Status == StatusConvened && !now.Before(m.AttendanceOpensAt()),
+		"Done":      doneNotice(c), "Form": form,
+		"Values": fiber.Map{"title": formValue(c, "title"), "description": formValue(c, "description"), "holder_member_no": formValue(c, "holder_member_no")},
+	}
+	data = formData(c, title, formErr, data)
+	return web.Render(c, "meetings/show", data)
+}
+
+// officerNames names the meeting's officers for its page.
+func (h *Handlers) officerNames(c *fiber.Ctx, m Meeting) (fiber.Map, error) {
+	name := func(id *int64) (string, error) {
+		if id == nil {
+			return "", nil
+		}
+		acc, err := h.svc.accounts.Account(c.UserContext(), *id)
+		if err != nil {
+			return "", err
+		}
+		return acc.Name, nil
+	}
+	chair, err := name(m.ChairAccountID)
+	if err != nil {
+		return nil, err
+	}
+	secretary, err := name(m.SecretaryAccountID)
+	if err != nil {
+		return nil, err
+	}
+	var checkers []string
+	for _, id := range m.Officers.CheckerAccountIDs {
+		n, err := name(&id)
+		if err != nil {
+			return nil, err
+		}
+		checkers = append(checkers, n)
+	}
+	return fiber.Map{"Chair": chair, "Secretary": secretary, "Checkers": checkers}, nil
+}
+
+// optionalMember reads the member_id of a form: the organisation a
+// representative acts for.
+func optionalMember(c *fiber.Ctx) *int64 {
+	id, err := strconv.ParseInt(formValue(c, "member_id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil
+	}
+	return &id
+}
+
+// memberAction runs a member's form on the meeting's page: on a wrong
+// value or state, the page comes back with the message by the form.
+func (h *Handlers) memberAction(c *fiber.Ctx, form, done string, do func(id int64) error) error {
+	id, err := meetingID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if err := do(id); err != nil {
+		if formFailure(err) || errors.Is(err, errs.NotFound) && form == "proxy" {
+			return h.renderShow(c, id, pageFields(err), form)
+		}
+		return err
+	}
+	return redirectTo(c, meetingPath(id), done)
+}
+
+func (h *Handlers) attend(c *fiber.Ctx) error {
+	return h.memberAction(c, "attend", "attended", func(id int64) error {
+		_, _, err := h.svc.Attend(c.UserContext(), auth.PrincipalOf(c), id, AttendInput{Mode: formValue(c, "mode"), MemberID: optionalMember(c)})
+		return err
+	})
+}
+
+func (h *Handlers) leave(c *fiber.Ctx) error {
+	return h.memberAction(c, "attend", "left", func(id int64) error {
+		return h.svc.Leave(c.UserContext(), auth.PrincipalOf(c), id, optionalMember(c))
+	})
+}
+
+func (h *Handlers) grantProxy(c *fiber.Ctx) error {
+	return h.memberAction(c, "proxy", "proxy", func(id int64) error {
+		var v errs.Validation
+		no, err := strconv.Atoi(formValue(c, "holder_member_no"))
+		if err != nil || no <= 0 {
+			v.Add("holder_member_no", "Enter the member number of the member you authorise.")
+			return v.Err()
+		}
+		// An unknown number goes on as no member, so that the service
+		// decides access before it judges the value.
+		var holderID int64
+		holder, err := h.svc.members.ByNumber(c.UserContext(), no)
+		switch {
+		case err == nil:
+			holderID = holder.ID
+		case !errors.Is(err, members.ErrNotFound):
+			return err
+		}
+		_, err = h.svc.GrantProxy(c.UserContext(), auth.PrincipalOf(c), id, ProxyInput{HolderMemberID: holderID, MemberID: optionalMember(c)})
+		return renameField(err, "holder_member_id", "holder_member_no", holderID == 0, fmt.Sprintf("There is no member with the number %d.", no))
+	})
+}
+
+// renameField gives a service's field the form's name, and, when
+// unknown, the form's message.
+func renameField(err error, from, to string, unknown bool, message string) error {
+	var val *errs.Validation
+	if errors.As(err, &val) {
+		for i := range val.Fields {
+			if val.Fields[i].Field == from {
+				val.Fields[i].Field = to
+				if unknown {
+					val.Fields[i].Message = message
+				}
+			}
+		}
+	}
+	return err
+}
+
+func (h *Handlers) withdrawProxy(c *fiber.Ctx) error {
+	return h.memberAction(c, "proxy", "withdrawn", func(id int64) error {
+		_, err := h.svc.WithdrawProxy(c.UserContext(), auth.PrincipalOf(c), id, optionalMember(c))
+		return err
+	})
+}
+
+func (h *Handlers) requestItem(c *fiber.Ctx) error {
+	return h.memberAction(c, "request", "requested", func(id int64) error {
+		_, err := h.svc.RequestItem(c.UserContext(), auth.PrincipalOf(c), id, ItemRequestInput{
+			Title: formValue(c, "title"), Description: formValue(c, "description"), MemberID: optionalMember(c)})
+		return err
+	})
+}
+
+func (h *Handlers) chairStep(do func(ctx context.Context, p auth.Principal, id int64) (Meeting, error), done string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return h.memberAction(c, "chair", done, func(id int64) error {
+			_, err := do(c.UserContext(), auth.PrincipalOf(c), id)
+			return err
+		})
+	}
+}
+
+// The agenda, for the board.
+
+func (h *Handlers) agendaPage(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	return h.renderAgenda(c, m, nil)
+}
+
+func (h *Handlers) renderAgenda(c *fiber.Ctx, m Meeting, formErr error) error {
+	data := formData(c, "Agenda of "+m.Title, pageFields(formErr), fiber.Map{
+		"Meeting": view(m), "Done": doneNotice(c), "MaxPosition": len(m.Agenda) + 1,
+		"Values": fiber.Map{"title": formValue(c, "title"), "description": formValue(c, "description"), "position": formValue(c, "position"),
+			"rule_change": c.FormValue("rule_change") == "yes", "weighty": c.FormValue("weighty") == "yes"},
+	})
+	return web.Render(c, "meetings/agenda", data)
+}
+
+func (h *Handlers) agendaPath(id int64) string { return fmt.Sprintf("/meetings/%d/agenda", id) }
+
+func (h *Handlers) addItem(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	in := ItemInput{Title: formValue(c, "title"), Description: formValue(c, "description"),
+		RuleChange: c.FormValue("rule_change") == "yes", Weighty: c.FormValue("weighty") == "yes"}
+	if raw := formValue(c, "position"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			var v errs.Validation
+			v.Add("position", "Enter a whole number, or leave it empty.")
+			return h.renderAgenda(c, m, v.Err())
+		}
+		in.Position = &n
+	}
+	if _, err := h.svc.AddItem(c.UserContext(), auth.PrincipalOf(c), m.ID, in); err != nil {
+		if formFailure(err) {
+			return h.renderAgenda(c, m, err)
+		}
+		return err
+	}
+	return redirectTo(c, h.agendaPath(m.ID), "agenda")
+}
+
+func (h *Handlers) moveItem(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	item, err := itemID(c.Params("item"), ErrNoItem)
+	if err != nil {
+		return err
+	}
+	to := 0
+	for _, it := range m.Agenda {
+		if it.ID == item {
+			to = it.Position - 1
+			if c.FormValue("direction") == "down" {
+				to = it.Position + 1
+			}
+		}
+	}
+	if to < 1 || to > len(m.Agenda) {
+		return redirectTo(c, h.agendaPath(m.ID), "agenda")
+	}
+	if _, err := h.svc.UpdateItem(c.UserContext(), auth.PrincipalOf(c), m.ID, item, ItemChange{Position: &to}); err != nil {
+		if formFailure(err) {
+			return h.renderAgenda(c, m, err)
+		}
+		return err
+	}
+	return redirectTo(c, h.agendaPath(m.ID), "agenda")
+}
+
+func (h *Handlers) removeItem(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	item, err := itemID(c.Params("item"), ErrNoItem)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.RemoveItem(c.UserContext(), auth.PrincipalOf(c), m.ID, item); err != nil {
+		if formFailure(err) {
+			return h.renderAgenda(c, m, err)
+		}
+		return err
+	}
+	return redirectTo(c, h.agendaPath(m.ID), "agenda")
+}
+
+// The officers, for the board: named by the email address of their
+// account.
+
+func (h *Handlers) officersPage(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	values := fiber.Map{}
+	email := func(id *int64) string {
+		if id == nil {
+			return ""
+		}
+		acc, err := h.svc.accounts.Account(c.UserContext(), *id)
+		if err != nil {
+			return ""
+		}
+		return acc.Email
+	}
+	values["chair"] = email(m.ChairAccountID)
+	values["secretary"] = email(m.SecretaryAccountID)
+	var checkers []string
+	for _, id := range m.Officers.CheckerAccountIDs {
+		checkers = append(checkers, email(&id))
+	}
+	values["checkers"] = strings.Join(checkers, "\n")
+	return h.renderOfficers(c, m, values, nil)
+}
+
+func (h *Handlers) renderOfficers(c *fiber.Ctx, m Meeting, values fiber.Map, formErr error) error {
+	data := formData(c, "Officers of "+m.Title, formErr, fiber.Map{"Meeting": view(m), "Values": values})
+	return web.Render(c, "meetings/officers", data)
+}
+
+func (h *Handlers) saveOfficers(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	values := fiber.Map{"chair": formValue(c, "chair"), "secretary": formValue(c, "secretary"), "checkers": formValue(c, "checkers")}
+	var v errs.Validation
+	account := func(field, email string) *int64 {
+		if email == "" {
+			return nil
+		}
+		acc, err := h.svc.accounts.AccountByEmail(c.UserContext(), email)
+		if err != nil {
+			v.Add(field, "No one has signed in to Osk with %s: they must sign in once before they can be appointed.", email)
+			return nil
+		}
+		return &acc.ID
+	}
+	o := Officers{ChairAccountID: account("chair", formValue(c, "chair")), SecretaryAccountID: account("secretary", formValue(c, "secretary")),
+		CheckerAccountIDs: []int64{}}
+	for _, line := range strings.Split(formValue(c, "checkers"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			if id := account("checkers", line); id != nil {
+				o.CheckerAccountIDs = append(o.CheckerAccountIDs, *id)
+			}
+		}
+	}
+	if err := v.Err(); err != nil {
+		return h.renderOfficers(c, m, values, err)
+	}
+	if _, err := h.svc.SetOfficers(c.UserContext(), auth.PrincipalOf(c), m.ID, o); err != nil {
+		var val *errs.Validation
+		if errors.As(err, &val) {
+			for i, f := range val.Fields {
+				val.Fields[i].Field = map[string]string{"chair_account_id": "chair", "secretary_account_id": "secretary", "checker_account_ids": "checkers"}[f.Field]
+			}
+		}
+		if formFailure(err) {
+			return h.renderOfficers(c, m, values, err)
+		}
+		return err
+	}
+	return redirectTo(c, meetingPath(m.ID), "officers")
+}
+
+// Convening and cancelling, for the board.
+
+func (h *Handlers) convenePage(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	return h.renderConvene(c, m, nil)
+}
+
+func (h *Handlers) renderConvene(c *fiber.Ctx, m Meeting, formErr error) error {
+	r, err := h.svc.rules.Current(c.UserContext())
+	if err != nil {
+		return err
+	}
+	earliest, latest := noticeWindow(m, r)
+	recipients, err := h.svc.members.ActiveCount(c.UserContext())
+	if err != nil {
+		return err
+	}
+	preview := m
+	if preview.RecordDate == nil {
+		now := h.svc.Now()
+		preview.RecordDate = &now
+	}
+	data := formData(c, "Convene "+m.Title, formErr, fiber.Map{
+		"Meeting": view(m), "Earliest": timeView(earliest, m), "Latest": timeView(latest, m),
+		"Notice": h.svc.noticeText(preview, r), "Recipients": recipients, "Weighty": m.HasWeightyItem(),
+	})
+	return web.Render(c, "meetings/convene", data)
+}
+
+func (h *Handlers) convene(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	if _, err := h.svc.Convene(c.UserContext(), auth.PrincipalOf(c), m.ID); err != nil {
+		if formFailure(err) {
+			return h.renderConvene(c, m, err)
+		}
+		return err
+	}
+	return redirectTo(c, meetingPath(m.ID), "convened")
+}
+
+func (h *Handlers) cancelPage(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	return h.renderCancel(c, m, "", nil)
+}
+
+func (h *Handlers) renderCancel(c *fiber.Ctx, m Meeting, reason string, formErr error) error {
+	data := formData(c, "Cancel "+m.Title, formErr, fiber.Map{"Meeting": view(m), "Reason": reason})
+	return web.Render(c, "meetings/cancel", data)
+}
+
+func (h *Handlers) cancel(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	reason := formValue(c, "reason")
+	if _, err := h.svc.Cancel(c.UserContext(), auth.PrincipalOf(c), m.ID, reason); err != nil {
+		if formFailure(err) {
+			return h.renderCancel(c, m, reason, err)
+		}
+		return err
+	}
+	return redirectTo(c, meetingPath(m.ID), "cancelled")
+}
+
+// Members' requests for agenda items, for the board.
+
+func (h *Handlers) requestsPage(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	return h.renderRequests(c, m, nil)
+}
+
+func (h *Handlers) renderRequests(c *fiber.Ctx, m Meeting, formErr error) error {
+	reqs, err := h.svc.ItemRequests(c.UserContext(), auth.PrincipalOf(c), m.ID)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(reqs))
+	for i, r := range reqs {
+		ids[i] = r.MemberID
+	}
+	names, err := h.svc.members.SummariesOf(c.UserContext(), ids)
+	if err != nil {
+		return err
+	}
+	data := formData(c, "Members' requests for agenda items", formErr, fiber.Map{
+		"Meeting": view(m), "Requests": reqs, "Names": names, "Done": doneNotice(c),
+	})
+	return web.Render(c, "meetings/requests", data)
+}
+
+func (h *Handlers) decision(c *fiber.Ctx, do func(m Meeting, rid int64) error) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	rid, err := itemID(c.Params("request"), ErrNoRequest)
+	if err != nil {
+		return err
+	}
+	if err := do(m, rid); err != nil {
+		if formFailure(err) {
+			return h.renderRequests(c, m, pageFields(err))
+		}
+		return err
+	}
+	return redirectTo(c, fmt.Sprintf("/meetings/%d/requests", m.ID), "decided")
+}
+
+func (h *Handlers) acceptRequest(c *fiber.Ctx) error {
+	return h.decision(c, func(m Meeting, rid int64) error {
+		_, err := h.svc.AcceptRequest(c.UserContext(), auth.PrincipalOf(c), m.ID, rid, nil)
+		return err
+	})
+}
+
+func (h *Handlers) declineRequest(c *fiber.Ctx) error {
+	return h.decision(c, func(m Meeting, rid int64) error {
+		_, err := h.svc.DeclineRequest(c.UserContext(), auth.PrincipalOf(c), m.ID, rid, formValue(c, "reason"))
+		return err
+	})
+}
+
+// The room: attendance for the chair and the secretary (and the board and
+// auditors, who read it).
+
+func (h *Handlers) attendancePage(c *fiber.Ctx) error {
+	id, err := meetingID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return h.renderAttendance(c, id, nil)
+}
+
+func (h *Handlers) renderAttendance(c *fiber.Ctx, id int64, formErr error) error {
+	ctx := c.UserContext()
+	p := auth.PrincipalOf(c)
+	list, err := h.svc.Attendance(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	m, err := h.svc.GetAs(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	cl, err := h.svc.callerOf(ctx, p)
+	if err != nil {
+		return err
+	}
+	q, err := quorumOf(ctx, h.svc.db, m)
+	if err != nil {
+		return err
+	}
+	seq, err := live.Latest(ctx, h.svc.db, Topic(id))
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Attendee
+		Arrived   TimeView
+		Left      *TimeView
+		ModeLabel string
+	}
+	rows := make([]row, len(list))
+	for i, a := range list {
+		rows[i] = row{Attendee: a, Arrived: timeView(a.ArrivedAt, m), ModeLabel: ModeLabel(a.Mode)}
+		if a.LeftAt != nil {
+			t := timeView(*a.LeftAt, m)
+			rows[i].Left = &t
+		}
+	}
+	data := formData(c, "Attendance at "+m.Title, formErr, fiber.Map{
+		"Meeting": view(m), "Rows": rows, "Quorum": q, "QuorumSummary": q.Summary(), "LastEventID": seq,
+		"Runs": cl.runs(m) && attendanceOpen(m, h.svc.Now()) == nil, "Done": doneNotice(c),
+		"Values": fiber.Map{"member_no": formValue(c, "member_no"), "mode": formValue(c, "mode")},
+	})
+	return web.Render(c, "meetings/attendance", data)
+}
+
+func (h *Handlers) registerPresent(c *fiber.Ctx) error {
+	id, err := meetingID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	var v errs.Validation
+	no, err := strconv.Atoi(formValue(c, "member_no"))
+	if err != nil || no <= 0 {
+		v.Add("member_no", "Enter the member number.")
+		return h.renderAttendance(c, id, v.Err())
+	}
+	// An unknown number goes on as no member, so that the service decides
+	// access before it judges the value.
+	var memberID int64
+	mem, err := h.svc.members.ByNumber(c.UserContext(), no)
+	switch {
+	case err == nil:
+		memberID = mem.ID
+	case !errors.Is(err, members.ErrNotFound):
+		return err
+	}
+	mode := formValue(c, "mode")
+	if mode == "" {
+		mode = ModeInPerson
+	}
+	_, _, err = h.svc.Attend(c.UserContext(), auth.PrincipalOf(c), id, AttendInput{Mode: mode, MemberID: &memberID})
+	if err = renameField(err, "member_id", "member_no", memberID == 0, fmt.Sprintf("There is no member with the number %d.", no)); err != nil {
+		if formFailure(err) {
+			return h.renderAttendance(c, id, err)
+		}
+		return err
+	}
+	return redirectTo(c, fmt.Sprintf("/meetings/%d/attendance", id), "registered")
+}
+
+func (h *Handlers) registerLeft(c *fiber.Ctx) error {
+	id, err := meetingID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	member, err := itemID(c.Params("member"), members.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.Leave(c.UserContext(), auth.PrincipalOf(c), id, &member); err != nil {
+		if formFailure(err) {
+			return h.renderAttendance(c, id, err)
+		}
+		return err
+	}
+	return redirectTo(c, fmt.Sprintf("/meetings/%d/attendance", id), "left")
+}

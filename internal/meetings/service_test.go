@@ -1,0 +1,788 @@
+package meetings_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/db"
+	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/rules"
+)
+
+func (f *fixture) count(query string, args ...any) int {
+	f.t.Helper()
+	var n int
+	if err := f.inst.DB.Get(&n, query, args...); err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
+
+func TestCreate_AnnualMeetingHasTheStatutoryAgendaAndAWarningWhenLate(t *testing.T) {
+	f := newFixture(t)
+	year := f.now().Year() + 1
+	late := time.Date(year, time.September, 15, 15, 0, 0, 0, time.UTC)
+	m, err := f.svc.Create(f.ctx, f.board, meetings.Draft{Kind: meetings.KindAnnual, Title: "AGM", StartsAt: rfc(late), EndsAt: rfc(late.Add(3 * time.Hour))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != meetings.StatusDraft || m.TimeZone != meetings.DefaultTimeZone {
+		t.Fatalf("status %s, zone %s", m.Status, m.TimeZone)
+	}
+	keys := map[string]bool{}
+	for i, it := range m.Agenda {
+		if it.Position != i+1 {
+			t.Errorf("item %d at position %d", i, it.Position)
+		}
+		keys[it.Statutory] = true
+	}
+	for _, k := range []string{"financial_statements", "surplus", "discharge", "board_election", "auditor_election", "opening", "closing"} {
+		if !keys[k] {
+			t.Errorf("the statutory item %s is missing", k)
+		}
+	}
+	if !hasWarning(m, "must be held within 6 months") {
+		t.Errorf("no warning for an AGM in September: %v", m.Warnings)
+	}
+
+	inTime := time.Date(year, time.May, 15, 15, 0, 0, 0, time.UTC)
+	m, err = f.svc.Create(f.ctx, f.board, meetings.Draft{Kind: meetings.KindAnnual, Title: "AGM", StartsAt: rfc(inTime), EndsAt: rfc(inTime.Add(3 * time.Hour))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasWarning(m, "must be held within") {
+		t.Errorf("a warning for an AGM in May: %v", m.Warnings)
+	}
+	if !hasWarning(m, "can go out from") {
+		t.Errorf("no word that it is too early to convene: %v", m.Warnings)
+	}
+	extra, err := f.svc.Create(f.ctx, f.board, meetings.Draft{Kind: meetings.KindExtraordinary, Title: "EGM", StartsAt: rfc(inTime), EndsAt: rfc(inTime.Add(time.Hour))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(extra.Agenda) != 0 {
+		t.Errorf("an extraordinary meeting got %d items", len(extra.Agenda))
+	}
+}
+
+func hasWarning(m meetings.Meeting, part string) bool {
+	for _, w := range m.Warnings {
+		if strings.Contains(w, part) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCreate_RefusesBadInputNamingTheFieldAndChangesNothing(t *testing.T) {
+	f := newFixture(t)
+	start := f.now().Add(30 * 24 * time.Hour)
+	ok := func() meetings.Draft {
+		return meetings.Draft{Kind: meetings.KindExtraordinary, Title: "EGM", StartsAt: rfc(start), EndsAt: rfc(start.Add(time.Hour)), TimeZone: "Europe/Helsinki"}
+	}
+	cases := []struct {
+		name  string
+		edit  func(*meetings.Draft)
+		field string
+	}{
+		{"start in the past", func(d *meetings.Draft) { d.StartsAt = rfc(f.now().Add(-time.Hour)) }, "starts_at"},
+		{"start unreadable", func(d *meetings.Draft) { d.StartsAt = "next Tuesday" }, "starts_at"},
+		{"end before start", func(d *meetings.Draft) { d.EndsAt = rfc(start.Add(-time.Minute)) }, "ends_at"},
+		{"end at the start", func(d *meetings.Draft) { d.EndsAt = rfc(start) }, "ends_at"},
+		{"unknown time zone", func(d *meetings.Draft) { d.TimeZone = "Europe/Atlantis" }, "time_zone"},
+		{"local time zone", func(d *meetings.Draft) { d.TimeZone = "Local" }, "time_zone"},
+		{"no title", func(d *meetings.Draft) { d.Title = " " }, "title"},
+		{"over-long title", func(d *meetings.Draft) { d.Title = strings.Repeat("x", 201) }, "title"},
+		{"over-long place", func(d *meetings.Draft) { d.Location = strings.Repeat("x", 501) }, "location"},
+		{"link not https", func(d *meetings.Draft) { d.OnlineURL = "javascript:alert(1)" }, "online_url"},
+		{"unknown kind", func(d *meetings.Draft) { d.Kind = "secret" }, "kind"},
+		{"record date after the start", func(d *meetings.Draft) { d.RecordDate = start.Add(48 * time.Hour).Format(time.DateOnly) }, "record_date"},
+		{"record date unreadable", func(d *meetings.Draft) { d.RecordDate = "soon" }, "record_date"},
+		{"quorum percent over 100", func(d *meetings.Draft) { d.Quorum = &meetings.QuorumRule{MinPercent: 101} }, "quorum.min_percent"},
+		{"quorum members negative", func(d *meetings.Draft) { d.Quorum = &meetings.QuorumRule{MinMembers: -1} }, "quorum.min_members"},
+		{"agenda position out of range", func(d *meetings.Draft) {
+			d.Agenda = []meetings.ItemInput{{Title: "A"}, {Title: "B", Position: ptr(3)}}
+		}, "agenda[1].position"},
+		{"agenda item without title", func(d *meetings.Draft) { d.Agenda = []meetings.ItemInput{{Title: ""}} }, "agenda[0].title"},
+		{"over-long agenda description", func(d *meetings.Draft) {
+			d.Agenda = []meetings.ItemInput{{Title: "A", Description: strings.Repeat("x", 5001)}}
+		}, "agenda[0].description"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := ok()
+			tc.edit(&d)
+			_, err := f.svc.Create(f.ctx, f.board, d)
+			wantFields(t, err, tc.field)
+		})
+	}
+	if n := f.count(`SELECT count(*) FROM meetings`); n != 0 {
+		t.Fatalf("%d meetings were made", n)
+	}
+	if _, err := f.svc.Create(f.ctx, f.board, ok()); err != nil {
+		t.Fatalf("the valid draft: %v", err)
+	}
+}
+
+func TestConvene_RefusesOutsideTheWindowAndNotifiesEveryActiveMember(t *testing.T) {
+	f := newFixture(t)
+	_, a := f.member("Ada Member")
+	_, b := f.member("Bo Member")
+	_, gone := f.member("Suspended Member")
+	f.suspend(gone)
+
+	late := f.draftAt(f.now().Add(6*24*time.Hour + 23*time.Hour))
+	_, err := f.svc.Convene(f.ctx, f.board, late.ID)
+	wantFields(t, err, "starts_at")
+	if got, _ := f.svc.Get(f.ctx, late.ID); got.Status != meetings.StatusDraft || got.Notice != "" {
+		t.Fatalf("a refused convening changed the meeting: %s", got.Status)
+	}
+	early := f.draftAt(f.now().AddDate(0, 2, 2))
+	_, err = f.svc.Convene(f.ctx, f.board, early.ID)
+	wantFields(t, err, "starts_at")
+	weighty := f.draftAt(f.now().Add(20*24*time.Hour), meetings.ItemInput{Title: "Merger", Weighty: true})
+	_, err = f.svc.Convene(f.ctx, f.board, weighty.ID)
+	wantFields(t, err, "starts_at")
+	ruleChange := f.draftAt(f.now().Add(40*24*time.Hour), meetings.ItemInput{Title: "Change of the rules", RuleChange: true})
+	_, err = f.svc.Convene(f.ctx, f.board, ruleChange.ID)
+	wantFields(t, err, "agenda")
+	empty := f.draftAt(f.now().Add(20*24*time.Hour), []meetings.ItemInput{}...)
+	_, err = f.svc.Convene(f.ctx, f.board, empty.ID)
+	wantFields(t, err, "agenda")
+	if n := len(f.mailTo(a.Email)); n != 0 {
+		t.Fatalf("refused notices sent %d emails", n)
+	}
+
+	m := f.draftAt(f.now().Add(7*24*time.Hour + time.Minute))
+	m, err = f.svc.Convene(f.ctx, f.board, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Status != meetings.StatusConvened || m.ConvenedAt == nil || m.RecordDate == nil || !m.RecordDate.Equal(*m.ConvenedAt) {
+		t.Fatalf("convened meeting: %+v", m)
+	}
+	if !strings.Contains(m.Notice, "Opening of the meeting") || !strings.Contains(m.Notice, "Europe/Helsinki") {
+		t.Fatalf("notice: %s", m.Notice)
+	}
+	for _, who := range []string{a.Email, b.Email} {
+		sent := f.mailTo(who)
+		if len(sent) != 1 || !strings.HasPrefix(sent[0].Subject, "Notice: ") || sent[0].Body != m.Notice {
+			t.Errorf("mail to %s: %+v", who, sent)
+		}
+	}
+	if n := len(f.mailTo(gone.Email)); n != 0 {
+		t.Errorf("a suspended member got %d notices", n)
+	}
+	es := f.events(subjectOf(m))
+	if last := es[len(es)-1]; last.Action != "meeting.convened" || !strings.Contains(string(last.Payload), `"recipients":2`) {
+		t.Fatalf("audit: %s %s", last.Action, last.Payload)
+	}
+	_, err = f.svc.Convene(f.ctx, f.board, m.ID)
+	wantKind(t, err, errs.Conflict)
+}
+
+func TestTransitions_FollowTheLifeCycleAndRefuseTheRest(t *testing.T) {
+	f := newFixture(t)
+	chair, _ := f.member("Chair Person")
+	m := f.convened()
+
+	_, err := f.svc.Open(f.ctx, chair, m.ID)
+	wantKind(t, err, errs.Forbidden) // not yet the chair
+	if _, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, meetings.Officers{ChairAccountID: &chair.AccountID}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Open(f.ctx, f.board, m.ID)
+	wantKind(t, err, errs.Forbidden)
+	f.inst.Clock.Set(m.StartsAt.Add(-time.Hour - time.Minute))
+	_, err = f.svc.Open(f.ctx, chair, m.ID)
+	wantKind(t, err, errs.Conflict)
+	_, err = f.svc.Close(f.ctx, chair, m.ID)
+	wantKind(t, err, errs.Conflict)
+
+	f.inst.Clock.Set(m.StartsAt.Add(-time.Hour + time.Second))
+	open, err := f.svc.Open(f.ctx, chair, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open.Status != meetings.StatusInSession || open.OpenedAt == nil {
+		t.Fatalf("opened: %+v", open)
+	}
+	_, err = f.svc.Open(f.ctx, chair, m.ID)
+	wantKind(t, err, errs.Conflict)
+	_, err = f.svc.Cancel(f.ctx, f.board, m.ID, "Too few came.")
+	wantKind(t, err, errs.Conflict)
+	_, err = f.svc.Convene(f.ctx, f.board, m.ID)
+	wantKind(t, err, errs.Conflict)
+
+	closed, err := f.svc.Close(f.ctx, chair, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if closed.Status != meetings.StatusClosed || closed.ClosedAt == nil {
+		t.Fatalf("closed: %+v", closed)
+	}
+	_, err = f.svc.Close(f.ctx, chair, m.ID)
+	wantKind(t, err, errs.Conflict)
+	_, err = f.svc.Open(f.ctx, chair, m.ID)
+	wantKind(t, err, errs.Conflict)
+	_, err = f.svc.Cancel(f.ctx, f.board, m.ID, "Late.")
+	wantKind(t, err, errs.Conflict)
+	_, err = f.svc.Update(f.ctx, f.board, m.ID, meetings.Change{Location: ptr("Elsewhere")})
+	wantKind(t, err, errs.Conflict)
+	_, err = f.svc.AddItem(f.ctx, f.board, m.ID, meetings.ItemInput{Title: "More"})
+	wantKind(t, err, errs.Conflict)
+	_, err = f.svc.SetOfficers(f.ctx, f.board, m.ID, meetings.Officers{})
+	wantKind(t, err, errs.Conflict)
+	_, _, err = f.svc.Attend(f.ctx, chair, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson})
+	wantKind(t, err, errs.Conflict)
+
+	var actions []string
+	for _, e := range f.events(subjectOf(m)) {
+		actions = append(actions, e.Action)
+	}
+	if got := strings.Join(actions, " "); got != "meeting.drafted meeting.convened meeting.officers_set meeting.opened meeting.closed" {
+		t.Fatalf("audit trail: %s", got)
+	}
+}
+
+func TestCancel_NeedsAReasonAndTellsMembersOfAConvenedMeeting(t *testing.T) {
+	f := newFixture(t)
+	_, a := f.member("Ada Member")
+	d := f.draftAt(f.now().Add(20 * 24 * time.Hour))
+	_, err := f.svc.Cancel(f.ctx, f.board, d.ID, "  ")
+	wantFields(t, err, "reason")
+	if _, err := f.svc.Cancel(f.ctx, f.board, d.ID, "Planned twice."); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.mailTo(a.Email)); n != 0 {
+		t.Fatalf("cancelling a draft sent %d emails", n)
+	}
+	_, err = f.svc.Convene(f.ctx, f.board, d.ID)
+	wantKind(t, err, errs.Conflict)
+
+	m := f.convened()
+	member := f.person("Not On The Board")
+	_, err = f.svc.Cancel(f.ctx, member, m.ID, "No.")
+	wantKind(t, err, errs.Forbidden)
+	c, err := f.svc.Cancel(f.ctx, f.board, m.ID, "The venue burnt down.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != meetings.StatusCancelled || c.CancelReason != "The venue burnt down." || c.Revision != 1 {
+		t.Fatalf("cancelled: %+v", c)
+	}
+	sent := f.mailTo(a.Email)
+	if len(sent) != 2 || !strings.Contains(sent[0].Body, "The venue burnt down.") {
+		t.Fatalf("mail: %+v", sent)
+	}
+	_, err = f.svc.Cancel(f.ctx, f.board, m.ID, "Again.")
+	wantKind(t, err, errs.Conflict)
+}
+
+func TestUpdate_AfterTheNoticeOnlyThePlaceChangesAndMembersAreTold(t *testing.T) {
+	f := newFixture(t)
+	_, a := f.member("Ada Member")
+	d := f.draftAt(f.now().Add(20 * 24 * time.Hour))
+	d, err := f.svc.Update(f.ctx, f.board, d.ID, meetings.Change{Title: ptr("Renamed"), StartsAt: ptr(rfc(d.StartsAt.Add(time.Hour)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Title != "Renamed" || !d.EndsAt.After(d.StartsAt) {
+		t.Fatalf("updated draft: %+v", d)
+	}
+	_, err = f.svc.Update(f.ctx, f.board, d.ID, meetings.Change{EndsAt: ptr(rfc(d.StartsAt.Add(-time.Hour)))})
+	wantFields(t, err, "ends_at")
+	_, err = f.svc.Update(f.ctx, f.board, d.ID, meetings.Change{TimeZone: ptr("Mars/Olympus")})
+	wantFields(t, err, "time_zone")
+
+	m := f.convened()
+	_, err = f.svc.Update(f.ctx, f.board, m.ID, meetings.Change{StartsAt: ptr(rfc(m.StartsAt.Add(time.Hour)))})
+	wantKind(t, err, errs.Conflict)
+	moved, err := f.svc.Update(f.ctx, f.board, m.ID, meetings.Change{Location: ptr("Room 2, Kaisaniemenkatu 1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.Location != "Room 2, Kaisaniemenkatu 1" || moved.Revision != 1 {
+		t.Fatalf("moved: %+v", moved)
+	}
+	if sent := f.mailTo(a.Email); len(sent) != 2 || !strings.HasPrefix(sent[0].Subject, "Changed: ") {
+		t.Fatalf("mail: %+v", sent)
+	}
+}
+
+func TestOfficers_OnlyActiveMembersOrStaffAndNeverAnAuditor(t *testing.T) {
+	f := newFixture(t)
+	m := f.convened()
+	member, _ := f.member("Active Member")
+	suspended, sm := f.member("Suspended Member")
+	f.suspend(sm)
+	outsider := f.person("Outsider")
+	checker, _ := f.member("Checker One")
+	checker2, _ := f.member("Checker Two")
+
+	refused := []struct {
+		name  string
+		o     meetings.Officers
+		field string
+	}{
+		{"an outsider as chair", meetings.Officers{ChairAccountID: &outsider.AccountID}, "chair_account_id"},
+		{"an auditor as chair", meetings.Officers{ChairAccountID: &f.auditor.AccountID}, "chair_account_id"},
+		{"a suspended member as secretary", meetings.Officers{SecretaryAccountID: &suspended.AccountID}, "secretary_account_id"},
+		{"no such account", meetings.Officers{ChairAccountID: ptr(int64(999999))}, "chair_account_id"},
+		{"the chair as checker", meetings.Officers{ChairAccountID: &member.AccountID, CheckerAccountIDs: []int64{member.AccountID}}, "checker_account_ids"},
+		{"a checker twice", meetings.Officers{CheckerAccountIDs: []int64{checker.AccountID, checker.AccountID}}, "checker_account_ids"},
+		{"an outsider as checker", meetings.Officers{CheckerAccountIDs: []int64{outsider.AccountID}}, "checker_account_ids"},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, tc.o)
+			wantFields(t, err, tc.field)
+		})
+	}
+	_, err := f.svc.SetOfficers(f.ctx, member, m.ID, meetings.Officers{ChairAccountID: &member.AccountID})
+	wantKind(t, err, errs.Forbidden)
+
+	got, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, meetings.Officers{ChairAccountID: &member.AccountID,
+		SecretaryAccountID: &f.board2.AccountID, CheckerAccountIDs: []int64{checker2.AccountID, checker.AccountID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := got.Officers
+	if *o.ChairAccountID != member.AccountID || *o.SecretaryAccountID != f.board2.AccountID || len(o.CheckerAccountIDs) != 2 || o.CheckerAccountIDs[0] != checker2.AccountID {
+		t.Fatalf("officers: %+v", o)
+	}
+	if !got.IsChair(member.AccountID) || !got.IsSecretary(f.board2.AccountID) || !got.IsChecker(checker.AccountID) {
+		t.Fatal("roles not recognised")
+	}
+	if _, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, meetings.Officers{ChairAccountID: &f.admin.AccountID}); err != nil {
+		t.Fatalf("an admin as chair: %v", err)
+	}
+}
+
+func TestAttend_IsIdempotentAndFollowsTheMeeting(t *testing.T) {
+	f := newFixture(t)
+	ada, a := f.member("Ada Member")
+	m := f.convened()
+
+	_, _, err := f.svc.Attend(f.ctx, ada, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson})
+	wantKind(t, err, errs.Conflict) // attendance opens an hour before the start
+	f.inst.Clock.Set(m.StartsAt.Add(-time.Hour))
+
+	first, created, err := f.svc.Attend(f.ctx, ada, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson})
+	if err != nil || !created {
+		t.Fatalf("first registration: %v, created %v", err, created)
+	}
+	if first.MemberID != a.ID || first.Name != "Ada Member" || first.MemberNo != *a.MemberNo || !first.Present {
+		t.Fatalf("attendee: %+v", first)
+	}
+	again, created, err := f.svc.Attend(f.ctx, ada, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson})
+	if err != nil || created || !again.ArrivedAt.Equal(first.ArrivedAt) {
+		t.Fatalf("second registration: %v, created %v, %+v", err, created, again)
+	}
+	if n := f.count(`SELECT count(*) FROM meeting_attendance WHERE meeting_id = $1`, m.ID); n != 1 {
+		t.Fatalf("%d attendance rows after registering twice", n)
+	}
+	if q := f.quorum(m.ID); q.Present != 1 {
+		t.Fatalf("quorum: %+v", q)
+	}
+	_, _, err = f.svc.Attend(f.ctx, ada, m.ID, meetings.AttendInput{Mode: "by_carrier_pigeon"})
+	wantFields(t, err, "mode")
+	remote, _, err := f.svc.Attend(f.ctx, ada, m.ID, meetings.AttendInput{Mode: meetings.ModeRemote})
+	if err != nil || remote.Mode != meetings.ModeRemote {
+		t.Fatalf("switching to remote: %v %+v", err, remote)
+	}
+	if err := f.svc.Leave(f.ctx, ada, m.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Leave(f.ctx, ada, m.ID, nil); err != nil {
+		t.Fatalf("leaving twice: %v", err)
+	}
+	if q := f.quorum(m.ID); q.Present != 0 {
+		t.Fatalf("quorum after leaving: %+v", q)
+	}
+	var actions []string
+	for _, e := range f.events(subjectOf(m)) {
+		actions = append(actions, e.Action)
+	}
+	if got := strings.Join(actions, " "); !strings.HasSuffix(got, "meeting.convened meeting.attended meeting.attended meeting.left") {
+		t.Fatalf("audit trail: %s", got)
+	}
+
+	outsider := f.person("Outsider")
+	_, _, err = f.svc.Attend(f.ctx, outsider, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson})
+	wantKind(t, err, errs.NotFound)
+	bo, b := f.member("Bo Member")
+	f.suspend(b)
+	_, _, err = f.svc.Attend(f.ctx, bo, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson})
+	wantKind(t, err, errs.NotFound)
+	_, _, err = f.svc.Attend(f.ctx, ada, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson, MemberID: &b.ID})
+	wantKind(t, err, errs.Forbidden)
+
+	noRemote := f.draftAt(f.now().Add(10 * 24 * time.Hour))
+	if _, err := f.svc.Convene(f.ctx, f.board, noRemote.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.inst.Clock.Set(noRemote.StartsAt)
+	_, _, err = f.svc.Attend(f.ctx, ada, noRemote.ID, meetings.AttendInput{Mode: meetings.ModeRemote})
+	wantFields(t, err, "mode")
+}
+
+func TestAttend_OrganisationsAndTheChairRegisteringTheRoom(t *testing.T) {
+	f := newFixture(t)
+	rep, own := f.member("Rep Resentative")
+	org := f.organisation(rep, "Helsinki Friends")
+	chair, _ := f.member("Chair Person")
+	_, walkIn := f.member("Walk In")
+	m := f.inSession(chair)
+
+	f.attend(rep, m.ID, meetings.ModeInPerson, nil)
+	f.attend(rep, m.ID, meetings.ModeInPerson, &org.ID)
+	list, err := f.svc.Attendance(f.ctx, chair, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 || list[0].MemberID != own.ID || list[1].MemberID != org.ID || list[1].Kind != "organisation" {
+		t.Fatalf("attendance: %+v", list)
+	}
+	_, err = f.svc.Attendance(f.ctx, rep, m.ID)
+	wantKind(t, err, errs.Forbidden)
+
+	a, created, err := f.svc.Attend(f.ctx, chair, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson, MemberID: &walkIn.ID})
+	if err != nil || !created || a.MemberID != walkIn.ID || a.RegisteredBy == nil || *a.RegisteredBy != chair.AccountID {
+		t.Fatalf("the chair registering: %v %+v", err, a)
+	}
+	_, _, err = f.svc.Attend(f.ctx, chair, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson, MemberID: ptr(int64(999999))})
+	wantFields(t, err, "member_id")
+	if err := f.svc.Leave(f.ctx, chair, m.ID, &walkIn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if q := f.quorum(m.ID); q.Present != 2 {
+		t.Fatalf("quorum: %+v", q)
+	}
+	if _, err := f.svc.Close(f.ctx, chair, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(`SELECT count(*) FROM meeting_attendance WHERE meeting_id = $1 AND left_at IS NULL`, m.ID); n != 0 {
+		t.Fatalf("%d still present after the close", n)
+	}
+}
+
+func TestProxies_LimitsOfTheRulesAndTheLaw(t *testing.T) {
+	f := newFixture(t)
+	holder, h := f.member("Holder")
+	grantors := make([]auth.Principal, 4)
+	for i := range grantors {
+		grantors[i], _ = f.member("Grantor " + string(rune('A'+i)))
+	}
+	_, susp := f.member("Suspended")
+	f.suspend(susp)
+	m := f.convened()
+
+	_, err := f.svc.GrantProxy(f.ctx, holder, m.ID, meetings.ProxyInput{HolderMemberID: h.ID})
+	wantFields(t, err, "holder_member_id")
+	_, err = f.svc.GrantProxy(f.ctx, grantors[0], m.ID, meetings.ProxyInput{HolderMemberID: 999999})
+	wantFields(t, err, "holder_member_id")
+	_, err = f.svc.GrantProxy(f.ctx, grantors[0], m.ID, meetings.ProxyInput{HolderMemberID: susp.ID})
+	wantFields(t, err, "holder_member_id")
+	_, err = f.svc.GrantProxy(f.ctx, f.person("Outsider"), m.ID, meetings.ProxyInput{HolderMemberID: h.ID})
+	wantKind(t, err, errs.NotFound)
+
+	var proxies []meetings.Proxy
+	for i := 0; i < 3; i++ {
+		px, err := f.svc.GrantProxy(f.ctx, grantors[i], m.ID, meetings.ProxyInput{HolderMemberID: h.ID})
+		if err != nil {
+			t.Fatalf("proxy %d: %v", i+1, err)
+		}
+		proxies = append(proxies, px)
+	}
+	_, err = f.svc.GrantProxy(f.ctx, grantors[3], m.ID, meetings.ProxyInput{HolderMemberID: h.ID})
+	wantKind(t, err, errs.Conflict) // a fourth
+	_, err = f.svc.GrantProxy(f.ctx, grantors[0], m.ID, meetings.ProxyInput{HolderMemberID: h.ID})
+	wantKind(t, err, errs.Conflict) // a second from the same member
+	_, err = f.svc.GrantProxy(f.ctx, holder, m.ID, meetings.ProxyInput{HolderMemberID: proxies[0].MemberID})
+	wantKind(t, err, errs.Conflict) // a holder giving their own vote away
+	if sent := f.mailTo(holder.Email); len(sent) != 4 || !strings.HasPrefix(sent[0].Subject, "You hold a proxy") {
+		t.Fatalf("the holder's mail: %d messages", len(sent))
+	}
+
+	// Withdrawn before use: allowed, and the place is free again.
+	if _, err := f.svc.WithdrawProxy(f.ctx, grantors[2], m.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.GrantProxy(f.ctx, grantors[3], m.ID, meetings.ProxyInput{HolderMemberID: h.ID}); err != nil {
+		t.Fatalf("after a withdrawal: %v", err)
+	}
+	_, err = f.svc.WithdrawProxy(f.ctx, grantors[2], m.ID, nil)
+	wantKind(t, err, errs.NotFound)
+
+	// Used in a ballot: it stands.
+	err = db.WithTx(f.ctx, f.inst.DB.DB, func(tx *sqlx.Tx) error {
+		return f.svc.MarkProxyUsed(f.ctx, tx, proxies[0].ID, 77, f.now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.WithdrawProxy(f.ctx, grantors[0], m.ID, nil)
+	wantKind(t, err, errs.Conflict)
+	err = db.WithTx(f.ctx, f.inst.DB.DB, func(tx *sqlx.Tx) error {
+		return f.svc.MarkProxyUsed(f.ctx, tx, proxies[2].ID, 77, f.now())
+	})
+	wantKind(t, err, errs.Conflict) // withdrawn earlier
+	if _, err := f.inst.DB.Exec(`DELETE FROM meeting_proxies WHERE id = $1`, proxies[2].ID); err == nil {
+		t.Fatal("a proxy row was deleted")
+	}
+
+	// Forbidden by the rules.
+	f.setRules(func(r *rules.Rules) { r.ProxiesAllowed = false })
+	_, err = f.svc.GrantProxy(f.ctx, grantors[2], m.ID, meetings.ProxyInput{HolderMemberID: h.ID})
+	wantKind(t, err, errs.Conflict)
+	// A smaller limit holds for new proxies.
+	f.setRules(func(r *rules.Rules) { r.ProxiesAllowed, r.ProxyMaxPerHolder = true, 1 })
+	_, o := f.member("Other Holder")
+	if _, err := f.svc.GrantProxy(f.ctx, grantors[2], m.ID, meetings.ProxyInput{HolderMemberID: o.ID}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Each member counts once, whether present or by proxy; proxies count
+// only while their holder is present; suspended members count not at all.
+func TestQuorum_MixedAttendanceAndProxiesCountEachMemberOnce(t *testing.T) {
+	f := newFixture(t)
+	chair, _ := f.member("Chair Person")
+	ann, a := f.member("Ann Present")
+	ben, b := f.member("Ben Remote")
+	cat, c := f.member("Cat By Proxy")
+	dan, d := f.member("Dan Both")
+	eve, _ := f.member("Eve Holder Absent")
+	_, fay := f.member("Fay Absent Holder")
+	gil, g := f.member("Gil Suspended Later")
+	org := f.organisation(ann, "Ann's Association")
+	_, _ = f.member("Hal Absent")
+	m := f.inSession(chair)
+
+	f.attend(ann, m.ID, meetings.ModeInPerson, nil)
+	f.attend(ann, m.ID, meetings.ModeInPerson, &org.ID)
+	f.attend(ben, m.ID, meetings.ModeRemote, nil)
+	for _, g := range []struct {
+		p      auth.Principal
+		holder int64
+	}{{cat, a.ID}, {dan, b.ID}, {eve, fay.ID}} {
+		if _, err := f.svc.GrantProxy(f.ctx, g.p, m.ID, meetings.ProxyInput{HolderMemberID: g.holder}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.attend(dan, m.ID, meetings.ModeInPerson, nil)
+	f.attend(gil, m.ID, meetings.ModeInPerson, nil)
+	f.suspend(g)
+
+	q := f.quorum(m.ID)
+	// Present: Ann, the association, Ben, Dan (Gil is suspended now).
+	// By proxy: Cat (held by Ann); Dan is present himself; Eve's holder
+	// Fay is absent. Active: chair, Ann, Ben, Cat, Dan, Eve, Fay, Hal and
+	// the association.
+	want := meetings.Quorum{Present: 4, ByProxy: 1, Represented: 5, Eligible: 9, Required: 0, Met: true}
+	if q != want {
+		t.Fatalf("quorum %+v, want %+v", q, want)
+	}
+
+	reps, err := f.svc.Represented(f.ctx, f.inst.DB, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byMember := map[int64]meetings.Representation{}
+	for _, r := range reps {
+		if _, twice := byMember[r.MemberID]; twice {
+			t.Fatalf("member %d represented twice", r.MemberID)
+		}
+		byMember[r.MemberID] = r
+	}
+	if len(reps) != 5 {
+		t.Fatalf("%d represented: %+v", len(reps), reps)
+	}
+	if r := byMember[c.ID]; r.Via != meetings.ViaProxy || *r.HolderMemberID != a.ID || r.VoterAccountID != ann.AccountID {
+		t.Fatalf("Cat: %+v", r)
+	}
+	if r := byMember[org.ID]; r.Via != meetings.ViaPresent || r.VoterAccountID != ann.AccountID {
+		t.Fatalf("the association: %+v", r)
+	}
+	if r := byMember[d.ID]; r.Via != meetings.ViaPresent || r.VoterAccountID != dan.AccountID {
+		t.Fatalf("Dan: %+v", r)
+	}
+	if r := byMember[b.ID]; r.Mode != meetings.ModeRemote {
+		t.Fatalf("Ben: %+v", r)
+	}
+
+	// The meeting's own quorum: 60 % of 9 is 6 (rounded up).
+	if _, err := f.inst.DB.Exec(`UPDATE meetings SET quorum_min_percent = 60 WHERE id = $1`, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if q := f.quorum(m.ID); q.Required != 6 || q.Met {
+		t.Fatalf("with 60 %%: %+v", q)
+	}
+	if err := f.svc.Leave(f.ctx, ann, m.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Ann left: she and Cat, whose proxy she holds, no longer count.
+	if q := f.quorum(m.ID); q.Present != 3 || q.ByProxy != 0 || q.Represented != 3 {
+		t.Fatalf("after Ann left: %+v", q)
+	}
+}
+
+func TestItemRequests_BeforeTheDeadlineTheBoardDecides(t *testing.T) {
+	f := newFixture(t)
+	ada, a := f.member("Ada Member")
+	_, bo := f.member("Bo Member")
+	start := f.now().Add(45 * 24 * time.Hour)
+	m, err := f.svc.Create(f.ctx, f.board, meetings.Draft{Kind: meetings.KindAnnual, Title: "AGM", StartsAt: rfc(start),
+		EndsAt: rfc(start.Add(3 * time.Hour)), Location: "Helsinki"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: "Solar panels"})
+	wantKind(t, err, errs.NotFound) // members do not see drafts
+	m, err = f.svc.Convene(f.ctx, f.board, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: strings.Repeat("x", 201)})
+	wantFields(t, err, "title")
+	req, err := f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: "Solar panels on the roof", Description: "Let us vote on it."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: "A party"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.Status != meetings.RequestPending || req.MemberID != a.ID {
+		t.Fatalf("request: %+v", req)
+	}
+	_, err = f.svc.AcceptRequest(f.ctx, ada, m.ID, req.ID, nil)
+	wantKind(t, err, errs.Forbidden)
+
+	accepted, err := f.svc.AcceptRequest(f.ctx, f.board, m.ID, req.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.svc.Get(f.ctx, m.ID)
+	n := len(got.Agenda)
+	if accepted.Status != meetings.RequestAccepted || n != 13 || got.Agenda[n-2].Title != "Solar panels on the roof" || got.Agenda[n-1].Statutory != "closing" {
+		t.Fatalf("agenda after accepting: %+v", got.Agenda)
+	}
+	if !strings.Contains(got.Notice, "SUPPLEMENTARY NOTICE") || got.Revision != 1 {
+		t.Fatalf("notice: %s", got.Notice)
+	}
+	if sent := f.mailTo(bo.Email); len(sent) != 2 || !strings.HasPrefix(sent[0].Subject, "Agenda item added") {
+		t.Fatalf("Bo's mail: %+v", sent)
+	}
+	_, err = f.svc.AcceptRequest(f.ctx, f.board, m.ID, req.ID, nil)
+	wantKind(t, err, errs.Conflict)
+	_, err = f.svc.DeclineRequest(f.ctx, f.board, m.ID, second.ID, "")
+	wantFields(t, err, "reason")
+	declined, err := f.svc.DeclineRequest(f.ctx, f.board, m.ID, second.ID, "Not a matter for the general meeting.")
+	if err != nil || declined.Status != meetings.RequestDeclined {
+		t.Fatalf("decline: %v %+v", err, declined)
+	}
+	if sent := f.mailTo(a.Email); !strings.Contains(sent[0].Body, "Not a matter for the general meeting.") {
+		t.Fatalf("Ada's latest mail: %+v", sent[0])
+	}
+	mine, err := f.svc.ItemRequests(f.ctx, ada, m.ID)
+	if err != nil || len(mine) != 2 {
+		t.Fatalf("Ada's requests: %v %d", err, len(mine))
+	}
+
+	f.inst.Clock.Set(got.MemberMotionDeadline.Add(time.Minute))
+	_, err = f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: "Too late"})
+	wantKind(t, err, errs.Conflict)
+}
+
+func TestAgenda_PositionsAndTheNoticePeriod(t *testing.T) {
+	f := newFixture(t)
+	d := f.draftAt(f.now().Add(20 * 24 * time.Hour))
+	_, err := f.svc.AddItem(f.ctx, f.board, d.ID, meetings.ItemInput{Title: "Middle", Position: ptr(4)})
+	wantFields(t, err, "position")
+	_, err = f.svc.AddItem(f.ctx, f.board, d.ID, meetings.ItemInput{Title: "Middle", Position: ptr(0)})
+	wantFields(t, err, "position")
+	it, err := f.svc.AddItem(f.ctx, f.board, d.ID, meetings.ItemInput{Title: "Middle", Position: ptr(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.UpdateItem(f.ctx, f.board, d.ID, it.ID, meetings.ItemChange{Position: ptr(1)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.UpdateItem(f.ctx, f.board, d.ID, it.ID, meetings.ItemChange{Position: ptr(9)})
+	wantFields(t, err, "position")
+	got, _ := f.svc.Get(f.ctx, d.ID)
+	if titles := []string{got.Agenda[0].Title, got.Agenda[1].Title, got.Agenda[2].Title}; strings.Join(titles, "|") != "Middle|Opening of the meeting|Closing of the meeting" {
+		t.Fatalf("agenda: %v", titles)
+	}
+	if err := f.svc.RemoveItem(f.ctx, f.board, d.ID, got.Agenda[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = f.svc.Get(f.ctx, d.ID)
+	if len(got.Agenda) != 2 || got.Agenda[1].Position != 2 {
+		t.Fatalf("after removing: %+v", got.Agenda)
+	}
+
+	// After the notice, a weighty item needs 30 days' notice: too late
+	// for a meeting in 14 days; an ordinary one is still in time.
+	m := f.convened()
+	_, err = f.svc.AddItem(f.ctx, f.board, m.ID, meetings.ItemInput{Title: "Merger", Weighty: true})
+	wantKind(t, err, errs.Conflict)
+	if _, err := f.svc.AddItem(f.ctx, f.board, m.ID, meetings.ItemInput{Title: "Any other business"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.UpdateItem(f.ctx, f.board, m.ID, m.Agenda[0].ID, meetings.ItemChange{Title: ptr("Changed")})
+	wantKind(t, err, errs.Conflict)
+	err = f.svc.RemoveItem(f.ctx, f.board, m.ID, m.Agenda[0].ID)
+	wantKind(t, err, errs.Conflict)
+}
+
+func TestVisibility_DraftsAreForTheBoardAndAuditors(t *testing.T) {
+	f := newFixture(t)
+	ada, _ := f.member("Ada Member")
+	outsider := f.person("Outsider")
+	d := f.draftAt(f.now().Add(20 * 24 * time.Hour))
+	m := f.convened()
+	for _, tc := range []struct {
+		p     auth.Principal
+		draft bool
+	}{{f.board, true}, {f.auditor, true}, {ada, false}} {
+		page, err := f.svc.List(f.ctx, tc.p, meetings.ListFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sawDraft := false
+		for _, it := range page.Items {
+			sawDraft = sawDraft || it.ID == d.ID
+		}
+		if sawDraft != tc.draft || len(page.Items) < 1 {
+			t.Errorf("%s sees the draft: %v", tc.p.Name, sawDraft)
+		}
+	}
+	_, err := f.svc.GetAs(f.ctx, ada, d.ID)
+	wantKind(t, err, errs.NotFound)
+	if _, err := f.svc.GetAs(f.ctx, ada, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.List(f.ctx, outsider, meetings.ListFilter{})
+	wantKind(t, err, errs.Forbidden)
+	_, err = f.svc.GetAs(f.ctx, outsider, m.ID)
+	wantKind(t, err, errs.NotFound)
+	_, err = f.svc.List(f.ctx, f.board, meetings.ListFilter{Limit: 501})
+	wantFields(t, err, "limit")
+
+	page, err := f.svc.List(f.ctx, f.board, meetings.ListFilter{Limit: 1})
+	if err != nil || len(page.Items) != 1 || page.NextCursor == nil {
+		t.Fatalf("first page: %v %+v", err, page)
+	}
+	next, err := f.svc.List(f.ctx, f.board, meetings.ListFilter{Limit: 1, Cursor: *page.NextCursor})
+	if err != nil || len(next.Items) != 1 || next.Items[0].ID == page.Items[0].ID || next.NextCursor != nil {
+		t.Fatalf("second page: %v %+v", err, next)
+	}
+}

@@ -1,0 +1,101 @@
+// Live updates of a meeting's page, and times in the viewer's own zone.
+// The page works without this file: a reload shows the same.
+"use strict";
+
+(function () {
+  // Add the viewer's local time to each moment, when their zone is not
+  // the meeting's.
+  function localTimes() {
+    var viewerZone;
+    try {
+      viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (e) {
+      return;
+    }
+    var format = new Intl.DateTimeFormat(undefined, {
+      weekday: "long", day: "numeric", month: "long", year: "numeric",
+      hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+    });
+    document.querySelectorAll("time[data-local-time]").forEach(function (el) {
+      if (!viewerZone || el.getAttribute("data-zone") === viewerZone) {
+        return;
+      }
+      var when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when.getTime())) {
+        return;
+      }
+      var span = document.createElement("span");
+      span.className = "local-time";
+      span.textContent = " Your time: " + format.format(when) + ".";
+      (el.nextElementSibling || el).insertAdjacentElement("afterend", span);
+    });
+  }
+
+  function setText(root, name, text) {
+    root.querySelectorAll('[data-live="' + name + '"]').forEach(function (el) {
+      el.textContent = text;
+    });
+  }
+
+  function reveal(root, name, text) {
+    root.querySelectorAll('[data-live="' + name + '"]').forEach(function (el) {
+      if (text) {
+        el.textContent = "";
+        el.appendChild(document.createTextNode(text + " "));
+        var link = document.createElement("a");
+        link.href = window.location.pathname;
+        link.textContent = "Reload the page";
+        el.appendChild(link);
+      }
+      el.hidden = false;
+    });
+  }
+
+  function live(root) {
+    var url = root.getAttribute("data-events");
+    if (!url || !window.EventSource) {
+      return;
+    }
+    var last = root.getAttribute("data-last-event-id");
+    var source = new EventSource(url + (last ? "?last_event_id=" + encodeURIComponent(last) : ""));
+    var status = root.querySelector('[data-live="status"]');
+    var shownStatus = status ? status.textContent : "";
+    source.addEventListener("meeting", function (e) {
+      var data = JSON.parse(e.data);
+      if (data.status_label && data.status_label !== shownStatus) {
+        shownStatus = data.status_label;
+        setText(root, "status", data.status_label);
+        reveal(root, "changed", "The meeting is now: " + data.status_label + ".");
+      }
+    });
+    source.addEventListener("quorum", function (e) {
+      var q = JSON.parse(e.data);
+      setText(root, "present", String(q.present));
+      setText(root, "by_proxy", String(q.by_proxy));
+      setText(root, "represented", q.represented + " of " + q.eligible + " active members");
+      var verdict = q.required === 0 ? "No quorum requirement" : (q.met ? "Quorate" : "Not quorate");
+      root.querySelectorAll('[data-live="quorum"]').forEach(function (el) {
+        el.textContent = "";
+        var strong = document.createElement("strong");
+        strong.textContent = verdict;
+        el.appendChild(strong);
+        if (q.required) {
+          el.appendChild(document.createTextNode(" (at least " + q.required + " needed)"));
+        }
+      });
+      setText(root, "announce", q.summary || "");
+      reveal(root, "attendance-note");
+    });
+    source.addEventListener("ballot", function () {
+      reveal(root, "changed", "A ballot has changed.");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    localTimes();
+    var root = document.getElementById("meeting");
+    if (root) {
+      live(root);
+    }
+  });
+})();
