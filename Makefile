@@ -9,7 +9,10 @@ LDFLAGS := -X main.version=$(VERSION)
 PKG     ?= ./...
 TESTFLAGS ?= -race -count=1 -timeout 30m
 
-.PHONY: run test lint build migrate postgres-binaries
+# Each fuzz target runs this long in `make test`; longer runs: make fuzz FUZZTIME=5m
+FUZZTIME ?= 5s
+
+.PHONY: run test fuzz lint build migrate postgres-binaries
 
 run: build postgres-binaries
 	APP_ENV=development ./bin/osk serve --demo
@@ -20,6 +23,13 @@ build:
 
 test: build postgres-binaries
 	./bin/pgtemp -- $(GO) test $(TESTFLAGS) $(PKG)
+	./bin/pgtemp -- $(MAKE) --no-print-directory fuzz
+
+# Short, bounded runs of every fuzz target, from their committed corpora.
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzCanonical$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./internal/audit
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./internal/web
+	$(GO) test -run='^$$' -fuzz='^FuzzCSVCell$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./internal/members
 
 lint:
 	@unformatted=$$(gofmt -l cmd internal migrations public views); \
