@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/citizen-network/osk/internal/audit"
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/clock"
+	"github.com/citizen-network/osk/internal/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// osk runs one command against the test database, as an operator would on
+// the server.
+func osk(t *testing.T, dbURL string, args ...string) (string, string, int) {
+	t.Helper()
+	env := map[string]string{"APP_ENV": "development", "DATABASE_URL": dbURL}
+	var out, errOut bytes.Buffer
+	code := run(args, func(k string) string { return env[k] }, &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func TestOperatorCommands_MakeTheFirstAdminAndATokenForScripts(t *testing.T) {
+	db := dbtest.New(t)
+	ctx := context.Background()
+
+	if out, errOut, code := osk(t, db.URL, "grant", "--email", "chair@example.org", "--role", "admin"); code == 0 {
+		t.Fatalf("grant to a missing account succeeded: %s", out)
+	} else if !strings.Contains(errOut, "osk account create") {
+		t.Fatalf("grant to a missing account does not say what to do: %s", errOut)
+	}
+	if _, errOut, code := osk(t, db.URL, "account", "create", "--email", "Chair@Example.org", "--name", "Chair Person"); code != 0 {
+		t.Fatalf("account create: %s", errOut)
+	}
+	if _, errOut, code := osk(t, db.URL, "grant", "--email", "chair@example.org", "--role", "admin"); code != 0 {
+		t.Fatalf("grant: %s", errOut)
+	}
+	if _, errOut, code := osk(t, db.URL, "grant", "--email", "chair@example.org", "--role", "emperor"); code == 0 || !strings.Contains(errOut, "role") {
+		t.Fatalf("granting an unknown role: %d %s", code, errOut)
+	}
+	out, errOut, code := osk(t, db.URL, "token", "create", "--email", "chair@example.org", "--name", "export script")
+	if code != 0 {
+		t.Fatalf("token create: %s", errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	token := lines[len(lines)-1]
+	svc := auth.NewService(db.DB, audit.New(clock.Real{}), clock.Real{})
+	p, err := svc.Authenticate(ctx, token)
+	if err != nil || !p.Has(auth.RoleAdmin) || p.Email != "chair@example.org" {
+		t.Fatalf("the printed token %q: %+v, %v", token, p, err)
+	}
+	if _, errOut, code := osk(t, db.URL, "revoke", "--email", "chair@example.org", "--role", "admin"); code != 0 {
+		t.Fatalf("revoke: %s", errOut)
+	}
+	if p, _ := svc.Authenticate(ctx, token); p.Has(auth.RoleAdmin) {
+		t.Fatal("the token still carries a revoked role")
+	}
+	events, err := audit.List(ctx, db, audit.Filter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range events {
+		if e.ActorAccountID != nil {
+			t.Errorf("operator event %s has an actor account", e.Action)
+		}
+		actions = append(actions, e.Action)
+	}
+	if got := strings.Join(actions, " "); got != "account.created role.granted token.created role.revoked" {
+		t.Fatalf("audit events: %s", got)
+	}
+	if out, _, code := osk(t, db.URL, "verify"); code != 0 || !strings.Contains(out, "OK") {
+		t.Fatalf("verify after operator commands: %d %s", code, out)
+	}
+}
+
+func TestVerifyCommand_ExitsNonZeroOnTampering(t *testing.T) {
+	db := dbtest.New(t)
+	if _, errOut, code := osk(t, db.URL, "account", "create", "--email", "a@example.org", "--name", "A"); code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, q := range []string{
+		`ALTER TABLE audit_events DISABLE TRIGGER USER`,
+		`UPDATE audit_events SET subject = 'account:999' WHERE seq = 1`,
+		`ALTER TABLE audit_events ENABLE TRIGGER USER`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, code := osk(t, db.URL, "verify")
+	if code == 0 || !strings.Contains(out, "PROBLEM event 1, audit_events") {
+		t.Fatalf("verify of a tampered log: exit %d\n%s", code, out)
+	}
+}
