@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/citizen-network/osk/internal/osktest"
 )
 
 // buildOsk compiles this command once per test binary.
@@ -197,11 +199,7 @@ func TestServe_RealBinaryOnItsPrivatePostgreSQL(t *testing.T) {
 		t.Fatalf("API 404: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 
-	big := bytes.Repeat([]byte("a"), 2<<20)
-	resp, err := http.Post(base+"/api/v1/applications", "application/json", bytes.NewReader(big))
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp = osktest.Oversized(t, base, http.MethodPost, "/api/v1/applications", 2<<20)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("oversized body: %d", resp.StatusCode)
@@ -214,7 +212,7 @@ func TestServe_RealBinaryOnItsPrivatePostgreSQL(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/applications", &gz)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Content-Encoding", "gzip")
-	resp, err = http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@
 package osktest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -294,4 +295,39 @@ func (c *Client) providerCallback(email, name string, verified bool) (string, er
 		return "", fmt.Errorf("provider form post: %d %s", back.StatusCode, back.Body)
 	}
 	return back.Header.Get("Location"), nil
+}
+
+// Oversized sends a request whose declared body is larger than Osk
+// accepts and reads the answer. The server may answer and close before the
+// whole body is written; the answer is read whatever happens to the write,
+// as a browser would.
+func Oversized(t testing.TB, base, method, path string, size int) *http.Response {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.DialTimeout("tcp", u.Host, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	head := fmt.Sprintf("%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", method, path, u.Host, size)
+	go func() {
+		if _, err := conn.Write([]byte(head)); err != nil {
+			return
+		}
+		chunk := bytes.Repeat([]byte("a"), 64<<10)
+		for sent := 0; sent < size; sent += len(chunk) {
+			if _, err := conn.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the answer to an oversized body: %v", err)
+	}
+	return resp
 }
