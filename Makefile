@@ -30,6 +30,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzCanonical$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./internal/audit
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./internal/web
 	$(GO) test -run='^$$' -fuzz='^FuzzCSVCell$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./internal/members
+	$(GO) test -run='^$$' -fuzz='^FuzzRender$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./internal/minutes
 
 lint:
 	@unformatted=$$(gofmt -l cmd internal migrations public views); \

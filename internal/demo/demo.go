@@ -31,6 +31,7 @@ import (
 	"github.com/citizen-network/osk/internal/clock"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/members"
+	"github.com/citizen-network/osk/internal/minutes"
 	"github.com/citizen-network/osk/internal/rules"
 )
 
@@ -67,6 +68,7 @@ type world struct {
 	auth     *auth.Service
 	members  *members.Service
 	meetings *meetings.Service
+	minutes  *minutes.Service
 
 	board    []auth.Principal
 	auditor  auth.Principal
@@ -109,8 +111,10 @@ func Seed(ctx context.Context, conn *sqlx.DB, opts Options) (Logins, error) {
 	log := audit.New(w.clock)
 	w.auth = auth.NewService(conn, log, w.clock)
 	w.members = members.NewService(conn, log, w.clock, w.auth, members.Config{BaseURL: opts.BaseURL})
-	w.meetings = meetings.NewService(conn, log, w.clock, rules.NewService(conn, log, w.clock), w.members, w.auth,
-		meetings.Config{BaseURL: opts.BaseURL})
+	rulesSvc := rules.NewService(conn, log, w.clock)
+	w.meetings = meetings.NewService(conn, log, w.clock, rulesSvc, w.members, w.auth, meetings.Config{BaseURL: opts.BaseURL})
+	// The demo holds no ballots, so its minutes need no record of them.
+	w.minutes = minutes.NewService(conn, log, w.clock, rulesSvc, w.members, w.meetings, w.auth, nil, minutes.Config{BaseURL: opts.BaseURL})
 
 	for _, step := range []func() error{w.officers, w.planMeetings, w.register} {
 		if err := step(); err != nil {

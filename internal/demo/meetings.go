@@ -142,6 +142,7 @@ func (w *world) heldMeeting(start time.Time) {
 			return err
 		}},
 	)
+	w.later = append(w.later, w.heldMinutes(&m.ID, start.Add(2*time.Hour))...)
 }
 
 // appointOfficers makes the second board member the chair and the third

@@ -86,6 +86,9 @@ type Options struct {
 	// Start on it fails with ErrInUse. osk serve uses it; other commands
 	// attach to the server that osk serve runs.
 	Exclusive bool
+	// Port is the TCP port to listen on; 0 picks a free one. A fixed port
+	// lets clients reconnect to a server restarted after a crash.
+	Port int
 	// Log receives the server's log; nil means the file DIR.log. The server
 	// writes to that file itself, whereas a writer is fed by this process,
 	// so a server that outlives this process (see Stop) keeps logging only
@@ -322,6 +325,9 @@ func (c *Cluster) launch(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer log.close()
+	if opts.Port != 0 {
+		return c.run(ctx, bins, acct, opts.Port, opts.Durable, log)
+	}
 	for attempt := 1; ; attempt++ {
 		port, err := freePort()
 		if err != nil {

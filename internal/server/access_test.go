@@ -296,6 +296,9 @@ func TestAccessTable(t *testing.T) {
 	}
 	targets := makeMembers(t, inst)
 	meetingTargets := makeMeetings(t, inst)
+	motionTargets := makeMotions(t, inst)
+	ballotTargets := makeBallots(t, inst)
+	minutesTargets := makeMinutes(t, inst)
 
 	for _, key := range routes {
 		e := accessTable[key]
@@ -307,7 +310,7 @@ func TestAccessTable(t *testing.T) {
 			} else if e.body != nil {
 				body = e.body
 			}
-			path := meetingTargets.Replace(targets.Replace(e.path))
+			path := minutesTargets.Replace(ballotTargets.Replace(motionTargets.Replace(meetingTargets.Replace(targets.Replace(e.path)))))
 			status := 0
 			if e.stream {
 				status = openStream(t, c, inst.URL, path)

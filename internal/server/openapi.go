@@ -77,6 +77,38 @@ var apiOperations = map[string]operation{
 	"GET /api/v1/meetings/{id}/item-requests":                    {"Members' requests for agenda items", "meetings", "board, auditor; members see their own", 200, false},
 	"POST /api/v1/meetings/{id}/item-requests/{request}/accept":  {"Accept a member's agenda request", "meetings", "board", 200, true},
 	"POST /api/v1/meetings/{id}/item-requests/{request}/decline": {"Decline a member's agenda request, with a reason", "meetings", "board", 200, true},
+
+	"POST /api/v1/meetings/{id}/motions": {"Propose a motion or an amendment (members before the deadline; only the board sets majority)", "motions", "active member, board", 201, true},
+	"GET /api/v1/meetings/{id}/motions":  {"The motions and amendments of a meeting, in the order proposed", "motions", "members, board, auditor", 200, false},
+	"GET /api/v1/motions/{id}":           {"One motion with its amendments and versions", "motions", "members, board, auditor", 200, false},
+	"POST /api/v1/motions/{id}/second":   {"Second another member's motion", "motions", "another active member", 200, true},
+	"POST /api/v1/motions/{id}/withdraw": {"Withdraw a motion before it is put to a vote", "motions", "proposer; board for its motions", 200, false},
+	"POST /api/v1/motions/{id}/ballots":  {"Put a motion to a vote: opens its ballot", "motions", "chair (meeting in session and quorate); board for an advance ballot", 201, true},
+
+	"GET /api/v1/ballots/{id}":               {"One ballot, with its result once closed", "ballots", "members, board, auditor", 200, false},
+	"POST /api/v1/ballots/{id}/votes":        {"Cast a vote (Idempotency-Key header: a retry answers 200 and makes no second vote)", "ballots", "an eligible member, or the holder of their proxy", 201, true},
+	"POST /api/v1/ballots/{id}/close":        {"Close the ballot: count, apply quorum and majority", "ballots", "chair", 200, false},
+	"POST /api/v1/ballots/{id}/casting-vote": {"Decide a tie under a simple majority", "ballots", "chair", 200, true},
+	"GET /api/v1/ballots/{id}/record":        {"The public ballot record, once decided", "ballots", "members, board, auditor", 200, false},
+	"GET /api/v1/receipts/{receipt}":         {"The vote a receipt belongs to", "ballots", "anyone holding the receipt", 200, false},
+
+	"GET /api/v1/minutes":                                              {"The archive of sealed minutes (?q= full-text search, best match first, with highlighted snippets; ?cursor=&limit=)", "minutes", "members, board, auditor", 200, false},
+	"GET /api/v1/minutes/overdue":                                      {"Closed meetings whose minutes are not sealed: deadline, state and who has not signed", "minutes", "board, auditor", 200, false},
+	"GET /api/v1/meetings/{id}/minutes":                                {"A meeting's minutes (to the secretary, version 0 is the pre-filled first draft)", "minutes", "members (signed), officers, board, auditor", 200, false},
+	"PUT /api/v1/meetings/{id}/minutes":                                {"Save a new version of the draft minutes", "minutes", "secretary, while draft", 200, true},
+	"POST /api/v1/meetings/{id}/minutes/submit":                        {"Submit the latest version to the chair and the minute checkers", "minutes", "secretary", 200, false},
+	"POST /api/v1/meetings/{id}/minutes/sign":                          {"Sign the version in review (409 unless it is the version given); the last signature seals them", "minutes", "chair, checkers", 200, true},
+	"POST /api/v1/meetings/{id}/minutes/return":                        {"Send the version in review back to the secretary with a comment", "minutes", "chair, checkers", 200, true},
+	"GET /api/v1/meetings/{id}/minutes/versions":                       {"Every saved version of the minutes", "minutes", "officers, board, auditor", 200, false},
+	"GET /api/v1/meetings/{id}/minutes/versions/{version}":             {"One saved version with its text", "minutes", "officers, board, auditor", 200, false},
+	"POST /api/v1/meetings/{id}/minutes/addenda":                       {"Begin an addendum that corrects sealed minutes", "minutes", "secretary", 201, true},
+	"GET /api/v1/meetings/{id}/minutes/addenda/{n}":                    {"An addendum to the minutes", "minutes", "members (signed), officers, board, auditor", 200, false},
+	"PUT /api/v1/meetings/{id}/minutes/addenda/{n}":                    {"Save a new version of a draft addendum", "minutes", "secretary, while draft", 200, true},
+	"POST /api/v1/meetings/{id}/minutes/addenda/{n}/submit":            {"Submit an addendum for signing", "minutes", "secretary", 200, false},
+	"POST /api/v1/meetings/{id}/minutes/addenda/{n}/sign":              {"Sign an addendum's version in review; the last signature seals it", "minutes", "chair, checkers", 200, true},
+	"POST /api/v1/meetings/{id}/minutes/addenda/{n}/return":            {"Send an addendum back to the secretary with a comment", "minutes", "chair, checkers", 200, true},
+	"GET /api/v1/meetings/{id}/minutes/addenda/{n}/versions":           {"Every saved version of an addendum", "minutes", "officers, board, auditor", 200, false},
+	"GET /api/v1/meetings/{id}/minutes/addenda/{n}/versions/{version}": {"One saved version of an addendum with its text", "minutes", "officers, board, auditor", 200, false},
 }
 
 var (

@@ -19,6 +19,7 @@ import (
 	"github.com/citizen-network/osk/internal/audit"
 	"github.com/citizen-network/osk/internal/auditor"
 	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/ballots"
 	"github.com/citizen-network/osk/internal/clock"
 	"github.com/citizen-network/osk/internal/config"
 	"github.com/citizen-network/osk/internal/devoidc"
@@ -27,6 +28,8 @@ import (
 	"github.com/citizen-network/osk/internal/mail"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/members"
+	"github.com/citizen-network/osk/internal/minutes"
+	"github.com/citizen-network/osk/internal/motions"
 	"github.com/citizen-network/osk/internal/rules"
 	"github.com/citizen-network/osk/internal/web"
 )
@@ -40,6 +43,9 @@ type Server struct {
 	Rules    *rules.Service
 	Members  *members.Service
 	Meetings *meetings.Service
+	Ballots  *ballots.Service
+	Motions  *motions.Service
+	Minutes  *minutes.Service
 	// Live fans live updates out to this instance's pages.
 	Live   *live.Hub
 	cfg    config.Config
@@ -82,6 +88,12 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	s.Meetings = meetings.NewService(database.DB, s.Audit, clk, s.Rules, s.Members, s.Auth, meetings.Config{
 		BaseURL: cfg.BaseURL.String(),
 	})
+	s.Ballots = ballots.NewService(database.DB, s.Audit, clk, s.Rules, s.Members, s.Meetings, logger)
+	s.Motions = motions.NewService(database.DB, s.Audit, clk, s.Members, s.Meetings, s.Ballots)
+	s.Ballots.OnDecided(ballots.KindMotion, s.Motions.Decided)
+	s.Ballots.OnDescribe(ballots.KindMotion, s.Motions.DescribeBallot)
+	s.Minutes = minutes.NewService(database.DB, s.Audit, clk, s.Rules, s.Members, s.Meetings, s.Auth,
+		minutes.NewMeetingRecord(s.Motions, s.Ballots), minutes.Config{BaseURL: cfg.BaseURL.String()})
 
 	var dev auth.DevClient
 	var provider *devoidc.Provider
@@ -118,6 +130,9 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	auditor.NewHandlers(database.DB, Checks(database.DB)...).Mount(app)
 	memberHandlers.Mount(app)
 	meetings.NewHandlers(s.Meetings, s.Live).Mount(app)
+	ballots.NewHandlers(s.Ballots, ballots.VoteLimit(60, time.Minute)).Mount(app)
+	motions.NewHandlers(s.Motions).Mount(app)
+	minutes.NewHandlers(s.Minutes).Mount(app)
 	web.Finish(app)
 
 	sessions := auth.NewStorage(database.DB, auth.SessionsTable)
@@ -125,6 +140,8 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 		func(ctx context.Context) { sessions.PurgeEvery(ctx, 10*time.Minute, logger) },
 		func(ctx context.Context) { authHandlers.Limits().PurgeEvery(ctx, time.Minute, logger) },
 		s.Live.Run,
+		s.Ballots.RunTurnout,
+		s.Ballots.RunVotes,
 	)
 	s.stopping = append(s.stopping, s.Live.Close)
 	sender, err := mailSender(cfg, logger)
@@ -147,7 +164,7 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 // page, the API and `osk verify` run: each domain that keeps records of its
 // own recounts or rehashes them.
 func Checks(conn *sqlx.DB) []auditor.Check {
-	return nil
+	return []auditor.Check{ballots.Check, minutes.Check}
 }
 
 // mailSender chooses how the outbox is delivered: SMTP when configured;

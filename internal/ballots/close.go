@@ -1,0 +1,190 @@
+package ballots
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/citizen-network/osk/internal/audit"
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/db"
+	"github.com/citizen-network/osk/internal/errs"
+)
+
+// Close ends voting and counts (SPEC.md, "Ballots"), in one transaction:
+// the ballot is locked FOR UPDATE, which waits for every vote in flight
+// and turns away every later one; the votes are counted and checked
+// against the members marked as voted; the ballot quorum and the required
+// majority give the outcome; the votes are rewritten in receipt order; and
+// unless a tie under a simple majority waits for the chair's casting vote,
+// the record is hashed into the audit log and what was voted on learns
+// the outcome (OnDecided). Only the meeting's chair closes a ballot.
+func (s *Service) Close(ctx context.Context, p auth.Principal, id int64) (Ballot, error) {
+	v, err := s.viewerOf(ctx, p)
+	if err != nil {
+		return Ballot{}, err
+	}
+	var out Ballot
+	err = db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		b, err := s.chairBallot(ctx, tx, v, id, "closes the ballot")
+		if err != nil {
+			return err
+		}
+		if !b.Open() {
+			return errs.Wrap(errs.Conflict, "The ballot is already closed.")
+		}
+		now := s.clock.Now().Truncate(time.Microsecond)
+		votes, err := votesOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if b.Voted != len(votes) {
+			return fmt.Errorf("ballots: close %d: %d members are marked as voted but %d votes are stored", id, b.Voted, len(votes))
+		}
+		res := Decide(tallyOf(votes), b.Majority, b.MinVotes, b.Eligible, "")
+		if err := resealVotes(ctx, tx, id, votes); err != nil {
+			return err
+		}
+		b.Status, b.ClosedAt, b.ClosedBy, b.Result = StatusClosed, &now, actorOf(p), &res
+		out, err = s.settle(ctx, tx, p, b, votes, now, "ballot.closed")
+		return err
+	})
+	return out, err
+}
+
+// CastingVote decides a tie under a simple majority by the chair's casting
+// vote, "for" or "against", recorded as such on the result.
+func (s *Service) CastingVote(ctx context.Context, p auth.Principal, id int64, choice string) (Ballot, error) {
+	v, err := s.viewerOf(ctx, p)
+	if err != nil {
+		return Ballot{}, err
+	}
+	if choice != ChoiceFor && choice != ChoiceAgainst {
+		var val errs.Validation
+		val.Add("choice", "Choose for or against.")
+		return Ballot{}, val.Err()
+	}
+	var out Ballot
+	err = db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		b, err := s.chairBallot(ctx, tx, v, id, "gives the casting vote")
+		if err != nil {
+			return err
+		}
+		if !b.AwaitingCastingVote() {
+			return errs.Wrap(errs.Conflict, "There is no tie waiting for the chair's casting vote on this ballot.")
+		}
+		now := s.clock.Now().Truncate(time.Microsecond)
+		votes, err := votesOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		res := Decide(tallyOf(votes), b.Majority, b.MinVotes, b.Eligible, choice)
+		if res.AwaitingCastingVote || !res.TieBrokenByChair {
+			return fmt.Errorf("ballots: casting vote on %d: the count %+v is no tie", id, res)
+		}
+		b.Result, b.CastingVote = &res, choice
+		out, err = s.settle(ctx, tx, p, b, votes, now, "ballot.decided")
+		return err
+	})
+	return out, err
+}
+
+// chairBallot closes the ballot's gate, and loads and locks the ballot
+// FOR UPDATE for its meeting's chair.
+func (s *Service) chairBallot(ctx context.Context, tx *sqlx.Tx, v viewer, id int64, what string) (Ballot, error) {
+	if err := enterGate(ctx, tx, id, true); err != nil {
+		return Ballot{}, err
+	}
+	b, err := getBallot(ctx, tx, id, lockForUpdate)
+	if err != nil {
+		return Ballot{}, err
+	}
+	// Read inside tx, never through the pool: votes queued at the gate
+	// may hold every pooled connection until this transaction ends.
+	m, err := s.meetings.Lock(ctx, tx, b.MeetingID)
+	if err != nil {
+		return Ballot{}, err
+	}
+	if ok, err := s.sees(ctx, tx, v, b, m); err != nil {
+		return Ballot{}, err
+	} else if !ok {
+		return Ballot{}, ErrNotFound
+	}
+	if !m.IsChair(v.p.AccountID) {
+		return Ballot{}, errs.Wrap(errs.Forbidden, "Only the meeting's chair %s.", what)
+	}
+	return b, nil
+}
+
+// settle writes a closed ballot's count inside tx: when the outcome is
+// final, with its record hash and the chain head that carries it, and
+// tells what was voted on.
+func (s *Service) settle(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b Ballot, votes []voteRow, now time.Time, action string) (Ballot, error) {
+	res := *b.Result
+	decided := !res.AwaitingCastingVote
+	var recordHash []byte
+	if decided {
+		b.DecidedAt = &now
+		voters, err := votedNumbers(ctx, tx, b.ID)
+		if err != nil {
+			return Ballot{}, err
+		}
+		var numbers map[int64]int
+		if !b.Secret {
+			if numbers, err = numbersOf(ctx, tx, b.ID); err != nil {
+				return Ballot{}, err
+			}
+		}
+		rec, err := buildRecord(b, votes, voters, numbers)
+		if err != nil {
+			return Ballot{}, err
+		}
+		if recordHash, err = rec.Hash(); err != nil {
+			return Ballot{}, err
+		}
+		h := hex.EncodeToString(recordHash)
+		b.RecordHash = &h
+	}
+	change := "closed"
+	if action == "ballot.decided" {
+		change = "decided"
+	}
+	if err := s.publish(ctx, tx, b, change, now); err != nil {
+		return Ballot{}, err
+	}
+	payload := map[string]any{
+		"for": res.For, "against": res.Against, "abstain": res.Abstain, "cast": res.Cast, "voted": res.Voted,
+		"eligible": res.Eligible, "quorum_required": res.QuorumRequired, "quorum_met": res.QuorumMet,
+		"majority": res.Majority, "outcome": nil, "awaiting_casting_vote": res.AwaitingCastingVote,
+		"tie_broken_by_chair": res.TieBrokenByChair, "casting_vote": res.CastingVote, "record_hash": nil,
+	}
+	if decided {
+		payload["outcome"], payload["record_hash"] = string(res.Outcome), *b.RecordHash
+	}
+	entry, err := s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: action, Subject: subject(b.ID), Payload: payload})
+	if err != nil {
+		return Ballot{}, err
+	}
+	if decided {
+		b.ChainHead = &ChainHead{Seq: entry.Seq, Hash: entry.Hash.String()}
+	}
+	resultJSON, err := json.Marshal(res)
+	if err != nil {
+		return Ballot{}, fmt.Errorf("ballots: close %d: %w", b.ID, err)
+	}
+	if err := setClosed(ctx, tx, b, resultJSON, recordHash, b.ChainHead); err != nil {
+		return Ballot{}, err
+	}
+	if decided {
+		if hook := s.decidedHook(b.Kind); hook != nil {
+			if err := hook(ctx, tx, b, res); err != nil {
+				return Ballot{}, err
+			}
+		}
+	}
+	return b, nil
+}

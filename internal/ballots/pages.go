@@ -1,0 +1,340 @@
+package ballots
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/live"
+	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/web"
+)
+
+// doneNotices are the confirmations shown after a change, by the name in
+// ?done=.
+var doneNotices = map[string]string{
+	"closed":  "The ballot is closed and counted.",
+	"decided": "Your casting vote is recorded and the ballot is decided.",
+}
+
+func (h *Handlers) mountPages(r fiber.Router) {
+	r.Get("/ballots/:id", h.showPage)
+	r.Post("/ballots/:id/vote", h.limit, h.vote)
+	r.Post("/ballots/:id/close", h.close)
+	r.Post("/ballots/:id/casting-vote", h.castingVote)
+	r.Get("/ballots/:id/record", h.recordPage)
+	r.Get("/receipts", h.receiptsPage)
+	r.Post("/receipts", h.checkReceipt)
+}
+
+func ballotPath(id int64) string { return fmt.Sprintf("/ballots/%d", id) }
+
+// MajorityLabel says a required majority in words.
+func MajorityLabel(majority string) string {
+	switch majority {
+	case MajoritySimple:
+		return "Simple majority: more than half of the votes cast"
+	case MajorityTwoThirds:
+		return "At least two thirds of the votes cast"
+	case MajorityThreeQuarters:
+		return "At least three quarters of the votes cast"
+	case MajorityUnanimous:
+		return "Unanimous: every vote cast is for"
+	}
+	return majority
+}
+
+// ChoiceLabel says a choice in words.
+func ChoiceLabel(choice string) string {
+	switch choice {
+	case ChoiceFor:
+		return "For"
+	case ChoiceAgainst:
+		return "Against"
+	case ChoiceAbstain:
+		return "Abstain"
+	}
+	return choice
+}
+
+func electorateLabel(electorate string) string {
+	if electorate == ElectorateAllMembers {
+		return "Every member active on the record date, present or not (advance voting)"
+	}
+	return "The members represented at the meeting when the ballot opened, in person, remotely or by proxy"
+}
+
+// formKey is a fresh Idempotency-Key for one vote form, so that sending
+// the form again (a reload, a double click) never casts a second vote.
+func formKey() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("ballots: no randomness: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// voteForm is one member's vote form on the ballot page.
+type voteForm struct {
+	MyVoter
+	Key string
+	// Legend says whose vote the form casts.
+	Legend string
+}
+
+func legendOf(v MyVoter, several bool) string {
+	switch v.CastBy {
+	case CastByProxy:
+		return fmt.Sprintf("Your vote for %s (member %d), as the holder of their proxy", v.Name, v.MemberNo)
+	case CastByRepresentative:
+		return fmt.Sprintf("The vote of %s (member %d), as its representative", v.Name, v.MemberNo)
+	}
+	if several {
+		return fmt.Sprintf("Your own vote (member %d)", v.MemberNo)
+	}
+	return "Your vote"
+}
+
+// renderShow renders the ballot's page, with the errors of a failed form.
+func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, failedMember int64) error {
+	p := auth.PrincipalOf(c)
+	v, err := h.svc.ViewAs(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	lastEvent, err := live.Latest(c.UserContext(), h.svc.db, meetings.Topic(v.Meeting.ID))
+	if err != nil {
+		return err
+	}
+	var forms []voteForm
+	voted := 0
+	for _, mv := range v.Mine {
+		if mv.Voted {
+			voted++
+			continue
+		}
+		forms = append(forms, voteForm{MyVoter: mv, Key: formKey(), Legend: legendOf(mv, len(v.Mine) > 1)})
+	}
+	data := fiber.Map{
+		"Title": "Ballot: " + v.Subject.Title, "View": v, "Forms": forms, "Voted": voted,
+		"CanVote": v.Ballot.Open() && !v.ClosingPassed, "Done": doneNotices[c.Query("done")],
+		"MajorityText": MajorityLabel(v.Ballot.Majority), "ElectorateText": electorateLabel(v.Ballot.Electorate),
+		"OutcomeText": "", "LastEventID": lastEvent, "FailedMember": failedMember,
+		"Choices": []string{ChoiceFor, ChoiceAgainst, ChoiceAbstain},
+	}
+	if r := v.Ballot.Result; r != nil {
+		data["OutcomeText"] = OutcomeLabel(string(r.Outcome))
+	}
+	if formErr != nil {
+		data["Title"] = "Error: " + data["Title"].(string)
+		web.AddFormErrors(data, pageFields(formErr, failedMember))
+		c.Status(web.StatusOf(formErr))
+	}
+	return web.Render(c, "ballots/show", data)
+}
+
+// pageFields names a vote form's fields as the page does: each member's
+// form has its own.
+func pageFields(err error, member int64) error {
+	var v *errs.Validation
+	if errors.As(err, &v) {
+		out := &errs.Validation{}
+		for _, f := range v.Fields {
+			field := f.Field
+			if field == "choice" {
+				field = fmt.Sprintf("choice-%d-for", member)
+			}
+			out.Fields = append(out.Fields, errs.FieldError{Field: field, Message: f.Message})
+		}
+		return out
+	}
+	return err
+}
+
+// formFailure reports whether err is one the page shows next to its
+// forms rather than as an error page.
+func formFailure(err error) bool {
+	return errors.Is(err, errs.Invalid) || errors.Is(err, errs.Conflict) || errors.Is(err, errs.Forbidden)
+}
+
+func (h *Handlers) showPage(c *fiber.Ctx) error {
+	id, err := ballotID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return h.renderShow(c, id, nil, 0)
+}
+
+func (h *Handlers) vote(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireSignedIn(); err != nil {
+		return err
+	}
+	id, err := ballotID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	in := VoteInput{Choice: strings.TrimSpace(c.FormValue("choice")), IdempotencyKey: c.FormValue("key")}
+	var member int64
+	if raw := c.FormValue("member_id"); raw != "" {
+		member, err = strconv.ParseInt(raw, 10, 64)
+		if err != nil || member <= 0 {
+			var v errs.Validation
+			v.Add("member_id", "Choose whose vote this is.")
+			return h.renderShow(c, id, v.Err(), 0)
+		}
+		in.OnBehalfOf = &member
+	}
+	cast, err := h.svc.Vote(c.UserContext(), p, id, in)
+	if err != nil {
+		if formFailure(err) {
+			return h.renderShow(c, id, err, member)
+		}
+		return err
+	}
+	v, err := h.svc.ViewAs(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	title := "Your vote is recorded"
+	if cast.Replayed {
+		title = "Your vote was already recorded"
+	} else {
+		c.Status(fiber.StatusCreated)
+	}
+	var votedFor string
+	for _, mv := range v.Mine {
+		if mv.MemberID == cast.MemberID {
+			votedFor = legendOf(mv, len(v.Mine) > 1)
+		}
+	}
+	return web.Render(c, "ballots/receipt", fiber.Map{
+		"Title": title, "View": v, "Cast": cast, "For": votedFor, "Remaining": unvoted(v.Mine),
+	})
+}
+
+func unvoted(mine []MyVoter) int {
+	n := 0
+	for _, mv := range mine {
+		if !mv.Voted {
+			n++
+		}
+	}
+	return n
+}
+
+func (h *Handlers) close(c *fiber.Ctx) error {
+	id, err := ballotID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if _, err := h.svc.Close(c.UserContext(), auth.PrincipalOf(c), id); err != nil {
+		if errors.Is(err, errs.Conflict) {
+			return h.renderShow(c, id, err, 0)
+		}
+		return err
+	}
+	return c.Redirect(ballotPath(id)+"?done=closed", fiber.StatusSeeOther)
+}
+
+func (h *Handlers) castingVote(c *fiber.Ctx) error {
+	id, err := ballotID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if _, err := h.svc.CastingVote(c.UserContext(), auth.PrincipalOf(c), id, c.FormValue("choice")); err != nil {
+		if errors.Is(err, errs.Invalid) || errors.Is(err, errs.Conflict) {
+			return h.renderShow(c, id, renameField(err, "choice", "casting-for"), 0)
+		}
+		return err
+	}
+	return c.Redirect(ballotPath(id)+"?done=decided", fiber.StatusSeeOther)
+}
+
+func renameField(err error, from, to string) error {
+	var v *errs.Validation
+	if errors.As(err, &v) {
+		for i := range v.Fields {
+			if v.Fields[i].Field == from {
+				v.Fields[i].Field = to
+			}
+		}
+	}
+	return err
+}
+
+// recordVote is a line of the record's table.
+type recordVote struct {
+	RecordVote
+	ChoiceText string
+}
+
+func (h *Handlers) recordPage(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	id, err := ballotID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	rec, err := h.svc.RecordAs(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	v, err := h.svc.ViewAs(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	votes := make([]recordVote, len(rec.Votes))
+	for i, rv := range rec.Votes {
+		votes[i] = recordVote{RecordVote: rv, ChoiceText: ChoiceLabel(rv.Choice)}
+	}
+	return web.Render(c, "ballots/record", fiber.Map{
+		"Title": "Ballot record: " + v.Subject.Title, "View": v, "Record": rec, "Votes": votes,
+		"MajorityText": MajorityLabel(rec.Result.Majority), "OutcomeText": OutcomeLabel(string(rec.Result.Outcome)),
+		"Auditor": p.Has(auth.RoleAuditor),
+	})
+}
+
+func (h *Handlers) receiptsPage(c *fiber.Ctx) error {
+	return web.Render(c, "ballots/receipts", fiber.Map{"Title": "Check your vote", "Values": url.Values{}})
+}
+
+func (h *Handlers) checkReceipt(c *fiber.Ctx) error {
+	raw := strings.TrimSpace(c.FormValue("receipt"))
+	data := fiber.Map{"Title": "Check your vote", "Values": url.Values{}}
+	var fail error
+	if raw == "" {
+		var v errs.Validation
+		v.Add("receipt", "Enter the receipt you were shown when you voted.")
+		fail = v.Err()
+	} else {
+		check, err := h.svc.CheckReceipt(c.UserContext(), raw)
+		switch {
+		case errors.Is(err, ErrNoReceipt):
+			var v errs.Validation
+			v.Add("receipt", "%s", errs.Message(err))
+			fail = v.Err()
+			c.Status(fiber.StatusNotFound)
+		case err != nil:
+			return err
+		default:
+			data["Check"] = check
+			data["ChoiceText"] = ChoiceLabel(check.Choice)
+		}
+	}
+	if fail != nil {
+		data["Title"] = "Error: Check your vote"
+		web.AddFormErrors(data, fail)
+		if c.Response().StatusCode() == fiber.StatusOK {
+			c.Status(fiber.StatusUnprocessableEntity)
+		}
+	}
+	return web.Render(c, "ballots/receipts", data)
+}

@@ -1,0 +1,168 @@
+package ballots
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/citizen-network/osk/internal/audit"
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/errs"
+)
+
+// Record is the public ballot record of SPEC.md, the body of GET
+// /api/v1/ballots/{id}/record. Its record_hash is the hex SHA-256 of the
+// canonical JSON (internal/audit/CANONICAL.md) of the object made of its
+// first four members, ballot, result, votes and voters, exactly as served:
+// anyone can recount the votes and recompute the hash. The hash is in the
+// audit event that decided the ballot, and chain_head is that event,
+// printed on the record so that the chain is anchored outside the
+// database. Auditors also get the voting list, whose hash is
+// ballot.voting_list_hash.
+type Record struct {
+	Ballot     RecordBallot `json:"ballot"`
+	Result     Result       `json:"result"`
+	Votes      []RecordVote `json:"votes"`
+	Voters     []int        `json:"voters"`
+	RecordHash string       `json:"record_hash"`
+	ChainHead  ChainHead    `json:"chain_head"`
+	Eligible   []listEntry  `json:"eligible,omitempty"`
+}
+
+// RecordBallot is the ballot as its record states it, times in the audit
+// log's format.
+type RecordBallot struct {
+	ID             int64   `json:"id"`
+	MeetingID      int64   `json:"meeting_id"`
+	Kind           string  `json:"kind"`
+	MotionID       *int64  `json:"motion_id"`
+	ElectionID     *int64  `json:"election_id"`
+	Majority       string  `json:"majority,omitempty"`
+	Seats          int     `json:"seats,omitempty"`
+	CandidateIDs   []int64 `json:"candidate_ids,omitempty"`
+	Secret         bool    `json:"secret"`
+	Electorate     string  `json:"electorate"`
+	Status         string  `json:"status"`
+	RecordDate     string  `json:"record_date"`
+	OpenedAt       string  `json:"opened_at"`
+	ClosesAt       *string `json:"closes_at"`
+	ClosedAt       string  `json:"closed_at"`
+	DecidedAt      string  `json:"decided_at"`
+	Eligible       int     `json:"eligible"`
+	Voted          int     `json:"voted"`
+	VotingListHash string  `json:"voting_list_hash"`
+}
+
+// RecordVote is one vote on the record: the hash of its receipt and what
+// it says; in an open ballot, also whose it is.
+type RecordVote struct {
+	ReceiptHash string  `json:"receipt_hash"`
+	Choice      string  `json:"choice,omitempty"`
+	Candidates  []int64 `json:"candidates,omitempty"`
+	MemberNo    int     `json:"member_no,omitempty"`
+}
+
+// hashed is the part of the record its hash covers.
+type hashed struct {
+	Ballot RecordBallot `json:"ballot"`
+	Result Result       `json:"result"`
+	Votes  []RecordVote `json:"votes"`
+	Voters []int        `json:"voters"`
+}
+
+// Hash computes the record's hash from its content.
+func (r Record) Hash() ([]byte, error) {
+	b, err := audit.Marshal(hashed{Ballot: r.Ballot, Result: r.Result, Votes: r.Votes, Voters: r.Voters})
+	if err != nil {
+		return nil, fmt.Errorf("ballots: record %d: %w", r.Ballot.ID, err)
+	}
+	sum := sha256.Sum256(b)
+	return sum[:], nil
+}
+
+// buildRecord writes the record of a decided ballot from its votes (in
+// order of receipt hash), the member numbers of those who voted, and, for
+// an open ballot, the member numbers of the list by member id.
+func buildRecord(b Ballot, votes []voteRow, voters []int, numbers map[int64]int) (Record, error) {
+	if b.Result == nil || b.ClosedAt == nil || b.DecidedAt == nil {
+		return Record{}, fmt.Errorf("ballots: record %d: the ballot is not decided", b.ID)
+	}
+	rb := RecordBallot{
+		ID: b.ID, MeetingID: b.MeetingID, Kind: b.Kind, MotionID: b.MotionID, ElectionID: b.ElectionID,
+		Majority: b.Majority, Seats: b.Seats, CandidateIDs: b.CandidateIDs, Secret: b.Secret, Electorate: b.Electorate,
+		Status: b.Status, RecordDate: audit.FormatTime(b.RecordDate), OpenedAt: audit.FormatTime(b.OpenedAt),
+		ClosedAt: audit.FormatTime(*b.ClosedAt), DecidedAt: audit.FormatTime(*b.DecidedAt),
+		Eligible: b.Eligible, Voted: len(voters), VotingListHash: hex.EncodeToString(b.VotingListHash),
+	}
+	if b.ClosesAt != nil {
+		t := audit.FormatTime(*b.ClosesAt)
+		rb.ClosesAt = &t
+	}
+	rv := make([]RecordVote, len(votes))
+	for i, v := range votes {
+		rv[i] = RecordVote{ReceiptHash: hex.EncodeToString(v.ReceiptHash), Choice: v.Choice.String, Candidates: []int64(v.CandidateIDs)}
+		if !b.Secret && v.MemberID != nil {
+			no, ok := numbers[*v.MemberID]
+			if !ok {
+				return Record{}, fmt.Errorf("ballots: record %d: member %d voted but is not on the voting list", b.ID, *v.MemberID)
+			}
+			rv[i].MemberNo = no
+		}
+	}
+	return Record{Ballot: rb, Result: *b.Result, Votes: rv, Voters: voters}, nil
+}
+
+// recordOf rebuilds a decided ballot's record from the database.
+func recordOf(ctx context.Context, q sqlx.QueryerContext, b Ballot) (Record, error) {
+	votes, err := votesOf(ctx, q, b.ID)
+	if err != nil {
+		return Record{}, err
+	}
+	voters, err := votedNumbers(ctx, q, b.ID)
+	if err != nil {
+		return Record{}, err
+	}
+	var numbers map[int64]int
+	if !b.Secret {
+		if numbers, err = numbersOf(ctx, q, b.ID); err != nil {
+			return Record{}, err
+		}
+	}
+	return buildRecord(b, votes, voters, numbers)
+}
+
+// ErrUndecided is returned for the record of a ballot not yet decided.
+var ErrUndecided = fmt.Errorf("ballots: %w", errs.Wrap(errs.Conflict,
+	"The ballot record is published once the ballot is decided: when the chair closes it, and after a tie, once the chair has given the casting vote."))
+
+// RecordAs returns the record of a decided ballot to a principal who may
+// see the ballot; auditors also get the voting list.
+func (s *Service) RecordAs(ctx context.Context, p auth.Principal, id int64) (Record, error) {
+	v, err := s.viewerOf(ctx, p)
+	if err != nil {
+		return Record{}, err
+	}
+	b, _, err := s.visible(ctx, v, id)
+	if err != nil {
+		return Record{}, err
+	}
+	if !b.Decided() || b.RecordHash == nil || b.ChainHead == nil {
+		return Record{}, ErrUndecided
+	}
+	rec, err := recordOf(ctx, s.db, b)
+	if err != nil {
+		return Record{}, err
+	}
+	rec.RecordHash, rec.ChainHead = *b.RecordHash, *b.ChainHead
+	if p.Has(auth.RoleAuditor) {
+		list, err := votersOf(ctx, s.db, id)
+		if err != nil {
+			return Record{}, err
+		}
+		rec.Eligible = listEntries(list)
+	}
+	return rec, nil
+}

@@ -1,0 +1,152 @@
+package browsertest_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/browsertest"
+	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/members"
+	"github.com/citizen-network/osk/internal/motions"
+	"github.com/citizen-network/osk/internal/osktest"
+)
+
+// openBallot makes a meeting in session chaired by the chair, with the
+// voter present, and opens a secret ballot on a board motion. It returns
+// the ballot's page.
+func openBallot(t *testing.T, inst *osktest.Instance, chairEmail, voterEmail string) string {
+	t.Helper()
+	ctx := context.Background()
+	person := func(email, name string, roles ...string) auth.Principal {
+		acc, err := inst.Server.Auth.CreateAccount(ctx, auth.Operator, email, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range roles {
+			if err := inst.Server.Auth.Grant(ctx, auth.Operator, acc.ID, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := inst.Server.Auth.Principal(ctx, acc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	board := person("board@example.org", "Bo Board", auth.RoleBoard)
+	member := func(email, name string) auth.Principal {
+		p := person(email, name)
+		m, err := inst.Server.Members.Apply(ctx, p, members.Application{Kind: members.KindIndividual, Name: name, Email: email, Country: "FI", AcceptRules: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := inst.Server.Members.Admit(ctx, board, m.ID, members.Admission{}); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	chair := member(chairEmail, "Cleo Chair")
+	voter := member(voterEmail, "Vera Voter")
+
+	now := inst.Clock.Now()
+	start := now.Add(8 * 24 * time.Hour).Truncate(time.Minute)
+	mt := inst.Server.Meetings
+	m, err := mt.Create(ctx, board, meetings.Draft{Kind: meetings.KindExtraordinary, Title: "Extraordinary general meeting",
+		StartsAt: start.Format(time.RFC3339), EndsAt: start.Add(2 * time.Hour).Format(time.RFC3339), Location: "Helsinki",
+		Agenda: []meetings.ItemInput{{Title: "Solar panels"}}, Officers: &meetings.Officers{ChairAccountID: &chair.AccountID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = mt.Convene(ctx, board, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Brought forward to half an hour from now, so that the chair can open
+	// the session.
+	if _, err := inst.DB.Exec(`UPDATE meetings SET starts_at = $2, ends_at = $3 WHERE id = $1`,
+		m.ID, now.Add(30*time.Minute), now.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mt.Open(ctx, chair, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := mt.Attend(ctx, voter, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := inst.Server.Motions.Propose(ctx, board, m.ID, motions.Proposal{Title: "Buy solar panels", Body: "The co-op buys solar panels."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := inst.Server.Motions.OpenBallot(ctx, chair, d.ID, motions.BallotRequest{Secret: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("/ballots/%d", b.ID)
+}
+
+// A member votes by keyboard alone and keeps the receipt; the chair, in a
+// browser without JavaScript, closes the ballot; the member checks the
+// receipt against the count.
+func TestJourney_VoteByKeyboardAndCheckTheReceipt(t *testing.T) {
+	t.Parallel()
+	inst := osktest.Start(t, osktest.Options{})
+	ballot := openBallot(t, inst, "cleo@example.org", "vera@example.org")
+	voter := browsertest.Open(t, inst.URL, browsertest.KeyboardOnly(), browsertest.As("voter"))
+	chair := browsertest.Open(t, inst.URL, browsertest.WithoutJavaScript(), browsertest.As("chair"))
+
+	voter.Visit("/")
+	voter.TabTo(browsertest.Link("Sign in"))
+	voter.PressAndWait(browsertest.Enter)
+	voter.TabTo(browsertest.Link("Sign in with the development sign-in"))
+	voter.PressAndWait(browsertest.Enter)
+	voter.TabTo(browsertest.Field("Email address"))
+	voter.TypeKeys("vera@example.org")
+	voter.TabTo(browsertest.Field("Full name"))
+	voter.TypeKeys("Vera Voter")
+	voter.TabTo(browsertest.Button("Sign in"))
+	voter.PressAndWait(browsertest.Enter)
+
+	voter.Visit(ballot)
+	voter.See("a receipt shown to someone else proves your choice")
+	voter.TabTo(browsertest.Field("For"))
+	voter.Press(browsertest.Space)
+	voter.TabTo(browsertest.Button("Cast this vote"))
+	voter.PressAndWait(browsertest.Enter)
+	voter.See("Your vote is recorded")
+	voter.See("Osk shows it only this once")
+	receipt := voter.TextOf(".receipt-code code")
+	if len(receipt) != 26 {
+		t.Fatalf("the receipt reads %q", receipt)
+	}
+
+	// Back on the ballot: no second form, only that the vote is recorded.
+	voter.Visit(ballot)
+	voter.See("You have voted.")
+	if voter.Has(browsertest.Button("Cast this vote")) {
+		t.Fatal("the ballot offers a second vote")
+	}
+
+	chair.SignIn("cleo@example.org", "Cleo Chair")
+	chair.Visit(ballot)
+	chair.See("1 of 1")
+	chair.Submit("Close the ballot and count")
+	chair.See("The ballot is closed and counted.")
+	chair.See("The motion is carried.")
+
+	voter.Visit("/receipts")
+	voter.TabTo(browsertest.Field("Your receipt"))
+	voter.TypeKeys(receipt)
+	voter.TabTo(browsertest.Button("Check"))
+	voter.PressAndWait(browsertest.Enter)
+	voter.See("This receipt belongs to a vote")
+	voter.See("Yes: the ballot is closed and this vote is in its count")
+	voter.TabTo(browsertest.Link("Open the ballot record"))
+	voter.PressAndWait(browsertest.Enter)
+	voter.See("Ballot record")
+	sum := sha256.Sum256([]byte(receipt))
+	voter.See(hex.EncodeToString(sum[:]))
+}

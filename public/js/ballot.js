@@ -1,0 +1,57 @@
+// Live turnout and results on a ballot's page, from the meeting's event
+// stream. The page works without this file: a reload shows the same.
+"use strict";
+
+(function () {
+  function setText(root, name, text) {
+    root.querySelectorAll('[data-live="' + name + '"]').forEach(function (el) {
+      el.textContent = text;
+    });
+  }
+
+  function reveal(root, text) {
+    root.querySelectorAll('[data-live="changed"]').forEach(function (el) {
+      el.textContent = "";
+      el.appendChild(document.createTextNode(text + " "));
+      var link = document.createElement("a");
+      link.href = window.location.pathname;
+      link.textContent = "Reload the page to see it";
+      el.appendChild(link);
+      el.hidden = false;
+    });
+  }
+
+  function live(root) {
+    var url = root.getAttribute("data-events");
+    var ballot = Number(root.getAttribute("data-ballot"));
+    if (!url || !ballot || !window.EventSource) {
+      return;
+    }
+    var last = root.getAttribute("data-last-event-id");
+    var source = new EventSource(url + (last ? "?last_event_id=" + encodeURIComponent(last) : ""));
+    source.addEventListener("ballot", function (e) {
+      var data = JSON.parse(e.data);
+      if (data.ballot_id !== ballot) {
+        return;
+      }
+      setText(root, "turnout", data.voted + " of " + data.eligible);
+      if (data.change === "turnout") {
+        setText(root, "announce", data.summary || "");
+        return;
+      }
+      if (data.change === "closed" || data.change === "decided") {
+        setText(root, "status", data.change === "decided" || (data.result && !data.result.awaiting_casting_vote)
+          ? "Closed and decided" : "Closed: a tie, waiting for the chair's casting vote");
+        setText(root, "announce", data.summary || "");
+        reveal(root, data.summary || "The ballot has changed.");
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var root = document.getElementById("ballot");
+    if (root) {
+      live(root);
+    }
+  });
+})();
