@@ -12,7 +12,7 @@ TESTFLAGS ?= -race -count=1 -timeout 30m
 # Each fuzz target runs this long in `make test`; longer runs: make fuzz FUZZTIME=5m
 FUZZTIME ?= 5s
 
-.PHONY: run test fuzz lint build migrate postgres-binaries
+.PHONY: run test fuzz soak lint build migrate postgres-binaries
 
 run: build postgres-binaries
 	APP_ENV=development ./bin/osk serve --demo
@@ -31,6 +31,10 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeJSON$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./internal/web
 	$(GO) test -run='^$$' -fuzz='^FuzzCSVCell$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./internal/members
 	$(GO) test -run='^$$' -fuzz='^FuzzRender$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=3s ./internal/minutes
+
+# The kill -9 test with more crashes of osk and of PostgreSQL.
+soak: build postgres-binaries
+	OSK_KILL_CYCLES=20 ./bin/pgtemp -- $(GO) test -count=1 -timeout 30m -run TestKill9 ./internal/faulttest
 
 lint:
 	@unformatted=$$(gofmt -l cmd internal migrations public views); \
