@@ -1,0 +1,153 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/members"
+	"github.com/citizen-network/osk/internal/motions"
+	"github.com/citizen-network/osk/internal/osktest"
+)
+
+// TestBadInput_Votes sends the hostile votes: after the close, by people
+// who may not vote, twice, with a reused idempotency key, and malformed;
+// each is refused and no table changes.
+func TestBadInput_Votes(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	ctx := context.Background()
+	s := inst.Server
+	person := func(email string, roles ...string) auth.Principal {
+		acc, err := s.Auth.CreateAccount(ctx, auth.Operator, email, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range roles {
+			if err := s.Auth.Grant(ctx, auth.Operator, acc.ID, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := s.Auth.Principal(ctx, acc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	board := person("board@example.org", auth.RoleBoard)
+	chair := person("chair@example.org", auth.RoleBoard)
+	apply := func(p auth.Principal) members.Member {
+		m, err := s.Members.Apply(ctx, p, members.Application{Kind: members.KindIndividual, Name: p.Name, Email: p.Email, Country: "FI", AcceptRules: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	admitted := func(p auth.Principal) members.Member {
+		m, err := s.Members.Admit(ctx, board, apply(p).ID, members.Admission{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	voter, closedVoter := person("voter@example.org"), person("closed@example.org")
+	absent, applicant := person("absent@example.org"), person("applicant@example.org")
+	voterM := admitted(voter)
+	admitted(closedVoter)
+	admitted(absent)
+	apply(applicant)
+
+	start := inst.Clock.Now().Add(14 * 24 * time.Hour).Truncate(time.Minute)
+	m, err := s.Meetings.Create(ctx, board, meetings.Draft{
+		Kind: meetings.KindExtraordinary, Title: "Extraordinary general meeting", TimeZone: "Europe/Helsinki",
+		StartsAt: start.Format(time.RFC3339), EndsAt: start.Add(3 * time.Hour).Format(time.RFC3339),
+		Location: "Helsinki", Agenda: []meetings.ItemInput{{Title: "Opening"}, {Title: "Motions"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Meetings.SetOfficers(ctx, board, m.ID, meetings.Officers{ChairAccountID: &chair.AccountID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Meetings.Convene(ctx, board, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	inst.Clock.Set(start.Add(-30 * time.Minute))
+	if _, err := s.Meetings.Open(ctx, chair, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []auth.Principal{voter, closedVoter} {
+		if _, _, err := s.Meetings.Attend(ctx, p, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ballotOn := func(title string) int64 {
+		mo, err := s.Motions.Propose(ctx, board, m.ID, motions.Proposal{Title: title, Body: "The meeting resolves so."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Motions.OpenBallot(ctx, chair, mo.ID, motions.BallotRequest{Secret: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.ID
+	}
+	open, closed := ballotOn("Open question"), ballotOn("Closed question")
+	if _, err := s.Ballots.Close(ctx, chair, closed); err != nil {
+		t.Fatal(err)
+	}
+
+	client := func(email string) *osktest.Client {
+		c := inst.Client(t)
+		c.SignIn(email, email)
+		c.Get("/account")
+		return c
+	}
+	voterC := client("voter@example.org")
+	if r := voterC.Do(http.MethodPost, fmt.Sprintf("/api/v1/ballots/%d/votes", open), map[string]any{"choice": "for"}); r.StatusCode != http.StatusCreated {
+		t.Fatalf("the one good vote: %d %s", r.StatusCode, r.Body)
+	}
+	votes := func(id int64) string { return fmt.Sprintf("/api/v1/ballots/%d/votes", id) }
+	others := map[string]*osktest.Client{
+		"closed":    client("closed@example.org"),
+		"absent":    client("absent@example.org"),
+		"applicant": client("applicant@example.org"),
+		"outsider":  client("outsider@example.org"),
+		"voter":     voterC,
+	}
+	cases := []struct {
+		name   string
+		who    string
+		path   string
+		body   any
+		header map[string]string
+		status int
+	}{
+		{"vote after the close", "closed", votes(closed), map[string]any{"choice": "for"}, nil, 409},
+		{"second vote", "voter", votes(open), map[string]any{"choice": "against"}, nil, 409},
+		{"vote by a member not represented", "absent", votes(open), map[string]any{"choice": "for"}, nil, 403},
+		{"vote by an applicant", "applicant", votes(open), map[string]any{"choice": "for"}, nil, 403},
+		{"vote by a non-member", "outsider", votes(open), map[string]any{"choice": "for"}, nil, 403},
+		{"vote for someone not represented by the caller", "closed", votes(open), map[string]any{"choice": "for", "on_behalf_of_member_id": voterM.ID}, nil, 403},
+		{"unknown choice", "closed", votes(open), map[string]any{"choice": "maybe"}, nil, 422},
+		{"candidates on a motion", "closed", votes(open), map[string]any{"candidates": []int64{1}}, nil, 422},
+		{"malformed vote", "closed", votes(open), `{"choice":`, nil, 400},
+		{"vote on a ballot that does not exist", "closed", votes(999999), map[string]any{"choice": "for"}, nil, 404},
+	}
+	before := tableChecksums(t, inst.DB.DB)
+	for _, tc := range cases {
+		r := others[tc.who].Do(http.MethodPost, tc.path, tc.body)
+		if r.StatusCode != tc.status || r.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s: %d %s, want %d", tc.name, r.StatusCode, r.Body, tc.status)
+		}
+	}
+	after := tableChecksums(t, inst.DB.DB)
+	for table, sum := range before {
+		if after[table] != sum {
+			t.Errorf("table %s changed under refused votes", table)
+		}
+	}
+}
