@@ -22,7 +22,7 @@ func runVerify(ctx context.Context, env *environment, args []string) error {
 	return withDatabase(ctx, env, false, func(database *server.Database) error {
 		started := time.Now()
 		fmt.Fprintln(env.stdout, "Verifying the audit chain and every record that hangs on it...")
-		report, err := auditor.Verify(ctx, database.DB, server.Checks(database.DB)...)
+		report, err := auditor.Verify(ctx, database.DB, server.Checks()...)
 		if err != nil {
 			return err
 		}

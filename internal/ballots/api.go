@@ -1,7 +1,6 @@
 package ballots
 
 import (
-	"bytes"
 	"strconv"
 	"time"
 
@@ -69,14 +68,6 @@ func ballotID(raw string) (int64, error) {
 	return id, nil
 }
 
-// decodeBody reads an optional JSON body: an empty one is {}.
-func decodeBody(c *fiber.Ctx, v any) error {
-	if len(bytes.TrimSpace(c.Body())) == 0 {
-		return nil
-	}
-	return web.DecodeJSON(c, v)
-}
-
 func (h *Handlers) apiGet(c *fiber.Ctx) error {
 	id, err := ballotID(c.Params("id"))
 	if err != nil {
@@ -140,7 +131,7 @@ func (h *Handlers) apiClose(c *fiber.Ctx) error {
 		return err
 	}
 	var body struct{}
-	if err := decodeBody(c, &body); err != nil {
+	if err := web.DecodeOptionalJSON(c, &body); err != nil {
 		return err
 	}
 	b, err := h.svc.Close(c.UserContext(), auth.PrincipalOf(c), id)

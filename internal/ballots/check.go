@@ -66,20 +66,16 @@ func checkBallot(ctx context.Context, q sqlx.QueryerContext, id int64, r *audit.
 		problem("ballots", ballotRow, "closed without a result")
 		return nil
 	}
-	t := tallyOf(votes)
-	stored := *b.Result
-	if t.For != stored.For || t.Against != stored.Against || t.Abstain != stored.Abstain || stored.Voted != len(votes) {
-		problem("ballot_votes", "ballot_id="+strconv.FormatInt(id, 10),
-			"the votes count %d for, %d against and %d abstaining (%d in all); the result says %d, %d and %d (%d)",
-			t.For, t.Against, t.Abstain, len(votes), stored.For, stored.Against, stored.Abstain, stored.Voted)
+	if b.Kind == KindElection {
+		if err := checkElection(ctx, q, b, votes, problem); err != nil {
+			return err
+		}
+	} else {
+		checkMotion(b, votes, problem)
 	}
 	if b.Voted != len(votes) {
 		problem("ballot_voters", "ballot_id="+strconv.FormatInt(id, 10),
 			"%d members are marked as voted but there are %d votes", b.Voted, len(votes))
-	}
-	again := Decide(t, b.Majority, b.MinVotes, b.Eligible, b.CastingVote)
-	if again.Outcome != stored.Outcome || again.AwaitingCastingVote != stored.AwaitingCastingVote || again.QuorumMet != stored.QuorumMet {
-		problem("ballots", ballotRow, "the votes give the outcome %q, the result says %q", OutcomeLabel(string(again.Outcome)), OutcomeLabel(string(stored.Outcome)))
 	}
 	if !b.Secret {
 		counted := map[int64]bool{}
@@ -193,6 +189,59 @@ func checkRecord(ctx context.Context, q sqlx.QueryerContext, b Ballot, problem f
 	if e.Subject != subject(b.ID) || (e.Action != "ballot.closed" && e.Action != "ballot.decided") ||
 		json.Unmarshal(e.Payload, &p) != nil || p.RecordHash != hex.EncodeToString(sum) {
 		problem("audit_events", fmt.Sprintf("seq=%d", e.Seq), "the event printed on the record does not carry the record's hash %x", sum)
+	}
+	return nil
+}
+
+// checkMotion recounts a motion's votes and recomputes its outcome.
+func checkMotion(b Ballot, votes []voteRow, problem func(table, row, format string, args ...any)) {
+	id := b.ID
+	ballotRow := "id=" + strconv.FormatInt(id, 10)
+	t := tallyOf(votes)
+	stored := *b.Result
+	if t.For != stored.For || t.Against != stored.Against || t.Abstain != stored.Abstain || stored.Voted != len(votes) {
+		problem("ballot_votes", "ballot_id="+strconv.FormatInt(id, 10),
+			"the votes count %d for, %d against and %d abstaining (%d in all); the result says %d, %d and %d (%d)",
+			t.For, t.Against, t.Abstain, len(votes), stored.For, stored.Against, stored.Abstain, stored.Voted)
+	}
+	again := Decide(t, b.Majority, b.MinVotes, b.Eligible, b.CastingVote)
+	if again.Outcome != stored.Outcome || again.AwaitingCastingVote != stored.AwaitingCastingVote || again.QuorumMet != stored.QuorumMet {
+		problem("ballots", ballotRow, "the votes give the outcome %q, the result says %q", OutcomeLabel(string(again.Outcome)), OutcomeLabel(string(stored.Outcome)))
+	}
+}
+
+// checkElection recounts an election and redraws its lot from the audit
+// chain head just before the event that closed it.
+func checkElection(ctx context.Context, q sqlx.QueryerContext, b Ballot, votes []voteRow, problem func(table, row, format string, args ...any)) error {
+	row := "id=" + strconv.FormatInt(b.ID, 10)
+	stored := b.Result.Election
+	if stored == nil {
+		problem("ballots", row, "the election was closed without an election count")
+		return nil
+	}
+	if b.ChainHead == nil {
+		problem("ballots", row, "no chain head is printed on the record, so its lot cannot be redrawn")
+		return nil
+	}
+	// The event that closed the ballot chains onto the head the lot was
+	// drawn from.
+	page, err := audit.List(ctx, q, audit.Filter{AfterSeq: b.ChainHead.Seq - 1, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(page) == 0 || page[0].Seq != b.ChainHead.Seq {
+		problem("ballots", row, "the event that closed the election, seq %d, is missing, so the lot cannot be redrawn", b.ChainHead.Seq)
+		return nil
+	}
+	seed := []byte(page[0].PrevHash)
+	again := Plurality(electionVotes(votes), b.CandidateIDs, b.Seats, b.MinVotes, b.Eligible, seed)
+	if !again.SameCount(*stored) {
+		problem("ballot_votes", "ballot_id="+strconv.FormatInt(b.ID, 10),
+			"the votes and the lot drawn from seed %x elect %v (lot %+v); the result says %v (lot %+v)",
+			seed, again.Elected(), again.Lot, stored.Elected(), stored.Lot)
+	}
+	if len(votes) != stored.Cast+stored.Blank {
+		problem("ballots", row, "there are %d votes; the result counts %d", len(votes), stored.Cast+stored.Blank)
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ func (f *fixture) tamper(statements ...string) {
 
 func (f *fixture) verify() audit.Report {
 	f.t.Helper()
-	r, err := auditor.Verify(f.ctx, f.inst.DB, server.Checks(f.inst.DB.DB)...)
+	r, err := auditor.Verify(f.ctx, f.inst.DB, server.Checks()...)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -45,9 +45,16 @@ func (s *Service) Close(ctx context.Context, p auth.Principal, id int64) (Ballot
 		if b.Voted != len(votes) {
 			return fmt.Errorf("ballots: close %d: %d members are marked as voted but %d votes are stored", id, b.Voted, len(votes))
 		}
-		res := Decide(tallyOf(votes), b.Majority, b.MinVotes, b.Eligible, "")
 		if err := resealVotes(ctx, tx, id, votes); err != nil {
 			return err
+		}
+		var res Result
+		if b.Kind == KindElection {
+			if res, err = s.countElection(ctx, tx, b, votes); err != nil {
+				return err
+			}
+		} else {
+			res = Decide(tallyOf(votes), b.Majority, b.MinVotes, b.Eligible, "")
 		}
 		b.Status, b.ClosedAt, b.ClosedBy, b.Result = StatusClosed, &now, actorOf(p), &res
 		out, err = s.settle(ctx, tx, p, b, votes, now, "ballot.closed")
@@ -156,14 +163,22 @@ func (s *Service) settle(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b B
 	if err := s.publish(ctx, tx, b, change, now); err != nil {
 		return Ballot{}, err
 	}
-	payload := map[string]any{
-		"for": res.For, "against": res.Against, "abstain": res.Abstain, "cast": res.Cast, "voted": res.Voted,
-		"eligible": res.Eligible, "quorum_required": res.QuorumRequired, "quorum_met": res.QuorumMet,
-		"majority": res.Majority, "outcome": nil, "awaiting_casting_vote": res.AwaitingCastingVote,
-		"tie_broken_by_chair": res.TieBrokenByChair, "casting_vote": res.CastingVote, "record_hash": nil,
-	}
-	if decided {
-		payload["outcome"], payload["record_hash"] = string(res.Outcome), *b.RecordHash
+	var payload map[string]any
+	if e := res.Election; e != nil {
+		payload = map[string]any{
+			"cast": e.Cast, "blank": e.Blank, "eligible": e.Eligible, "quorum_required": b.MinVotes,
+			"quorum_met": e.QuorumMet, "elected": e.Elected(), "lot": e.Lot, "record_hash": *b.RecordHash,
+		}
+	} else {
+		payload = map[string]any{
+			"for": res.For, "against": res.Against, "abstain": res.Abstain, "cast": res.Cast, "voted": res.Voted,
+			"eligible": res.Eligible, "quorum_required": res.QuorumRequired, "quorum_met": res.QuorumMet,
+			"majority": res.Majority, "outcome": nil, "awaiting_casting_vote": res.AwaitingCastingVote,
+			"tie_broken_by_chair": res.TieBrokenByChair, "casting_vote": res.CastingVote, "record_hash": nil,
+		}
+		if decided {
+			payload["outcome"], payload["record_hash"] = string(res.Outcome), *b.RecordHash
+		}
 	}
 	entry, err := s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: action, Subject: subject(b.ID), Payload: payload})
 	if err != nil {
@@ -187,4 +202,25 @@ func (s *Service) settle(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b B
 		}
 	}
 	return b, nil
+}
+
+// countElection counts an election inside the transaction that closes
+// it. The lot, if needed, is drawn from the audit chain head read here:
+// the event just before the close's own, so that anyone can redraw it.
+func (s *Service) countElection(ctx context.Context, tx *sqlx.Tx, b Ballot, votes []voteRow) (Result, error) {
+	_, seed, err := audit.Head(ctx, tx)
+	if err != nil {
+		return Result{}, fmt.Errorf("ballots: close %d: %w", b.ID, err)
+	}
+	e := Plurality(electionVotes(votes), b.CandidateIDs, b.Seats, b.MinVotes, b.Eligible, seed)
+	if names := s.namesHook(); names != nil {
+		byID, err := names(ctx, tx, b.SubjectID, b.CandidateIDs)
+		if err != nil {
+			return Result{}, err
+		}
+		for i, c := range e.Candidates {
+			e.Candidates[i].Name = byID[c.ID]
+		}
+	}
+	return electionSummary(e), nil
 }

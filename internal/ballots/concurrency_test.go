@@ -175,7 +175,7 @@ func TestVote_TwoHundredMembersTenRequestsEachOnTwoInstances(t *testing.T) {
 			t.Fatalf("receipt of member %d: on the record %q (%v), cast %q", a.member, got, ok, a.choice)
 		}
 	}
-	report, err := auditor.Verify(f.ctx, f.inst.DB, server.Checks(f.inst.DB.DB)...)
+	report, err := auditor.Verify(f.ctx, f.inst.DB, server.Checks()...)
 	if err != nil || !report.OK {
 		t.Fatalf("verify: %+v %v", report, err)
 	}

@@ -6,13 +6,22 @@
 //
 // # For other domains
 //
-// Motions (and later elections) put a question to the vote by calling
-// Open inside their own transaction, so that the question's status and
-// the ballot change together, and learn the outcome through the hook they
+// Motions and elections put a question to the vote by calling Open
+// inside their own transaction, so that the question's status and the
+// ballot change together, and learn the outcome through the hook they
 // register with OnDecided, which runs inside the transaction that decides
 // the ballot (the close, or the chair's casting vote after a tie).
-// OnDescribe names the question on the ballot's pages. Imports flow one
-// way: this package knows meetings and members, never motions.
+// OnDescribe names the question on the ballot's pages, and OnNames an
+// election's candidates on its result. Imports flow one way: this package
+// knows meetings and members, never motions or elections.
+//
+// # Elections
+//
+// An election is counted by Plurality when its ballot closes. A tie for
+// the last seat is decided by lot, drawn from the audit chain head read
+// inside the closing transaction just before the close's own event: the
+// event that closes the ballot chains onto it (its prev_hash), so Check
+// redraws every lot from the log alone.
 //
 // # One member, one vote
 //

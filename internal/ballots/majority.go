@@ -66,6 +66,9 @@ type Result struct {
 	// CastingVote is the chair's casting vote, "for" or "against", when a
 	// tie was broken.
 	CastingVote *string `json:"casting_vote"`
+	// Election is an election ballot's count, which then is the whole
+	// of the result's JSON.
+	Election *ElectionResult `json:"-"`
 }
 
 // Decide applies the ballot quorum and the required majority to a tally

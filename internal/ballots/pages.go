@@ -1,6 +1,7 @@
 package ballots
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -133,6 +134,13 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, failedMembe
 	if r := v.Ballot.Result; r != nil {
 		data["OutcomeText"] = OutcomeLabel(string(r.Outcome))
 	}
+	if v.Ballot.Kind == KindElection {
+		candidates, err := h.candidatesOf(c.UserContext(), v.Ballot)
+		if err != nil {
+			return err
+		}
+		data["Candidates"] = candidates
+	}
 	if formErr != nil {
 		data["Title"] = "Error: " + data["Title"].(string)
 		web.AddFormErrors(data, pageFields(formErr, failedMember))
@@ -149,8 +157,11 @@ func pageFields(err error, member int64) error {
 		out := &errs.Validation{}
 		for _, f := range v.Fields {
 			field := f.Field
-			if field == "choice" {
+			switch field {
+			case "choice":
 				field = fmt.Sprintf("choice-%d-for", member)
+			case "candidates":
+				field = fmt.Sprintf("candidates-%d", member)
 			}
 			out.Fields = append(out.Fields, errs.FieldError{Field: field, Message: f.Message})
 		}
@@ -192,6 +203,20 @@ func (h *Handlers) vote(c *fiber.Ctx) error {
 			return h.renderShow(c, id, v.Err(), 0)
 		}
 		in.OnBehalfOf = &member
+	}
+	if c.FormValue("kind") == KindElection {
+		// An election's form marks candidates with checkboxes; none
+		// marked is a blank vote.
+		in.Candidates = []int64{}
+		for _, raw := range c.Request().PostArgs().PeekMulti("candidates") {
+			cid, err := strconv.ParseInt(string(raw), 10, 64)
+			if err != nil || cid <= 0 {
+				var v errs.Validation
+				v.Add("candidates", "Mark candidates from the list.")
+				return h.renderShow(c, id, v.Err(), member)
+			}
+			in.Candidates = append(in.Candidates, cid)
+		}
 	}
 	cast, err := h.svc.Vote(c.UserContext(), p, id, in)
 	if err != nil {
@@ -291,9 +316,18 @@ func (h *Handlers) recordPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	names := map[int64]string{}
+	if e := rec.Result.Election; e != nil {
+		for _, cand := range e.Candidates {
+			names[cand.ID] = cand.Name
+		}
+	}
 	votes := make([]recordVote, len(rec.Votes))
 	for i, rv := range rec.Votes {
 		votes[i] = recordVote{RecordVote: rv, ChoiceText: ChoiceLabel(rv.Choice)}
+		if rv.Election {
+			votes[i].ChoiceText = markedText(rv.Candidates, names)
+		}
 	}
 	return web.Render(c, "ballots/record", fiber.Map{
 		"Title": "Ballot record: " + v.Subject.Title, "View": v, "Record": rec, "Votes": votes,
@@ -337,4 +371,45 @@ func (h *Handlers) checkReceipt(c *fiber.Ctx) error {
 		}
 	}
 	return web.Render(c, "ballots/receipts", data)
+}
+
+// candidateOption is a candidate on an election's ballot page.
+type candidateOption struct {
+	ID   int64
+	Name string
+}
+
+// candidatesOf names the candidates of an election's ballot, in the
+// ballot's order.
+func (h *Handlers) candidatesOf(ctx context.Context, b Ballot) ([]candidateOption, error) {
+	names := map[int64]string{}
+	if fn := h.svc.namesHook(); fn != nil {
+		var err error
+		if names, err = fn(ctx, h.svc.db, b.SubjectID, b.CandidateIDs); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]candidateOption, len(b.CandidateIDs))
+	for i, id := range b.CandidateIDs {
+		out[i] = candidateOption{ID: id, Name: names[id]}
+		if out[i].Name == "" {
+			out[i].Name = fmt.Sprintf("Candidate %d", id)
+		}
+	}
+	return out, nil
+}
+
+// markedText says whom an election's vote marks.
+func markedText(candidates []int64, names map[int64]string) string {
+	if len(candidates) == 0 {
+		return "Blank"
+	}
+	out := make([]string, len(candidates))
+	for i, id := range candidates {
+		out[i] = names[id]
+		if out[i] == "" {
+			out[i] = fmt.Sprintf("Candidate %d", id)
+		}
+	}
+	return strings.Join(out, ", ")
 }

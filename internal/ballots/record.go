@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -63,6 +64,27 @@ type RecordVote struct {
 	Choice      string  `json:"choice,omitempty"`
 	Candidates  []int64 `json:"candidates,omitempty"`
 	MemberNo    int     `json:"member_no,omitempty"`
+	// Election marks a vote of an election, whose candidates are always
+	// written, as [] for a blank vote.
+	Election bool `json:"-"`
+}
+
+// MarshalJSON writes an election's vote with its candidates even when
+// blank, and a motion's vote without them.
+func (v RecordVote) MarshalJSON() ([]byte, error) {
+	if !v.Election {
+		type plain RecordVote
+		return json.Marshal(plain(v))
+	}
+	candidates := v.Candidates
+	if candidates == nil {
+		candidates = []int64{}
+	}
+	return json.Marshal(struct {
+		ReceiptHash string  `json:"receipt_hash"`
+		Candidates  []int64 `json:"candidates"`
+		MemberNo    int     `json:"member_no,omitempty"`
+	}{v.ReceiptHash, candidates, v.MemberNo})
 }
 
 // hashed is the part of the record its hash covers.
@@ -103,7 +125,7 @@ func buildRecord(b Ballot, votes []voteRow, voters []int, numbers map[int64]int)
 	}
 	rv := make([]RecordVote, len(votes))
 	for i, v := range votes {
-		rv[i] = RecordVote{ReceiptHash: hex.EncodeToString(v.ReceiptHash), Choice: v.Choice.String, Candidates: []int64(v.CandidateIDs)}
+		rv[i] = RecordVote{ReceiptHash: hex.EncodeToString(v.ReceiptHash), Choice: v.Choice.String, Candidates: []int64(v.CandidateIDs), Election: b.Kind == KindElection}
 		if !b.Secret && v.MemberID != nil {
 			no, ok := numbers[*v.MemberID]
 			if !ok {

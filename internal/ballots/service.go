@@ -46,6 +46,7 @@ type Service struct {
 	mu        sync.RWMutex
 	decided   map[string]DecidedFunc
 	describes map[string]DescribeFunc
+	names     NamesFunc
 
 	// The group commit of votes (batch.go).
 	batching atomic.Bool
@@ -79,6 +80,24 @@ func (s *Service) OnDescribe(kind string, fn DescribeFunc) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.describes[kind] = fn
+}
+
+// NamesFunc gives the names of an election's candidates, by id, for its
+// result; q is the transaction that closes the ballot.
+type NamesFunc func(ctx context.Context, q sqlx.QueryerContext, electionID int64, candidateIDs []int64) (map[int64]string, error)
+
+// OnNames registers how the candidates of an election are named on its
+// result.
+func (s *Service) OnNames(fn NamesFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.names = fn
+}
+
+func (s *Service) namesHook() NamesFunc {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.names
 }
 
 func (s *Service) decidedHook(kind string) DecidedFunc {
@@ -355,10 +374,20 @@ func checkSpec(spec OpenSpec) error {
 			v.Add("majority", "Choose simple, two_thirds, three_quarters or unanimous.")
 		}
 	case KindElection:
-		// The shape of an election's question is kept (seats, candidates,
-		// votes as lists of candidates) but its count is not part of this
-		// version: opening one would take votes nobody could count.
-		v.Add("kind", "Elections cannot be put to a ballot yet.")
+		if spec.Seats < 1 {
+			v.Add("seats", "An election fills at least one seat.")
+		}
+		if len(spec.CandidateIDs) == 0 {
+			v.Add("candidate_ids", "An election needs at least one candidate who has consented.")
+		}
+		seen := map[int64]bool{}
+		for _, id := range spec.CandidateIDs {
+			if id <= 0 || seen[id] {
+				v.Add("candidate_ids", "List each candidate once.")
+				break
+			}
+			seen[id] = true
+		}
 	default:
 		v.Add("kind", "Choose motion or election.")
 	}
@@ -514,6 +543,12 @@ func summary(b Ballot, change string) string {
 	}
 	if b.Result.AwaitingCastingVote {
 		return "The ballot is closed on a tie: the chair's casting vote decides."
+	}
+	if e := b.Result.Election; e != nil {
+		if !e.QuorumMet {
+			return "The election is decided: " + OutcomeLabel(OutcomeNoQuorum) + "."
+		}
+		return "The election is decided: " + strconv.Itoa(len(e.Elected())) + " of " + strconv.Itoa(b.Seats) + " seats are filled."
 	}
 	return "The ballot is decided: " + OutcomeLabel(string(b.Result.Outcome)) + "."
 }

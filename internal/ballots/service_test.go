@@ -190,8 +190,8 @@ func TestOpen_RefusesWhoAndWhen(t *testing.T) {
 	wantKind(t, err, errs.Unauthenticated)
 	_, err = f.tryOpen(chair, ballots.OpenSpec{MeetingID: m.ID, Majority: "most"})
 	wantFields(t, err, "majority")
-	_, err = f.tryOpen(chair, ballots.OpenSpec{MeetingID: m.ID, Kind: ballots.KindElection, Seats: 2, CandidateIDs: []int64{1, 2, 3}})
-	wantFields(t, err, "kind")
+	_, err = f.tryOpen(chair, ballots.OpenSpec{MeetingID: m.ID, Kind: ballots.KindElection, CandidateIDs: []int64{1, 1}})
+	wantFields(t, err, "seats", "candidate_ids")
 	_, err = f.tryOpen(chair, ballots.OpenSpec{MeetingID: m.ID, ClosesAt: ptr(f.now().Add(-time.Minute))})
 	wantFields(t, err, "closes_at")
 

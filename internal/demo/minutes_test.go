@@ -50,7 +50,7 @@ func TestSeed_TheHeldMeetingHasSealedMinutes(t *testing.T) {
 	if err != nil || len(page.Items) != 1 {
 		t.Fatalf("the archive: %v %+v", err, page.Items)
 	}
-	report, err := auditor.Verify(ctx, conn, server.Checks(conn.DB)...)
+	report, err := auditor.Verify(ctx, conn, server.Checks()...)
 	if err != nil || !report.OK {
 		t.Fatalf("verify: %v %+v", err, report.Problems)
 	}

@@ -1,7 +1,6 @@
 package meetings
 
 import (
-	"bytes"
 	"context"
 	"strconv"
 
@@ -59,14 +58,6 @@ func (h *Handlers) Mount(r fiber.Router) {
 	h.mountPages(r)
 }
 
-// decodeBody reads an optional JSON body: an empty one is {}.
-func decodeBody(c *fiber.Ctx, v any) error {
-	if len(bytes.TrimSpace(c.Body())) == 0 {
-		return nil
-	}
-	return web.DecodeJSON(c, v)
-}
-
 // queryMember reads the optional ?member_id= of an attendance or proxy
 // change.
 func queryMember(c *fiber.Ctx) (*int64, error) {
@@ -116,7 +107,7 @@ func (h *Handlers) apiCreate(c *fiber.Ctx) error {
 		return err
 	}
 	var b createBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	d := Draft{Kind: b.Kind, Title: b.Title, StartsAt: b.StartsAt, EndsAt: b.EndsAt, Location: b.Location,
@@ -189,7 +180,7 @@ func (h *Handlers) apiUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	var b updateBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	m, err := h.svc.Update(c.UserContext(), p, id, Change{Kind: b.Kind, Title: b.Title, StartsAt: b.StartsAt, EndsAt: b.EndsAt,
@@ -210,7 +201,7 @@ func (h *Handlers) apiAddItem(c *fiber.Ctx) error {
 		return err
 	}
 	var b itemBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	it, err := h.svc.AddItem(c.UserContext(), p, id, b.input())
@@ -247,7 +238,7 @@ func (h *Handlers) apiUpdateItem(c *fiber.Ctx) error {
 		return err
 	}
 	var b itemChangeBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	it, err := h.svc.UpdateItem(c.UserContext(), p, id, item, ItemChange(b))
@@ -288,7 +279,7 @@ func (h *Handlers) apiOfficers(c *fiber.Ctx) error {
 		return err
 	}
 	var b officersBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	m, err := h.svc.SetOfficers(c.UserContext(), p, id, Officers(b))
@@ -310,7 +301,7 @@ func (h *Handlers) apiTransition(do func(ctx context.Context, p auth.Principal, 
 			return err
 		}
 		var none struct{}
-		if err := decodeBody(c, &none); err != nil {
+		if err := web.DecodeOptionalJSON(c, &none); err != nil {
 			return err
 		}
 		m, err := do(c.UserContext(), p, id)
@@ -335,7 +326,7 @@ func (h *Handlers) apiCancel(c *fiber.Ctx) error {
 		return err
 	}
 	var b reasonBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	m, err := h.svc.Cancel(c.UserContext(), p, id, b.Reason)
@@ -360,7 +351,7 @@ func (h *Handlers) apiAttend(c *fiber.Ctx) error {
 		return err
 	}
 	var b attendBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	a, created, err := h.svc.Attend(c.UserContext(), p, id, AttendInput(b))
@@ -425,7 +416,7 @@ func (h *Handlers) apiGrantProxy(c *fiber.Ctx) error {
 		return err
 	}
 	var b proxyBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	px, err := h.svc.GrantProxy(c.UserContext(), p, id, ProxyInput(b))
@@ -533,7 +524,7 @@ func (h *Handlers) apiRequestItem(c *fiber.Ctx) error {
 		return err
 	}
 	var b requestBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	req, err := h.svc.RequestItem(c.UserContext(), p, id, ItemRequestInput(b))
@@ -578,7 +569,7 @@ func (h *Handlers) apiAcceptRequest(c *fiber.Ctx) error {
 		return err
 	}
 	var b acceptBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	req, err := h.svc.AcceptRequest(c.UserContext(), p, id, rid, b.Position)
@@ -598,7 +589,7 @@ func (h *Handlers) apiDeclineRequest(c *fiber.Ctx) error {
 		return err
 	}
 	var b reasonBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	req, err := h.svc.DeclineRequest(c.UserContext(), p, id, rid, b.Reason)

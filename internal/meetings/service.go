@@ -55,6 +55,17 @@ type Service struct {
 	members  *members.Service
 	accounts *auth.Service
 	cfg      Config
+	// beforeClose are the checks of domains with business in a meeting
+	// (ballots), run inside the close's transaction.
+	beforeClose []func(ctx context.Context, tx *sqlx.Tx, meetingID int64) error
+}
+
+// BeforeClose registers a check that the session's close runs in its own
+// transaction; an error refuses the close. Ballots use it so that a session
+// cannot end while members are still voting: meetings cannot import the
+// ballots package, which depends on it.
+func (s *Service) BeforeClose(check func(ctx context.Context, tx *sqlx.Tx, meetingID int64) error) {
+	s.beforeClose = append(s.beforeClose, check)
 }
 
 // NewService returns the general meetings service.
@@ -963,6 +974,11 @@ func (s *Service) Close(ctx context.Context, p auth.Principal, id int64) (Meetin
 		}
 		if m.Status != StatusInSession {
 			return errs.Wrap(errs.Conflict, "Only a meeting in session can be closed.")
+		}
+		for _, check := range s.beforeClose {
+			if err := check(ctx, tx, m.ID); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE meeting_attendance SET left_at = $2
 			WHERE meeting_id = $1 AND left_at IS NULL`, m.ID, now); err != nil {

@@ -76,14 +76,6 @@ func memberID(c *fiber.Ctx) (int64, error) {
 	return id, nil
 }
 
-// decodeBody reads an optional JSON body: an empty one is {}.
-func decodeBody(c *fiber.Ctx, v any) error {
-	if len(bytes.TrimSpace(c.Body())) == 0 {
-		return nil
-	}
-	return web.DecodeJSON(c, v)
-}
-
 type applicationBody struct {
 	Kind               string `json:"kind"`
 	Name               string `json:"name"`
@@ -101,7 +93,7 @@ func (h *Handlers) apiApply(c *fiber.Ctx) error {
 		return err
 	}
 	var b applicationBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	m, err := h.svc.Apply(c.UserContext(), p, Application(b))
@@ -167,7 +159,7 @@ func (h *Handlers) apiUpdateContact(c *fiber.Ctx) error {
 		return err
 	}
 	var b contactBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	m, err := h.svc.UpdateContact(c.UserContext(), auth.PrincipalOf(c), id, ContactChange(b))
@@ -200,7 +192,7 @@ func (h *Handlers) apiAdmit(c *fiber.Ctx) error {
 		return err
 	}
 	var b admitBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	m, err := h.svc.Admit(c.UserContext(), auth.PrincipalOf(c), id, Admission(b))
@@ -223,7 +215,7 @@ func (h *Handlers) apiDecide(decide decision) fiber.Handler {
 			return err
 		}
 		var b reasonBody
-		if err := decodeBody(c, &b); err != nil {
+		if err := web.DecodeOptionalJSON(c, &b); err != nil {
 			return err
 		}
 		m, err := decide(c.UserContext(), auth.PrincipalOf(c), id, b.Reason)
@@ -244,7 +236,7 @@ func (h *Handlers) apiResign(c *fiber.Ctx) error {
 		return err
 	}
 	var b resignBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	m, err := h.svc.Resign(c.UserContext(), auth.PrincipalOf(c), id, Resignation(b))
@@ -267,7 +259,7 @@ func (h *Handlers) apiRecordShare(c *fiber.Ctx) error {
 		return err
 	}
 	var b shareBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	pay, err := h.svc.RecordShare(c.UserContext(), auth.PrincipalOf(c), id, ShareEntry(b))
@@ -287,7 +279,7 @@ func (h *Handlers) apiShareDue(c *fiber.Ctx) error {
 		return err
 	}
 	var b shareDueBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	m, err := h.svc.SetShareDue(c.UserContext(), auth.PrincipalOf(c), id, b.Amount)
@@ -308,7 +300,7 @@ func (h *Handlers) apiRepresentative(c *fiber.Ctx) error {
 		return err
 	}
 	var b representativeBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	m, err := h.svc.ChangeRepresentative(c.UserContext(), auth.PrincipalOf(c), id, Representative(b))

@@ -1,7 +1,6 @@
 package minutes
 
 import (
-	"bytes"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -61,14 +60,6 @@ func docOf(c *fiber.Ctx) (Doc, error) {
 	return doc, nil
 }
 
-// decodeBody reads an optional JSON body: an empty one is {}.
-func decodeBody(c *fiber.Ctx, v any) error {
-	if len(bytes.TrimSpace(c.Body())) == 0 {
-		return nil
-	}
-	return web.DecodeJSON(c, v)
-}
-
 // optionalVersion checks the version a signer says they read.
 func optionalVersion(v *int) error {
 	if v != nil && *v < 1 {
@@ -105,7 +96,7 @@ func (h *Handlers) apiSave(c *fiber.Ctx) error {
 		return err
 	}
 	var b saveBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	m, err := h.svc.Save(c.UserContext(), p, doc, b.Body)
@@ -125,7 +116,7 @@ func (h *Handlers) apiStartAddendum(c *fiber.Ctx) error {
 		return err
 	}
 	var b saveBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	m, err := h.svc.StartAddendum(c.UserContext(), p, doc.MeetingID, b.Body)
@@ -145,7 +136,7 @@ func (h *Handlers) apiSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	var none struct{}
-	if err := decodeBody(c, &none); err != nil {
+	if err := web.DecodeOptionalJSON(c, &none); err != nil {
 		return err
 	}
 	m, err := h.svc.Submit(c.UserContext(), p, doc)
@@ -169,7 +160,7 @@ func (h *Handlers) apiSign(c *fiber.Ctx) error {
 		return err
 	}
 	var b signBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	if err := optionalVersion(b.Version); err != nil {
@@ -197,7 +188,7 @@ func (h *Handlers) apiReturn(c *fiber.Ctx) error {
 		return err
 	}
 	var b returnBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	if err := optionalVersion(b.Version); err != nil {

@@ -187,7 +187,7 @@ func (f *fixture) sealed(title, body string) (meetings.Meeting, minutes.Minutes)
 // verify runs the checks of `osk verify`.
 func (f *fixture) verify() audit.Report {
 	f.t.Helper()
-	r, err := auditor.Verify(f.ctx, f.inst.DB, server.Checks(f.inst.DB.DB)...)
+	r, err := auditor.Verify(f.ctx, f.inst.DB, server.Checks()...)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package motions
 
 import (
-	"bytes"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,14 +33,6 @@ func (h *Handlers) Mount(r fiber.Router) {
 	h.mountPages(r)
 }
 
-// decodeBody reads an optional JSON body: an empty one is {}.
-func decodeBody(c *fiber.Ctx, v any) error {
-	if len(bytes.TrimSpace(c.Body())) == 0 {
-		return nil
-	}
-	return web.DecodeJSON(c, v)
-}
-
 func pathID(raw string, notFound error) (int64, error) {
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
@@ -69,7 +60,7 @@ func (h *Handlers) apiPropose(c *fiber.Ctx) error {
 		return err
 	}
 	var b proposeBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	d, err := h.svc.Propose(c.UserContext(), p, id, Proposal{Title: b.Title, Body: b.Body, AgendaItemID: b.AgendaItemID,
@@ -128,7 +119,7 @@ func (h *Handlers) apiSecond(c *fiber.Ctx) error {
 		return err
 	}
 	var b secondBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	d, err := h.svc.Second(c.UserContext(), p, id, b.MemberID)
@@ -148,7 +139,7 @@ func (h *Handlers) apiWithdraw(c *fiber.Ctx) error {
 		return err
 	}
 	var none struct{}
-	if err := decodeBody(c, &none); err != nil {
+	if err := web.DecodeOptionalJSON(c, &none); err != nil {
 		return err
 	}
 	d, err := h.svc.Withdraw(c.UserContext(), p, id)
@@ -174,7 +165,7 @@ func (h *Handlers) apiOpenBallot(c *fiber.Ctx) error {
 		return err
 	}
 	var b ballotBody
-	if err := decodeBody(c, &b); err != nil {
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
 	var req BallotRequest

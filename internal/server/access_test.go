@@ -299,6 +299,7 @@ func TestAccessTable(t *testing.T) {
 	motionTargets := makeMotions(t, inst)
 	ballotTargets := makeBallots(t, inst)
 	minutesTargets := makeMinutes(t, inst)
+	electionTargets := makeElections(t, inst)
 
 	for _, key := range routes {
 		e := accessTable[key]
@@ -311,6 +312,7 @@ func TestAccessTable(t *testing.T) {
 				body = e.body
 			}
 			path := minutesTargets.Replace(ballotTargets.Replace(motionTargets.Replace(meetingTargets.Replace(targets.Replace(e.path)))))
+			path = electionTargets.Replace(path)
 			status := 0
 			if e.stream {
 				status = openStream(t, c, inst.URL, path)

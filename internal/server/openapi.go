@@ -85,6 +85,12 @@ var apiOperations = map[string]operation{
 	"POST /api/v1/motions/{id}/withdraw": {"Withdraw a motion before it is put to a vote", "motions", "proposer; board for its motions", 200, false},
 	"POST /api/v1/motions/{id}/ballots":  {"Put a motion to a vote: opens its ballot", "motions", "chair (meeting in session and quorate); board for an advance ballot", 201, true},
 
+	"POST /api/v1/meetings/{id}/elections":                 {"Add an election for a number of seats to a meeting", "elections", "board", 201, true},
+	"GET /api/v1/elections/{id}":                           {"One election with its candidates and their consent", "elections", "members, board, auditor", 200, false},
+	"POST /api/v1/elections/{id}/candidates":               {"Stand, or nominate another member (who must consent) or, for the board, a person or firm; 409 after nominations close", "elections", "active member, board", 201, true},
+	"POST /api/v1/elections/{id}/candidates/{cid}/consent": {"Consent to stand as a nominee", "elections", "the nominee", 200, false},
+	"POST /api/v1/elections/{id}/ballots":                  {"Put an election to a vote: opens its ballot with the consenting candidates (secret unless \"secret\": false)", "elections", "chair (meeting in session and quorate)", 201, true},
+
 	"GET /api/v1/ballots/{id}":               {"One ballot, with its result once closed", "ballots", "members, board, auditor", 200, false},
 	"POST /api/v1/ballots/{id}/votes":        {"Cast a vote (Idempotency-Key header: a retry answers 200 and makes no second vote)", "ballots", "an eligible member, or the holder of their proxy", 201, true},
 	"POST /api/v1/ballots/{id}/close":        {"Close the ballot: count, apply quorum and majority", "ballots", "chair", 200, false},

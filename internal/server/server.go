@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
 
 	"github.com/citizen-network/osk/internal/audit"
 	"github.com/citizen-network/osk/internal/auditor"
@@ -24,6 +23,7 @@ import (
 	"github.com/citizen-network/osk/internal/config"
 	"github.com/citizen-network/osk/internal/devoidc"
 	"github.com/citizen-network/osk/internal/devtools"
+	"github.com/citizen-network/osk/internal/elections"
 	"github.com/citizen-network/osk/internal/live"
 	"github.com/citizen-network/osk/internal/mail"
 	"github.com/citizen-network/osk/internal/meetings"
@@ -36,16 +36,17 @@ import (
 
 // Server is a wired Osk.
 type Server struct {
-	App      *fiber.App
-	Clock    clock.Clock
-	Audit    *audit.Log
-	Auth     *auth.Service
-	Rules    *rules.Service
-	Members  *members.Service
-	Meetings *meetings.Service
-	Ballots  *ballots.Service
-	Motions  *motions.Service
-	Minutes  *minutes.Service
+	App       *fiber.App
+	Clock     clock.Clock
+	Audit     *audit.Log
+	Auth      *auth.Service
+	Rules     *rules.Service
+	Members   *members.Service
+	Meetings  *meetings.Service
+	Ballots   *ballots.Service
+	Motions   *motions.Service
+	Elections *elections.Service
+	Minutes   *minutes.Service
 	// Live fans live updates out to this instance's pages.
 	Live   *live.Hub
 	cfg    config.Config
@@ -89,9 +90,15 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 		BaseURL: cfg.BaseURL.String(),
 	})
 	s.Ballots = ballots.NewService(database.DB, s.Audit, clk, s.Rules, s.Members, s.Meetings, logger)
+	// A session cannot end while one of its ballots is undecided.
+	s.Meetings.BeforeClose(ballots.RefuseUndecided)
 	s.Motions = motions.NewService(database.DB, s.Audit, clk, s.Members, s.Meetings, s.Ballots)
 	s.Ballots.OnDecided(ballots.KindMotion, s.Motions.Decided)
 	s.Ballots.OnDescribe(ballots.KindMotion, s.Motions.DescribeBallot)
+	s.Elections = elections.NewService(database.DB, s.Audit, clk, s.Members, s.Meetings, s.Ballots)
+	s.Ballots.OnDecided(ballots.KindElection, s.Elections.Decided)
+	s.Ballots.OnDescribe(ballots.KindElection, s.Elections.DescribeBallot)
+	s.Ballots.OnNames(s.Elections.CandidateNames)
 	s.Minutes = minutes.NewService(database.DB, s.Audit, clk, s.Rules, s.Members, s.Meetings, s.Auth,
 		minutes.NewMeetingRecord(s.Motions, s.Ballots), minutes.Config{BaseURL: cfg.BaseURL.String()})
 
@@ -127,11 +134,12 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	app.Get("/api/v1/openapi.json", serveOpenAPI(cfg.BaseURL.String()))
 	authHandlers.Mount(app)
 	rules.NewHandlers(s.Rules).Mount(app)
-	auditor.NewHandlers(database.DB, Checks(database.DB)...).Mount(app)
+	auditor.NewHandlers(database.DB, Checks()...).Mount(app)
 	memberHandlers.Mount(app)
 	meetings.NewHandlers(s.Meetings, s.Live).Mount(app)
 	ballots.NewHandlers(s.Ballots, ballots.VoteLimit(60, time.Minute)).Mount(app)
 	motions.NewHandlers(s.Motions).Mount(app)
+	elections.NewHandlers(s.Elections).Mount(app)
 	minutes.NewHandlers(s.Minutes).Mount(app)
 	web.Finish(app)
 
@@ -163,7 +171,7 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 // Checks are the verifications beyond the audit chain that the auditor's
 // page, the API and `osk verify` run: each domain that keeps records of its
 // own recounts or rehashes them.
-func Checks(conn *sqlx.DB) []auditor.Check {
+func Checks() []auditor.Check {
 	return []auditor.Check{ballots.Check, minutes.Check}
 }
 

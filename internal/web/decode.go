@@ -20,6 +20,15 @@ func DecodeJSON(c *fiber.Ctx, v any) error {
 	return decodeJSON(c.Body(), c.Get(fiber.HeaderContentType), v)
 }
 
+// DecodeOptionalJSON is DecodeJSON for bodies that may be left out: an
+// empty body leaves v as it is, as if it were {}.
+func DecodeOptionalJSON(c *fiber.Ctx, v any) error {
+	if len(bytes.TrimSpace(c.Body())) == 0 {
+		return nil
+	}
+	return DecodeJSON(c, v)
+}
+
 func decodeJSON(body []byte, contentType string, v any) error {
 	ct := strings.ToLower(contentType)
 	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {

@@ -1,0 +1,173 @@
+package elections
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/web"
+)
+
+// Handlers serves the elections' pages and JSON API (API.md, "Elections"); the
+// service methods decide access.
+type Handlers struct {
+	svc *Service
+}
+
+// NewHandlers returns the elections' handlers.
+func NewHandlers(svc *Service) *Handlers { return &Handlers{svc: svc} }
+
+// Mount registers the pages and the API.
+func (h *Handlers) Mount(r fiber.Router) {
+	r.Post("/api/v1/meetings/:id/elections", h.apiCreate)
+	r.Get("/api/v1/elections/:id", h.apiGet)
+	r.Post("/api/v1/elections/:id/candidates", h.apiNominate)
+	r.Post("/api/v1/elections/:id/candidates/:cid/consent", h.apiConsent)
+	r.Post("/api/v1/elections/:id/ballots", h.apiOpenBallot)
+
+	h.mountPages(r)
+}
+
+func pathID(raw string, notFound error) (int64, error) {
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, notFound
+	}
+	return id, nil
+}
+
+type createBody struct {
+	Title              string  `json:"title"`
+	Seats              int     `json:"seats"`
+	AgendaItemID       *int64  `json:"agenda_item_id"`
+	NominationsCloseAt *string `json:"nominations_close_at"`
+}
+
+func (h *Handlers) apiCreate(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireSignedIn(); err != nil {
+		return err
+	}
+	id, err := pathID(c.Params("id"), meetings.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var b createBody
+	if err := web.DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	in := NewElection{Title: b.Title, Seats: b.Seats, AgendaItemID: b.AgendaItemID}
+	if b.NominationsCloseAt != nil {
+		t, err := time.Parse(time.RFC3339, *b.NominationsCloseAt)
+		if err != nil {
+			var v errs.Validation
+			v.Add("nominations_close_at", "Give the time in RFC 3339, such as 2026-06-01T15:30:00Z.")
+			return v.Err()
+		}
+		in.NominationsCloseAt = &t
+	}
+	e, err := h.svc.Create(c.UserContext(), p, id, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(e)
+}
+
+func (h *Handlers) apiGet(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireSignedIn(); err != nil {
+		return err
+	}
+	id, err := pathID(c.Params("id"), ErrNotFound)
+	if err != nil {
+		return err
+	}
+	e, err := h.svc.GetAs(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(e)
+}
+
+type nominateBody struct {
+	MemberID  *int64 `json:"member_id"`
+	Name      string `json:"name"`
+	Statement string `json:"statement"`
+}
+
+func (h *Handlers) apiNominate(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireSignedIn(); err != nil {
+		return err
+	}
+	id, err := pathID(c.Params("id"), ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var b nominateBody
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
+		return err
+	}
+	cand, err := h.svc.Nominate(c.UserContext(), p, id, Nomination{MemberID: b.MemberID, Name: b.Name, Statement: b.Statement})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(cand)
+}
+
+func (h *Handlers) apiConsent(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireSignedIn(); err != nil {
+		return err
+	}
+	id, err := pathID(c.Params("id"), ErrNotFound)
+	if err != nil {
+		return err
+	}
+	cid, err := pathID(c.Params("cid"), ErrCandidateNotFound)
+	if err != nil {
+		return err
+	}
+	cand, err := h.svc.Consent(c.UserContext(), p, id, cid)
+	if err != nil {
+		return err
+	}
+	return c.JSON(cand)
+}
+
+type ballotBody struct {
+	Secret     *bool   `json:"secret"`
+	ClosesAt   *string `json:"closes_at"`
+	Electorate *string `json:"electorate"`
+}
+
+func (h *Handlers) apiOpenBallot(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireSignedIn(); err != nil {
+		return err
+	}
+	id, err := pathID(c.Params("id"), ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var b ballotBody
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
+		return err
+	}
+	req := BallotRequest{Secret: b.Secret}
+	if b.Electorate != nil {
+		req.Electorate = *b.Electorate
+	}
+	if b.ClosesAt != nil {
+		req.ClosesAt = *b.ClosesAt
+	}
+	ballot, err := h.svc.OpenBallot(c.UserContext(), p, id, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(ballot)
+}

@@ -1,0 +1,162 @@
+package elections
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/citizen-network/osk/internal/audit"
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/ballots"
+	"github.com/citizen-network/osk/internal/db"
+	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/meetings"
+)
+
+// BallotRequest is how the chair puts an election to the vote.
+type BallotRequest struct {
+	// Secret defaults to true for elections (SPEC.md).
+	Secret *bool
+	// Electorate is "represented" (the default) or "all_members".
+	Electorate string
+	// ClosesAt is when voting ends at the latest, as RFC 3339 or as a
+	// local time ("2026-06-01T18:30") in the meeting's zone; empty leaves
+	// the close to the chair.
+	ClosesAt string
+}
+
+// OpenBallot puts an election to the vote, with the candidates who have
+// consented on the ballot; nominations end with it. Only the meeting's
+// chair does.
+func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, req BallotRequest) (ballots.Ballot, error) {
+	c, err := s.callerOf(ctx, p)
+	if err != nil {
+		return ballots.Ballot{}, err
+	}
+	if req.Electorate == "" {
+		req.Electorate = ballots.ElectorateRepresented
+	}
+	secret := req.Secret == nil || *req.Secret
+	var out ballots.Ballot
+	err = db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		m, e, err := s.lockElection(ctx, tx, c, id)
+		if err != nil {
+			return err
+		}
+		if !m.IsChair(p.AccountID) {
+			return errs.Wrap(errs.Forbidden, "Only the meeting's chair puts an election to the vote.")
+		}
+		var v errs.Validation
+		if req.Electorate != ballots.ElectorateRepresented && req.Electorate != ballots.ElectorateAllMembers {
+			v.Add("electorate", "Choose represented or all_members.")
+		}
+		closesAt := closingTime(&v, req.ClosesAt, m, s.clock.Now())
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := refuseFinished(m); err != nil {
+			return err
+		}
+		if e.Status != StatusNominating {
+			return errs.Wrap(errs.Conflict, "The election is already put to the vote.")
+		}
+		var ids []int64
+		for _, cand := range e.Candidates {
+			if cand.Consented {
+				ids = append(ids, cand.ID)
+			}
+		}
+		if len(ids) == 0 {
+			var v errs.Validation
+			v.Add("candidates", "No candidate has consented to stand: there is nobody to vote for.")
+			return v.Err()
+		}
+		b, err := s.ballots.Open(ctx, tx, p, ballots.OpenSpec{MeetingID: m.ID, Kind: ballots.KindElection, SubjectID: id,
+			Seats: e.Seats, CandidateIDs: ids, Secret: secret, Electorate: req.Electorate, ClosesAt: closesAt})
+		if err != nil {
+			return err
+		}
+		if err := setVoting(ctx, tx, id, b.ID); err != nil {
+			return err
+		}
+		out = b
+		_, err = s.audit.Append(ctx, tx, audit.Event{
+			ActorAccountID: actorOf(p), Action: "election.put_to_vote", Subject: subject(id),
+			Payload: map[string]any{"meeting_id": m.ID, "ballot_id": b.ID, "seats": e.Seats, "candidate_ids": ids,
+				"secret": secret, "electorate": req.Electorate},
+		})
+		return err
+	})
+	return out, err
+}
+
+// closingTime reads the closing time of a ballot, which must be in the
+// future.
+func closingTime(v *errs.Validation, raw string, mt meetings.Meeting, now time.Time) *time.Time {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, raw)
+	if err != nil {
+		t, err = time.ParseInLocation("2006-01-02T15:04", raw, mt.Zone())
+	}
+	switch {
+	case err != nil:
+		v.Add("closes_at", "Give the time as 2026-06-01T18:30 in the meeting's time zone, or in RFC 3339 such as 2026-06-01T15:30:00Z.")
+	case !t.After(now):
+		v.Add("closes_at", "Choose a closing time in the future.")
+	default:
+		t = t.UTC()
+		return &t
+	}
+	return nil
+}
+
+// Decided records the outcome of an election's ballot inside tx, the
+// transaction that decides it; internal/ballots calls it through the hook
+// registered with OnDecided("election", ...).
+func (s *Service) Decided(ctx context.Context, tx *sqlx.Tx, b ballots.Ballot, r ballots.Result) error {
+	if b.Kind != ballots.KindElection || r.Election == nil {
+		return fmt.Errorf("elections: ballot %d is on a %s, not an election", b.ID, b.Kind)
+	}
+	e, err := getElection(ctx, tx, b.SubjectID, lockForUpdate)
+	if err != nil {
+		return fmt.Errorf("elections: decide %d: %w", b.SubjectID, err)
+	}
+	if e.Status != StatusVoting || e.BallotID == nil || *e.BallotID != b.ID {
+		return fmt.Errorf("elections: ballot %d decided election %d, which is %s on ballot %v", b.ID, e.ID, e.Status, e.BallotID)
+	}
+	elected := r.Election.Elected()
+	if err := setDecided(ctx, tx, e.ID, elected, s.clock.Now().Truncate(time.Microsecond)); err != nil {
+		return err
+	}
+	// The ballot's own events name who closed it and carry the count;
+	// this one records what the count did to the election.
+	_, err = s.audit.Append(ctx, tx, audit.Event{
+		Action: "election.decided", Subject: subject(e.ID),
+		Payload: map[string]any{"meeting_id": e.MeetingID, "ballot_id": b.ID, "elected": elected,
+			"quorum_met": r.Election.QuorumMet, "drawn_by_lot": r.Election.Lot != nil},
+	})
+	return err
+}
+
+// DescribeBallot names an election for the pages of its ballot;
+// internal/ballots calls it through the hook registered with
+// OnDescribe("election", ...).
+func (s *Service) DescribeBallot(ctx context.Context, id int64) (ballots.Subject, error) {
+	e, err := getElection(ctx, s.db, id, noLock)
+	if err != nil {
+		return ballots.Subject{}, err
+	}
+	return ballots.Subject{Title: "Election: " + e.Title, URL: electionPath(id)}, nil
+}
+
+// CandidateNames names an election's candidates on its result;
+// internal/ballots calls it through the hook registered with OnNames.
+func (s *Service) CandidateNames(ctx context.Context, q sqlx.QueryerContext, electionID int64, ids []int64) (map[int64]string, error) {
+	return candidateNames(ctx, q, electionID, ids)
+}

@@ -1,0 +1,339 @@
+package elections_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/citizen-network/osk/internal/audit"
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/ballots"
+	"github.com/citizen-network/osk/internal/dbtest"
+	"github.com/citizen-network/osk/internal/elections"
+	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/members"
+	"github.com/citizen-network/osk/internal/osktest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// fixture is a running Osk with a board member, a chair and four members
+// present at a meeting in session.
+type fixture struct {
+	t       *testing.T
+	ctx     context.Context
+	inst    *osktest.Instance
+	svc     *elections.Service
+	board   auth.Principal
+	chair   auth.Principal
+	voters  []auth.Principal
+	members []members.Member
+	meeting meetings.Meeting
+	n       int
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	inst := osktest.Start(t, osktest.Options{})
+	f := &fixture{t: t, ctx: context.Background(), inst: inst, svc: inst.Server.Elections}
+	f.board = f.person("Board", auth.RoleBoard)
+	f.chair = f.person("Chair", auth.RoleBoard)
+	for i := range 4 {
+		p := f.person(fmt.Sprintf("Voter %d", i))
+		m, err := inst.Server.Members.Apply(f.ctx, p, members.Application{Kind: members.KindIndividual, Name: p.Name, Email: p.Email, Country: "FI", AcceptRules: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m, err = inst.Server.Members.Admit(f.ctx, f.board, m.ID, members.Admission{}); err != nil {
+			t.Fatal(err)
+		}
+		f.voters, f.members = append(f.voters, p), append(f.members, m)
+	}
+	mt := inst.Server.Meetings
+	now := inst.Clock.Now()
+	start := now.Add(8 * 24 * time.Hour).Truncate(time.Minute)
+	m, err := mt.Create(f.ctx, f.board, meetings.Draft{Kind: meetings.KindAnnual, Title: "AGM",
+		StartsAt: start.Format(time.RFC3339), EndsAt: start.Add(2 * time.Hour).Format(time.RFC3339), Location: "Helsinki",
+		Agenda: []meetings.ItemInput{{Title: "Elections"}}, Officers: &meetings.Officers{ChairAccountID: &f.chair.AccountID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = mt.Convene(f.ctx, f.board, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Brought forward to half an hour from now, so that the chair can
+	// open the session.
+	if _, err := inst.DB.Exec(`UPDATE meetings SET starts_at = $2, ends_at = $3 WHERE id = $1`,
+		m.ID, now.Add(30*time.Minute), now.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if m, err = mt.Open(f.ctx, f.chair, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range f.voters {
+		if _, _, err := mt.Attend(f.ctx, p, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.meeting = m
+	return f
+}
+
+func (f *fixture) person(name string, roles ...string) auth.Principal {
+	f.t.Helper()
+	f.n++
+	email := fmt.Sprintf("person-%d@example.org", f.n)
+	acc, err := f.inst.Server.Auth.CreateAccount(f.ctx, auth.Operator, email, name)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, r := range roles {
+		if err := f.inst.Server.Auth.Grant(f.ctx, auth.Operator, acc.ID, r); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	p, err := f.inst.Server.Auth.Principal(f.ctx, acc.ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+func (f *fixture) election(seats int, closeAt *time.Time) elections.Election {
+	f.t.Helper()
+	e, err := f.svc.Create(f.ctx, f.board, f.meeting.ID, elections.NewElection{Title: "Board", Seats: seats, NominationsCloseAt: closeAt})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return e
+}
+
+// stand has voter i stand as a candidate.
+func (f *fixture) stand(e elections.Election, i int) elections.Candidate {
+	f.t.Helper()
+	c, err := f.svc.Nominate(f.ctx, f.voters[i], e.ID, elections.Nomination{Statement: "I stand."})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if !c.Consented {
+		f.t.Fatalf("a member standing themself has not consented: %+v", c)
+	}
+	return c
+}
+
+func (f *fixture) open(e elections.Election) ballots.Ballot {
+	f.t.Helper()
+	b, err := f.svc.OpenBallot(f.ctx, f.chair, e.ID, elections.BallotRequest{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return b
+}
+
+func (f *fixture) vote(i int, b ballots.Ballot, candidates ...int64) {
+	f.t.Helper()
+	if candidates == nil {
+		candidates = []int64{}
+	}
+	if _, err := f.inst.Server.Ballots.Vote(f.ctx, f.voters[i], b.ID, ballots.VoteInput{Candidates: candidates}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func isKind(err error, kind error) bool { return errors.Is(err, kind) }
+
+func TestNominationNeedsTheNomineesConsent(t *testing.T) {
+	f := newFixture(t)
+	e := f.election(1, nil)
+	own := f.stand(e, 0)
+	nominee := f.members[1].ID
+	c, err := f.svc.Nominate(f.ctx, f.voters[0], e.ID, elections.Nomination{MemberID: &nominee})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Consented {
+		t.Fatalf("a member nominated by another has consented: %+v", c)
+	}
+	if _, err := f.svc.Consent(f.ctx, f.voters[0], e.ID, c.ID); !isKind(err, errs.Forbidden) {
+		t.Fatalf("consent by the nominator: %v, want forbidden", err)
+	}
+	if _, err := f.svc.Consent(f.ctx, f.board, e.ID, c.ID); !isKind(err, errs.Forbidden) {
+		t.Fatalf("consent by the board: %v, want forbidden", err)
+	}
+	if _, err := f.svc.Nominate(f.ctx, f.voters[2], e.ID, elections.Nomination{MemberID: &nominee}); !isKind(err, errs.Conflict) {
+		t.Fatalf("a second nomination of the same member: %v, want conflict", err)
+	}
+	b := f.open(e)
+	if !slices.Equal(b.CandidateIDs, []int64{own.ID}) || !b.Secret || b.Kind != ballots.KindElection {
+		t.Fatalf("ballot %+v, want a secret election with only candidate %d", b, own.ID)
+	}
+	got, err := f.svc.GetAs(f.ctx, f.voters[3], e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != elections.StatusVoting || len(got.Candidates) != 2 {
+		t.Fatalf("election %+v, want voting with two candidates", got)
+	}
+	if _, err := f.svc.Consent(f.ctx, f.voters[1], e.ID, c.ID); !isKind(err, errs.Conflict) {
+		t.Fatalf("consent once the ballot is open: %v, want conflict", err)
+	}
+}
+
+func TestConsentPutsTheNomineeOnTheBallot(t *testing.T) {
+	f := newFixture(t)
+	e := f.election(1, nil)
+	nominee := f.members[1].ID
+	c, err := f.svc.Nominate(f.ctx, f.voters[0], e.ID, elections.Nomination{MemberID: &nominee})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err = f.svc.Consent(f.ctx, f.voters[1], e.ID, c.ID); err != nil || !c.Consented {
+		t.Fatalf("consent by the nominee: %+v, %v", c, err)
+	}
+	firm, err := f.svc.Nominate(f.ctx, f.board, e.ID, elections.Nomination{Name: "Tilintarkastus Oy"})
+	if err != nil || !firm.Consented || firm.MemberID != nil {
+		t.Fatalf("the board's candidate: %+v, %v", firm, err)
+	}
+	if _, err := f.svc.Nominate(f.ctx, f.voters[2], e.ID, elections.Nomination{Name: "Someone Else"}); !isKind(err, errs.Invalid) {
+		t.Fatalf("a member naming a non-member: %v, want invalid", err)
+	}
+	b := f.open(e)
+	if !slices.Equal(b.CandidateIDs, []int64{c.ID, firm.ID}) {
+		t.Fatalf("candidates on the ballot %v, want %d and %d", b.CandidateIDs, c.ID, firm.ID)
+	}
+}
+
+func TestNominationsAfterTheCloseAreRefused(t *testing.T) {
+	f := newFixture(t)
+	closeAt := f.inst.Clock.Now().Add(time.Hour)
+	e := f.election(1, &closeAt)
+	f.stand(e, 0)
+	f.inst.Clock.Advance(time.Hour)
+	if _, err := f.svc.Nominate(f.ctx, f.voters[1], e.ID, elections.Nomination{}); !isKind(err, errs.Conflict) {
+		t.Fatalf("a nomination at the close: %v, want conflict", err)
+	}
+	if _, err := f.svc.Nominate(f.ctx, f.board, e.ID, elections.Nomination{Name: "Late Oy"}); !isKind(err, errs.Conflict) {
+		t.Fatalf("the board's nomination after the close: %v, want conflict", err)
+	}
+}
+
+func TestBadVotesAreRefusedAndNothingIsStored(t *testing.T) {
+	f := newFixture(t)
+	e := f.election(1, nil)
+	a, b := f.stand(e, 0), f.stand(e, 1)
+	other := f.election(1, nil)
+	foreign := f.stand(other, 2)
+	bal := f.open(e)
+	for name, candidates := range map[string][]int64{
+		"more candidates than seats": {a.ID, b.ID},
+		"a candidate of another":     {foreign.ID},
+		"a candidate twice":          {a.ID, a.ID},
+	} {
+		_, err := f.inst.Server.Ballots.Vote(f.ctx, f.voters[3], bal.ID, ballots.VoteInput{Candidates: candidates})
+		if !isKind(err, errs.Invalid) {
+			t.Errorf("%s: %v, want invalid", name, err)
+		}
+	}
+	var votes, marked int
+	if err := f.inst.DB.Get(&votes, `SELECT count(*) FROM ballot_votes WHERE ballot_id = $1`, bal.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.inst.DB.Get(&marked, `SELECT count(*) FROM ballot_voters WHERE ballot_id = $1 AND voted`, bal.ID); err != nil {
+		t.Fatal(err)
+	}
+	if votes != 0 || marked != 0 {
+		t.Fatalf("%d votes stored and %d members marked after refused votes", votes, marked)
+	}
+}
+
+func TestTieForTheLastSeatIsRedrawnByVerify(t *testing.T) {
+	f := newFixture(t)
+	e := f.election(2, nil)
+	a, b, c := f.stand(e, 0), f.stand(e, 1), f.stand(e, 2)
+	bal := f.open(e)
+	f.vote(0, bal, a.ID, b.ID)
+	f.vote(1, bal, a.ID, c.ID)
+	f.vote(2, bal)
+	closed, err := f.inst.Server.Ballots.Close(f.ctx, f.chair, bal.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := closed.Result.Election
+	if res == nil || res.Lot == nil || len(res.Lot.Drawn) != 1 || res.Cast != 2 || res.Blank != 1 {
+		t.Fatalf("result %+v, want a lot drawing one of two tied candidates", res)
+	}
+	elected := res.Elected()
+	if len(elected) != 2 || elected[0] != a.ID || !slices.Contains([]int64{b.ID, c.ID}, elected[1]) || elected[1] != res.Lot.Drawn[0] {
+		t.Fatalf("elected %v with lot %+v", elected, res.Lot)
+	}
+	for _, cand := range res.Candidates {
+		if cand.Name == "" {
+			t.Fatalf("candidate %d has no name on the result", cand.ID)
+		}
+	}
+	// The seed is the chain head just before the close's own event.
+	var prev []byte
+	if err := f.inst.DB.Get(&prev, `SELECT prev_hash FROM audit_events WHERE seq = $1`, closed.ChainHead.Seq); err != nil {
+		t.Fatal(err)
+	}
+	again := ballots.Plurality([][]int64{{a.ID, b.ID}, {a.ID, c.ID}, {}}, bal.CandidateIDs, 2, closed.MinVotes, closed.Eligible, prev)
+	if !again.SameCount(*res) {
+		t.Fatalf("redrawn from the chain head: %+v, the result %+v", again, res)
+	}
+	var report audit.Report
+	report.OK = true
+	if err := ballots.Check(f.ctx, f.inst.DB, &report); err != nil {
+		t.Fatal(err)
+	}
+	if !report.OK {
+		t.Fatalf("verify: %+v", report.Problems)
+	}
+	// Someone with direct access to the database hands the drawn seat to
+	// the other tied candidate: verify redraws the lot and sees it.
+	loser := b.ID
+	if res.Lot.Drawn[0] == b.ID {
+		loser = c.ID
+	}
+	tx, err := f.inst.DB.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`ALTER TABLE ballots DISABLE TRIGGER USER`,
+		fmt.Sprintf(`UPDATE ballots SET result = jsonb_set(result, '{lot,drawn}', '[%d]') WHERE id = %d`, loser, bal.ID),
+		`ALTER TABLE ballots ENABLE TRIGGER USER`,
+	} {
+		if _, err := tx.Exec(stmt); err != nil {
+			_ = tx.Rollback()
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	tampered := audit.Report{OK: true}
+	if err := ballots.Check(f.ctx, f.inst.DB, &tampered); err != nil {
+		t.Fatal(err)
+	}
+	if tampered.OK {
+		t.Fatalf("verify passed a lot drawn for candidate %d instead of %d", loser, res.Lot.Drawn[0])
+	}
+	got, err := f.svc.GetAs(f.ctx, f.voters[3], e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != elections.StatusDecided {
+		t.Fatalf("election %+v, want decided", got)
+	}
+	rec, err := f.inst.Server.Ballots.RecordAs(f.ctx, f.voters[3], bal.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Votes) != 3 || rec.Result.Election == nil {
+		t.Fatalf("record %+v", rec)
+	}
+}

@@ -1,0 +1,401 @@
+package elections
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/citizen-network/osk/internal/audit"
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/ballots"
+	"github.com/citizen-network/osk/internal/clock"
+	"github.com/citizen-network/osk/internal/db"
+	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/members"
+)
+
+// Ballots opens the ballots on elections: internal/ballots, whose Open
+// checks the session and its quorum and freezes the voting list. Open runs
+// inside the election's transaction, so that the election is "voting"
+// exactly when its ballot exists.
+type Ballots interface {
+	Open(ctx context.Context, tx *sqlx.Tx, p auth.Principal, spec ballots.OpenSpec) (ballots.Ballot, error)
+}
+
+// Service keeps the elections.
+type Service struct {
+	db       *sqlx.DB
+	audit    *audit.Log
+	clock    clock.Clock
+	members  *members.Service
+	meetings *meetings.Service
+	ballots  Ballots
+}
+
+// NewService returns the elections service; ballots opens the ballots on
+// elections.
+func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock, membersSvc *members.Service, meetingsSvc *meetings.Service, ballots Ballots) *Service {
+	return &Service{db: conn, audit: log, clock: clk, members: membersSvc, meetings: meetingsSvc, ballots: ballots}
+}
+
+func actorOf(p auth.Principal) *int64 {
+	if p.AccountID == 0 {
+		return nil
+	}
+	id := p.AccountID
+	return &id
+}
+
+// caller is a principal with the active members their account acts for.
+type caller struct {
+	p      auth.Principal
+	acting []members.Member
+}
+
+func (s *Service) callerOf(ctx context.Context, p auth.Principal) (caller, error) {
+	if err := p.RequireSignedIn(); err != nil {
+		return caller{}, err
+	}
+	all, err := s.members.ActingFor(ctx, p.AccountID)
+	if err != nil {
+		return caller{}, err
+	}
+	c := caller{p: p}
+	for _, m := range all {
+		if m.Status == members.StatusActive {
+			c.acting = append(c.acting, m)
+		}
+	}
+	return c, nil
+}
+
+func (c caller) board() bool { return c.p.Has(auth.RoleBoard) }
+
+func (c caller) actsFor(id int64) bool {
+	return slices.ContainsFunc(c.acting, func(m members.Member) bool { return m.ID == id })
+}
+
+// sees reports whether the caller may see the meeting's elections, as
+// for its motions: the board and auditors those of every meeting,
+// members and the meeting's officers those of every meeting but drafts.
+func (c caller) sees(m meetings.Meeting) bool {
+	if c.p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
+		return true
+	}
+	return m.Status != meetings.StatusDraft && (len(c.acting) > 0 || m.IsOfficer(c.p.AccountID))
+}
+
+// refuseFinished refuses any change to the elections of a closed or
+// cancelled meeting.
+func refuseFinished(m meetings.Meeting) error {
+	switch m.Status {
+	case meetings.StatusClosed:
+		return errs.Wrap(errs.Conflict, "The meeting is closed: its elections cannot change any more.")
+	case meetings.StatusCancelled:
+		return errs.Wrap(errs.Conflict, "The meeting was cancelled: its elections cannot change any more.")
+	}
+	return nil
+}
+
+// NewElection is an election the board adds to a meeting.
+type NewElection struct {
+	Title              string
+	Seats              int
+	AgendaItemID       *int64
+	NominationsCloseAt *time.Time
+}
+
+// Create adds an election to a meeting. Only the board does.
+func (s *Service) Create(ctx context.Context, p auth.Principal, meetingID int64, in NewElection) (Election, error) {
+	c, err := s.callerOf(ctx, p)
+	if err != nil {
+		return Election{}, err
+	}
+	m, err := s.meetings.Get(ctx, meetingID)
+	if err != nil {
+		return Election{}, err
+	}
+	if !c.sees(m) {
+		return Election{}, meetings.ErrNotFound
+	}
+	if !c.board() {
+		return Election{}, errs.Wrap(errs.Forbidden, "Only the board adds elections to a meeting.")
+	}
+	now := s.clock.Now().Truncate(time.Microsecond)
+	var v errs.Validation
+	in.Title = strings.TrimSpace(in.Title)
+	if n := utf8.RuneCountInString(in.Title); n == 0 || n > 200 {
+		v.Add("title", "Give a title of 1 to 200 characters.")
+	}
+	if in.Seats < 1 || in.Seats > MaxSeats {
+		v.Add("seats", "Give the number of seats, from 1 to 100.")
+	}
+	if in.AgendaItemID != nil && !slices.ContainsFunc(m.Agenda, func(it meetings.AgendaItem) bool { return it.ID == *in.AgendaItemID }) {
+		v.Add("agenda_item_id", "Choose an item on this meeting's agenda.")
+	}
+	if in.NominationsCloseAt != nil {
+		t := in.NominationsCloseAt.UTC().Truncate(time.Microsecond)
+		in.NominationsCloseAt = &t
+		if !t.After(now) {
+			v.Add("nominations_close_at", "Choose a time in the future for nominations to close.")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return Election{}, err
+	}
+	var out Election
+	err = db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		locked, err := s.meetings.Lock(ctx, tx, meetingID)
+		if err != nil {
+			return err
+		}
+		if err := refuseFinished(locked); err != nil {
+			return err
+		}
+		e := Election{
+			MeetingID: meetingID, AgendaItemID: in.AgendaItemID, Title: in.Title, Seats: in.Seats,
+			Method: MethodPlurality, NominationsCloseAt: in.NominationsCloseAt, Status: StatusNominating,
+			CreatedAt: now, Candidates: []Candidate{},
+		}
+		if e.ID, err = insertElection(ctx, tx, e, actorOf(p)); err != nil {
+			return err
+		}
+		payload := map[string]any{"meeting_id": meetingID, "agenda_item_id": in.AgendaItemID, "seats": in.Seats,
+			"method": MethodPlurality, "nominations_close_at": nil}
+		if in.NominationsCloseAt != nil {
+			payload["nominations_close_at"] = audit.FormatTime(*in.NominationsCloseAt)
+		}
+		if _, err := s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: "election.created",
+			Subject: subject(e.ID), Payload: payload}); err != nil {
+			return err
+		}
+		out = e
+		return nil
+	})
+	return out, err
+}
+
+// GetAs returns an election the principal may see.
+func (s *Service) GetAs(ctx context.Context, p auth.Principal, id int64) (Election, error) {
+	c, err := s.callerOf(ctx, p)
+	if err != nil {
+		return Election{}, err
+	}
+	e, err := getElection(ctx, s.db, id, noLock)
+	if err != nil {
+		return Election{}, err
+	}
+	m, err := s.meetings.Get(ctx, e.MeetingID)
+	if err != nil {
+		return Election{}, err
+	}
+	if !c.sees(m) {
+		return Election{}, ErrNotFound
+	}
+	return e, nil
+}
+
+// lockElection loads an election the caller may see inside tx, its
+// meeting locked FOR SHARE and the election FOR UPDATE.
+func (s *Service) lockElection(ctx context.Context, tx *sqlx.Tx, c caller, id int64) (meetings.Meeting, Election, error) {
+	peek, err := getElection(ctx, tx, id, noLock)
+	if err != nil {
+		return meetings.Meeting{}, Election{}, err
+	}
+	m, err := s.meetings.Lock(ctx, tx, peek.MeetingID)
+	if err != nil {
+		return meetings.Meeting{}, Election{}, err
+	}
+	if !c.sees(m) {
+		return meetings.Meeting{}, Election{}, ErrNotFound
+	}
+	e, err := getElection(ctx, tx, id, lockForUpdate)
+	if err != nil {
+		return meetings.Meeting{}, Election{}, err
+	}
+	return m, e, nil
+}
+
+// Nomination names a candidate: MemberID a member, or Name a person or
+// firm who is not a member (the board only). Neither stands the caller,
+// as the member they act for.
+type Nomination struct {
+	MemberID  *int64
+	Name      string
+	Statement string
+}
+
+// Nominate adds a candidate while nominations are open. An active member
+// stands themself or nominates another active member, who must consent
+// before appearing on the ballot; the board may also enter a person or
+// firm who is not a member, such as an audit firm.
+func (s *Service) Nominate(ctx context.Context, p auth.Principal, id int64, in Nomination) (Candidate, error) {
+	c, err := s.callerOf(ctx, p)
+	if err != nil {
+		return Candidate{}, err
+	}
+	if len(c.acting) == 0 && !c.board() {
+		if _, err := s.GetAs(ctx, p, id); err != nil {
+			return Candidate{}, err
+		}
+		return Candidate{}, errs.Wrap(errs.Forbidden, "Only active members and the board nominate candidates.")
+	}
+	var v errs.Validation
+	in.Name, in.Statement = strings.TrimSpace(in.Name), strings.TrimSpace(in.Statement)
+	if utf8.RuneCountInString(in.Statement) > 4000 {
+		v.Add("statement", "Keep the statement to 4000 characters.")
+	}
+	switch {
+	case in.MemberID != nil && in.Name != "":
+		v.Add("name", "Name either a member or, for the board, a person who is not a member; not both.")
+	case in.MemberID == nil && in.Name != "" && !c.board():
+		v.Add("name", "Only the board enters candidates who are not members.")
+	case in.MemberID == nil && in.Name != "" && utf8.RuneCountInString(in.Name) > 200:
+		v.Add("name", "Keep the name to 200 characters.")
+	case in.MemberID == nil && in.Name == "":
+		// As for motions: the caller's individual membership, or else the
+		// only member they act for.
+		i := slices.IndexFunc(c.acting, func(m members.Member) bool { return m.Kind == members.KindIndividual })
+		switch {
+		case i >= 0:
+			own := c.acting[i].ID
+			in.MemberID = &own
+		case len(c.acting) == 1:
+			own := c.acting[0].ID
+			in.MemberID = &own
+		case len(c.acting) == 0:
+			v.Add("member_id", "Name the member or the person to nominate.")
+		default:
+			v.Add("member_id", "You act for several members: say which one stands.")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return Candidate{}, err
+	}
+	cand := Candidate{ElectionID: id, MemberID: in.MemberID, Name: in.Name, Statement: in.Statement, NominatedBy: actorOf(p)}
+	// A candidate who stands themself, or whom the board enters by name,
+	// consents by being entered; any other member nominee consents later.
+	consented := in.MemberID == nil || c.actsFor(*in.MemberID)
+	if in.MemberID != nil {
+		nominee, err := s.members.Get(ctx, *in.MemberID)
+		if err != nil || nominee.Status != members.StatusActive {
+			var v errs.Validation
+			v.Add("member_id", "Choose an active member.")
+			return Candidate{}, v.Err()
+		}
+		cand.Name = nominee.Name
+	}
+	err = db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		m, e, err := s.lockElection(ctx, tx, c, id)
+		if err != nil {
+			return err
+		}
+		if err := refuseFinished(m); err != nil {
+			return err
+		}
+		if e.NominationsClosed(s.clock.Now()) {
+			return errs.Wrap(errs.Conflict, "Nominations for this election are closed.")
+		}
+		if in.MemberID != nil && slices.ContainsFunc(e.Candidates, func(x Candidate) bool {
+			return x.MemberID != nil && *x.MemberID == *in.MemberID
+		}) {
+			return errs.Wrap(errs.Conflict, "This member is already nominated in this election.")
+		}
+		now := s.clock.Now().Truncate(time.Microsecond)
+		if cand.ID, err = insertCandidate(ctx, tx, cand, now, consented); err != nil {
+			return err
+		}
+		cand.Consented = consented
+		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: "election.nominated",
+			Subject: subject(id), Payload: map[string]any{"candidate_id": cand.ID, "member_id": in.MemberID,
+				"consented": consented}})
+		return err
+	})
+	if err != nil {
+		return Candidate{}, err
+	}
+	return cand, nil
+}
+
+// Consent is the nominee's consent to stand: only an account acting for
+// the nominated member gives it. Consenting again changes nothing.
+func (s *Service) Consent(ctx context.Context, p auth.Principal, id, candidateID int64) (Candidate, error) {
+	c, err := s.callerOf(ctx, p)
+	if err != nil {
+		return Candidate{}, err
+	}
+	var out Candidate
+	err = db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		m, e, err := s.lockElection(ctx, tx, c, id)
+		if err != nil {
+			return err
+		}
+		cand, err := getCandidate(ctx, tx, id, candidateID, lockForUpdate)
+		if err != nil {
+			return err
+		}
+		if cand.MemberID == nil || !c.actsFor(*cand.MemberID) {
+			return errs.Wrap(errs.Forbidden, "Only the nominee consents to stand.")
+		}
+		if cand.Consented {
+			out = cand
+			return nil
+		}
+		if err := refuseFinished(m); err != nil {
+			return err
+		}
+		if e.Status != StatusNominating {
+			return errs.Wrap(errs.Conflict, "The election is already put to the vote: consent came too late.")
+		}
+		if err := setConsented(ctx, tx, cand.ID, s.clock.Now().Truncate(time.Microsecond)); err != nil {
+			return err
+		}
+		cand.Consented = true
+		out = cand
+		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: "election.consented",
+			Subject: subject(id), Payload: map[string]any{"candidate_id": cand.ID, "member_id": *cand.MemberID}})
+		return err
+	})
+	return out, err
+}
+
+// View is what an election's page shows a principal.
+type View struct {
+	Election Election
+	Meeting  meetings.Meeting
+	// Acting lists the active members the viewer acts for: they may stand
+	// as these, and consent for them.
+	Acting []members.Member
+	Board  bool
+	// NominationsOpen reports whether nominations are still taken.
+	NominationsOpen bool
+}
+
+// CanConsent reports whether the viewer consents for the candidate.
+func (v View) CanConsent(c Candidate) bool {
+	return !c.Consented && c.MemberID != nil && v.Election.Status == StatusNominating &&
+		slices.ContainsFunc(v.Acting, func(m members.Member) bool { return m.ID == *c.MemberID })
+}
+
+// ViewAs returns an election's page for the principal.
+func (s *Service) ViewAs(ctx context.Context, p auth.Principal, id int64) (View, error) {
+	c, err := s.callerOf(ctx, p)
+	if err != nil {
+		return View{}, err
+	}
+	e, err := s.GetAs(ctx, p, id)
+	if err != nil {
+		return View{}, err
+	}
+	m, err := s.meetings.Get(ctx, e.MeetingID)
+	if err != nil {
+		return View{}, err
+	}
+	return View{Election: e, Meeting: m, Acting: c.acting, Board: c.board(),
+		NominationsOpen: !m.Finished() && !e.NominationsClosed(s.clock.Now())}, nil
+}
