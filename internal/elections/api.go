@@ -1,7 +1,6 @@
 package elections
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -32,14 +31,6 @@ func (h *Handlers) Mount(r fiber.Router) {
 	h.mountPages(r)
 }
 
-func pathID(raw string, notFound error) (int64, error) {
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, notFound
-	}
-	return id, nil
-}
-
 type createBody struct {
 	Title              string  `json:"title"`
 	Seats              int     `json:"seats"`
@@ -52,7 +43,7 @@ func (h *Handlers) apiCreate(c *fiber.Ctx) error {
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
-	id, err := pathID(c.Params("id"), meetings.ErrNotFound)
+	id, err := web.PathID(c, "id", meetings.ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -82,7 +73,7 @@ func (h *Handlers) apiGet(c *fiber.Ctx) error {
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
-	id, err := pathID(c.Params("id"), ErrNotFound)
+	id, err := web.PathID(c, "id", ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -104,7 +95,7 @@ func (h *Handlers) apiNominate(c *fiber.Ctx) error {
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
-	id, err := pathID(c.Params("id"), ErrNotFound)
+	id, err := web.PathID(c, "id", ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -124,11 +115,11 @@ func (h *Handlers) apiConsent(c *fiber.Ctx) error {
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
-	id, err := pathID(c.Params("id"), ErrNotFound)
+	id, err := web.PathID(c, "id", ErrNotFound)
 	if err != nil {
 		return err
 	}
-	cid, err := pathID(c.Params("cid"), ErrCandidateNotFound)
+	cid, err := web.PathID(c, "cid", ErrCandidateNotFound)
 	if err != nil {
 		return err
 	}
@@ -150,7 +141,7 @@ func (h *Handlers) apiOpenBallot(c *fiber.Ctx) error {
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
-	id, err := pathID(c.Params("id"), ErrNotFound)
+	id, err := web.PathID(c, "id", ErrNotFound)
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,7 @@ func (h *Handlers) render(c *fiber.Ctx, id int64, formErr error) error {
 }
 
 func (h *Handlers) showPage(c *fiber.Ctx) error {
-	id, err := pathID(c.Params("id"), ErrNotFound)
+	id, err := web.PathID(c, "id", ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (h *Handlers) nominate(c *fiber.Ctx) error {
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
-	id, err := pathID(c.Params("id"), ErrNotFound)
+	id, err := web.PathID(c, "id", ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -97,11 +97,11 @@ func (h *Handlers) consent(c *fiber.Ctx) error {
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
-	id, err := pathID(c.Params("id"), ErrNotFound)
+	id, err := web.PathID(c, "id", ErrNotFound)
 	if err != nil {
 		return err
 	}
-	cid, err := pathID(c.Params("cid"), ErrCandidateNotFound)
+	cid, err := web.PathID(c, "cid", ErrCandidateNotFound)
 	if err != nil {
 		return err
 	}

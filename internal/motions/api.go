@@ -33,14 +33,6 @@ func (h *Handlers) Mount(r fiber.Router) {
 	h.mountPages(r)
 }
 
-func pathID(raw string, notFound error) (int64, error) {
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, notFound
-	}
-	return id, nil
-}
-
 type proposeBody struct {
 	Title          string  `json:"title"`
 	Body           string  `json:"body"`
@@ -55,7 +47,7 @@ func (h *Handlers) apiPropose(c *fiber.Ctx) error {
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
-	id, err := pathID(c.Params("id"), meetings.ErrNotFound)
+	id, err := web.PathID(c, "id", meetings.ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -72,7 +64,7 @@ func (h *Handlers) apiPropose(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) apiList(c *fiber.Ctx) error {
-	id, err := pathID(c.Params("id"), meetings.ErrNotFound)
+	id, err := web.PathID(c, "id", meetings.ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -93,7 +85,7 @@ func (h *Handlers) apiList(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) apiGet(c *fiber.Ctx) error {
-	id, err := pathID(c.Params("id"), ErrNotFound)
+	id, err := web.PathID(c, "id", ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -114,7 +106,7 @@ func (h *Handlers) apiSecond(c *fiber.Ctx) error {
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
-	id, err := pathID(c.Params("id"), ErrNotFound)
+	id, err := web.PathID(c, "id", ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -134,7 +126,7 @@ func (h *Handlers) apiWithdraw(c *fiber.Ctx) error {
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
-	id, err := pathID(c.Params("id"), ErrNotFound)
+	id, err := web.PathID(c, "id", ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -160,7 +152,7 @@ func (h *Handlers) apiOpenBallot(c *fiber.Ctx) error {
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
-	id, err := pathID(c.Params("id"), ErrNotFound)
+	id, err := web.PathID(c, "id", ErrNotFound)
 	if err != nil {
 		return err
 	}

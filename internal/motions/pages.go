@@ -198,7 +198,7 @@ func proposerOf(c *fiber.Ctx, v *errs.Validation) *int64 {
 
 // indexPage lists a meeting's motions, with the form to propose one.
 func (h *Handlers) indexPage(c *fiber.Ctx) error {
-	id, err := pathID(c.Params("id"), meetings.ErrNotFound)
+	id, err := web.PathID(c, "id", meetings.ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func (h *Handlers) propose(c *fiber.Ctx) error {
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
-	id, err := pathID(c.Params("id"), meetings.ErrNotFound)
+	id, err := web.PathID(c, "id", meetings.ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -309,7 +309,7 @@ type versionView struct {
 }
 
 func (h *Handlers) showPage(c *fiber.Ctx) error {
-	id, err := pathID(c.Params("id"), ErrNotFound)
+	id, err := web.PathID(c, "id", ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -443,7 +443,7 @@ func (h *Handlers) motionForm(c *fiber.Ctx, form string, do func(ctx context.Con
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
-	id, err := pathID(c.Params("id"), ErrNotFound)
+	id, err := web.PathID(c, "id", ErrNotFound)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,6 +19,17 @@ import (
 // is 422 naming the field. Nothing is changed by a refused body.
 func DecodeJSON(c *fiber.Ctx, v any) error {
 	return decodeJSON(c.Body(), c.Get(fiber.HeaderContentType), v)
+}
+
+// PathID reads a positive whole number from the path parameter name;
+// anything else names nothing, and notFound is returned, as for a thing
+// that does not exist.
+func PathID(c *fiber.Ctx, name string, notFound error) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, notFound
+	}
+	return id, nil
 }
 
 // DecodeOptionalJSON is DecodeJSON for bodies that may be left out: an
