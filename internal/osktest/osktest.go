@@ -116,8 +116,11 @@ type Client struct {
 func (i *Instance) Client(t testing.TB) *Client {
 	jar, _ := cookiejar.New(nil)
 	return &Client{t: t, base: i.URL, HTTP: &http.Client{
-		Jar:     jar,
-		Timeout: 30 * time.Second,
+		Jar: jar,
+		// Generous: thousands of concurrent requests under the race
+		// detector on a small, busy CI machine may queue for a while; a
+		// server that truly hangs still fails the test.
+		Timeout: 2 * time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
