@@ -39,6 +39,16 @@ type Principal struct {
 	operator bool
 }
 
+// Actor is the account an audit event names as having acted: nil for the
+// operator on the server's shell and for Osk itself.
+func (p Principal) Actor() *int64 {
+	if p.AccountID == 0 {
+		return nil
+	}
+	id := p.AccountID
+	return &id
+}
+
 // SignedIn reports whether the principal is an account.
 func (p Principal) SignedIn() bool { return p.AccountID != 0 }
 

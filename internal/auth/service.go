@@ -68,14 +68,6 @@ func (id Identity) normalised() Identity {
 	return id
 }
 
-func actorOf(p Principal) *int64 {
-	if p.AccountID == 0 {
-		return nil
-	}
-	id := p.AccountID
-	return &id
-}
-
 // SignIn finds the account of a provider identity. A known identity signs
 // in to its account. A new identity whose provider vouches for an email
 // equal to that of an account created in advance and never signed in to
@@ -262,7 +254,7 @@ func (s *Service) CreateAccount(ctx context.Context, p Principal, email, name st
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "account.created", Subject: accountSubject(acc.ID),
+			ActorAccountID: p.Actor(), Action: "account.created", Subject: accountSubject(acc.ID),
 			Payload: map[string]any{"email": acc.Email, "name": acc.Name, "in_advance": true},
 		})
 		return err
@@ -349,7 +341,7 @@ func (s *Service) changeRole(ctx context.Context, p Principal, accountID int64, 
 			}
 			if _, err := tx.ExecContext(ctx,
 				`INSERT INTO account_roles (account_id, role, granted_at, granted_by) VALUES ($1, $2, $3, $4)`,
-				accountID, role, s.clock.Now(), actorOf(p)); err != nil {
+				accountID, role, s.clock.Now(), p.Actor()); err != nil {
 				return fmt.Errorf("auth: grant: %w", err)
 			}
 		} else {
@@ -366,7 +358,7 @@ func (s *Service) changeRole(ctx context.Context, p Principal, accountID int64, 
 			action = "role.granted"
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: action, Subject: accountSubject(accountID),
+			ActorAccountID: p.Actor(), Action: action, Subject: accountSubject(accountID),
 			Payload: map[string]any{"role": role, "by_operator": p.operator},
 		})
 		return err
@@ -461,7 +453,7 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, accountID int64,
 			return fmt.Errorf("auth: insert token: %w", err)
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "token.created", Subject: accountSubject(accountID),
+			ActorAccountID: p.Actor(), Action: "token.created", Subject: accountSubject(accountID),
 			Payload: map[string]any{"token_id": t.ID, "name": name},
 		})
 		return err
@@ -503,7 +495,7 @@ func (s *Service) RevokeToken(ctx context.Context, p Principal, tokenID int64) e
 			return errs.Wrap(errs.NotFound, "You have no active token with that id.")
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "token.revoked", Subject: accountSubject(p.AccountID),
+			ActorAccountID: p.Actor(), Action: "token.revoked", Subject: accountSubject(p.AccountID),
 			Payload: map[string]any{"token_id": tokenID},
 		})
 		return err

@@ -56,7 +56,7 @@ func (s *Service) Close(ctx context.Context, p auth.Principal, id int64) (Ballot
 		} else {
 			res = Decide(tallyOf(votes), b.Majority, b.MinVotes, b.Eligible, "")
 		}
-		b.Status, b.ClosedAt, b.ClosedBy, b.Result = StatusClosed, &now, actorOf(p), &res
+		b.Status, b.ClosedAt, b.ClosedBy, b.Result = StatusClosed, &now, p.Actor(), &res
 		out, err = s.settle(ctx, tx, p, b, votes, now, "ballot.closed")
 		return err
 	})
@@ -180,7 +180,7 @@ func (s *Service) settle(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b B
 			payload["outcome"], payload["record_hash"] = string(res.Outcome), *b.RecordHash
 		}
 	}
-	entry, err := s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: action, Subject: subject(b.ID), Payload: payload})
+	entry, err := s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: action, Subject: subject(b.ID), Payload: payload})
 	if err != nil {
 		return Ballot{}, err
 	}

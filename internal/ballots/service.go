@@ -125,14 +125,6 @@ func (s *Service) Describe(ctx context.Context, b Ballot) (Subject, error) {
 // Now is the time of every rule of ballots.
 func (s *Service) Now() time.Time { return s.clock.Now() }
 
-func actorOf(p auth.Principal) *int64 {
-	if p.AccountID == 0 {
-		return nil
-	}
-	id := p.AccountID
-	return &id
-}
-
 // viewer is a principal with what decides which ballots they see.
 type viewer struct {
 	p      auth.Principal
@@ -317,7 +309,7 @@ func (s *Service) Open(ctx context.Context, tx *sqlx.Tx, p auth.Principal, spec 
 		MeetingID: m.ID, Kind: spec.Kind, SubjectID: spec.SubjectID, Majority: spec.Majority, Seats: spec.Seats,
 		CandidateIDs: spec.CandidateIDs, Secret: spec.Secret, Electorate: spec.Electorate, Status: StatusOpen,
 		RecordDate: m.RecordDate.UTC(), MinVotes: r.BallotMinVotes, Eligible: len(list), VotingListHash: listHash,
-		OpenedAt: now, OpenedBy: actorOf(p), ClosesAt: utc(spec.ClosesAt),
+		OpenedAt: now, OpenedBy: p.Actor(), ClosesAt: utc(spec.ClosesAt),
 	}
 	id, err := insertBallot(ctx, tx, b)
 	if err != nil {
@@ -352,7 +344,7 @@ func (s *Service) Open(ctx context.Context, tx *sqlx.Tx, p auth.Principal, spec 
 		payload["seats"], payload["candidate_ids"] = b.Seats, b.CandidateIDs
 	}
 	if _, err := s.audit.Append(ctx, tx, audit.Event{
-		ActorAccountID: actorOf(p), Action: "ballot.opened", Subject: subject(id), Payload: payload,
+		ActorAccountID: p.Actor(), Action: "ballot.opened", Subject: subject(id), Payload: payload,
 	}); err != nil {
 		return Ballot{}, err
 	}

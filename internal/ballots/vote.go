@@ -243,7 +243,7 @@ func (s *Service) prepare(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b 
 	}
 	payload := map[string]any{"member_id": v.MemberID, "cast_by": v.CastBy}
 	if !b.Secret {
-		row.MemberID, row.CastByAccountID = &v.MemberID, actorOf(p)
+		row.MemberID, row.CastByAccountID = &v.MemberID, p.Actor()
 		if b.Kind == KindMotion {
 			payload["choice"] = in.Choice
 		} else {
@@ -254,7 +254,7 @@ func (s *Service) prepare(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b 
 		cast: Cast{BallotID: b.ID, MemberID: v.MemberID, Receipt: receipt, CastAt: now},
 		row:  row,
 		event: audit.Event{
-			ActorAccountID: actorOf(p), Action: "ballot.voted", Subject: subject(b.ID), Payload: payload,
+			ActorAccountID: p.Actor(), Action: "ballot.voted", Subject: subject(b.ID), Payload: payload,
 		},
 	}, Cast{}, nil
 }

@@ -84,7 +84,7 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 		}
 		out = b
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "election.put_to_vote", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "election.put_to_vote", Subject: subject(id),
 			Payload: map[string]any{"meeting_id": m.ID, "ballot_id": b.ID, "seats": e.Seats, "candidate_ids": ids,
 				"secret": secret, "electorate": req.Electorate},
 		})

@@ -43,14 +43,6 @@ func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock, membersSvc *memb
 	return &Service{db: conn, audit: log, clock: clk, members: membersSvc, meetings: meetingsSvc, ballots: ballots}
 }
 
-func actorOf(p auth.Principal) *int64 {
-	if p.AccountID == 0 {
-		return nil
-	}
-	id := p.AccountID
-	return &id
-}
-
 // caller is a principal with the active members their account acts for.
 type caller struct {
 	p      auth.Principal
@@ -162,7 +154,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, meetingID int64,
 			Method: MethodPlurality, NominationsCloseAt: in.NominationsCloseAt, Status: StatusNominating,
 			CreatedAt: now, Candidates: []Candidate{},
 		}
-		if e.ID, err = insertElection(ctx, tx, e, actorOf(p)); err != nil {
+		if e.ID, err = insertElection(ctx, tx, e, p.Actor()); err != nil {
 			return err
 		}
 		payload := map[string]any{"meeting_id": meetingID, "agenda_item_id": in.AgendaItemID, "seats": in.Seats,
@@ -170,7 +162,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, meetingID int64,
 		if in.NominationsCloseAt != nil {
 			payload["nominations_close_at"] = audit.FormatTime(*in.NominationsCloseAt)
 		}
-		if _, err := s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: "election.created",
+		if _, err := s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "election.created",
 			Subject: subject(e.ID), Payload: payload}); err != nil {
 			return err
 		}
@@ -277,7 +269,7 @@ func (s *Service) Nominate(ctx context.Context, p auth.Principal, id int64, in N
 	if err := v.Err(); err != nil {
 		return Candidate{}, err
 	}
-	cand := Candidate{ElectionID: id, MemberID: in.MemberID, Name: in.Name, Statement: in.Statement, NominatedBy: actorOf(p)}
+	cand := Candidate{ElectionID: id, MemberID: in.MemberID, Name: in.Name, Statement: in.Statement, NominatedBy: p.Actor()}
 	// A candidate who stands themself, or whom the board enters by name,
 	// consents by being entered; any other member nominee consents later.
 	consented := in.MemberID == nil || c.actsFor(*in.MemberID)
@@ -311,7 +303,7 @@ func (s *Service) Nominate(ctx context.Context, p auth.Principal, id int64, in N
 			return err
 		}
 		cand.Consented = consented
-		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: "election.nominated",
+		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "election.nominated",
 			Subject: subject(id), Payload: map[string]any{"candidate_id": cand.ID, "member_id": in.MemberID,
 				"consented": consented}})
 		return err
@@ -357,7 +349,7 @@ func (s *Service) Consent(ctx context.Context, p auth.Principal, id, candidateID
 		}
 		cand.Consented = true
 		out = cand
-		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: "election.consented",
+		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "election.consented",
 			Subject: subject(id), Payload: map[string]any{"candidate_id": cand.ID, "member_id": *cand.MemberID}})
 		return err
 	})

@@ -130,7 +130,7 @@ func (s *Service) addItem(ctx context.Context, tx *sqlx.Tx, p auth.Principal, m 
 		payload["request"] = source
 	}
 	_, err = s.audit.Append(ctx, tx, audit.Event{
-		ActorAccountID: actorOf(p), Action: "meeting.agenda_item_added", Subject: subject(m.ID), Payload: payload,
+		ActorAccountID: p.Actor(), Action: "meeting.agenda_item_added", Subject: subject(m.ID), Payload: payload,
 	})
 	return item, err
 }
@@ -210,7 +210,7 @@ func (s *Service) UpdateItem(ctx context.Context, p auth.Principal, id, itemID i
 		}
 		out = next
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "meeting.agenda_item_changed", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "meeting.agenda_item_changed", Subject: subject(id),
 			Payload: map[string]any{"item_id": itemID, "position": next.Position, "title": next.Title,
 				"rule_change": next.RuleChange, "weighty": next.Weighty},
 		})
@@ -241,7 +241,7 @@ func (s *Service) RemoveItem(ctx context.Context, p auth.Principal, id, itemID i
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "meeting.agenda_item_removed", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "meeting.agenda_item_removed", Subject: subject(id),
 			Payload: map[string]any{"item_id": itemID, "position": it.Position, "title": it.Title},
 		})
 		return err
@@ -308,7 +308,7 @@ func (s *Service) RequestItem(ctx context.Context, p auth.Principal, id int64, i
 		}
 		out = rs[0]
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "meeting.item_requested", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "meeting.item_requested", Subject: subject(id),
 			Payload: map[string]any{"request_id": rid, "member_id": mem.ID, "title": item.Title},
 		})
 		return err
@@ -419,7 +419,7 @@ func (s *Service) decide(ctx context.Context, tx *sqlx.Tx, p auth.Principal, m M
 	now := s.clock.Now()
 	if _, err := tx.ExecContext(ctx, `
 		UPDATE meeting_item_requests SET status = $2, decided_at = $3, decided_by = $4, reason = $5, agenda_item_id = $6
-		WHERE id = $1`, req.ID, status, now, actorOf(p), reason, itemID); err != nil {
+		WHERE id = $1`, req.ID, status, now, p.Actor(), reason, itemID); err != nil {
 		return fmt.Errorf("meetings: decide request %d: %w", req.ID, err)
 	}
 	rs, err := selectRequests(ctx, tx, `id = $1`, req.ID)
@@ -441,7 +441,7 @@ func (s *Service) decide(ctx context.Context, tx *sqlx.Tx, p auth.Principal, m M
 		payload["reason"] = reason
 	}
 	_, err = s.audit.Append(ctx, tx, audit.Event{
-		ActorAccountID: actorOf(p), Action: "meeting.item_request_" + status, Subject: subject(m.ID), Payload: payload,
+		ActorAccountID: p.Actor(), Action: "meeting.item_request_" + status, Subject: subject(m.ID), Payload: payload,
 	})
 	return err
 }

@@ -108,13 +108,13 @@ func (s *Service) Attend(ctx context.Context, p auth.Principal, id int64, in Att
 		}
 		if current != nil {
 			if _, err := tx.ExecContext(ctx, `UPDATE meeting_attendance SET left_at = $3, left_by = $4
-				WHERE meeting_id = $1 AND member_id = $2 AND left_at IS NULL`, id, mem.ID, now, actorOf(p)); err != nil {
+				WHERE meeting_id = $1 AND member_id = $2 AND left_at IS NULL`, id, mem.ID, now, p.Actor()); err != nil {
 				return fmt.Errorf("meetings: attendance of %d at %d: %w", mem.ID, id, err)
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO meeting_attendance (meeting_id, member_id, mode, arrived_at, registered_by)
-			VALUES ($1, $2, $3, $4, $5)`, id, mem.ID, in.Mode, now, actorOf(p)); err != nil {
+			VALUES ($1, $2, $3, $4, $5)`, id, mem.ID, in.Mode, now, p.Actor()); err != nil {
 			return fmt.Errorf("meetings: attendance of %d at %d: %w", mem.ID, id, err)
 		}
 		created = current == nil
@@ -127,7 +127,7 @@ func (s *Service) Attend(ctx context.Context, p auth.Principal, id int64, in Att
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "meeting.attended", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "meeting.attended", Subject: subject(id),
 			Payload: map[string]any{"member_id": mem.ID, "mode": in.Mode, "by_officer": byOfficer},
 		})
 		return err
@@ -163,7 +163,7 @@ func (s *Service) Leave(ctx context.Context, p auth.Principal, id int64, memberI
 		}
 		now := s.clock.Now()
 		res, err := tx.ExecContext(ctx, `UPDATE meeting_attendance SET left_at = $3, left_by = $4
-			WHERE meeting_id = $1 AND member_id = $2 AND left_at IS NULL`, id, mem.ID, now, actorOf(p))
+			WHERE meeting_id = $1 AND member_id = $2 AND left_at IS NULL`, id, mem.ID, now, p.Actor())
 		if err != nil {
 			return fmt.Errorf("meetings: leave %d: %w", id, err)
 		}
@@ -174,7 +174,7 @@ func (s *Service) Leave(ctx context.Context, p auth.Principal, id int64, memberI
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "meeting.left", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "meeting.left", Subject: subject(id),
 			Payload: map[string]any{"member_id": mem.ID, "by_officer": byOfficer},
 		})
 		return err
@@ -353,7 +353,7 @@ func (s *Service) GrantProxy(ctx context.Context, p auth.Principal, id int64, in
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "meeting.proxy_granted", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "meeting.proxy_granted", Subject: subject(id),
 			Payload: map[string]any{"proxy_id": pid, "member_id": grantor.ID, "holder_member_id": holder.ID},
 		})
 		return err
@@ -405,7 +405,7 @@ func (s *Service) WithdrawProxy(ctx context.Context, p auth.Principal, id int64,
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "meeting.proxy_withdrawn", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "meeting.proxy_withdrawn", Subject: subject(id),
 			Payload: map[string]any{"proxy_id": px.ID, "member_id": grantor.ID, "holder_member_id": px.HolderMemberID},
 		})
 		return err

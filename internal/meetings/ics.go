@@ -84,7 +84,7 @@ func (s *Service) NewFeedToken(ctx context.Context, p auth.Principal) (string, e
 			return fmt.Errorf("meetings: calendar token: %w", err)
 		}
 		_, err := s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "meeting.calendar_address_created",
+			ActorAccountID: p.Actor(), Action: "meeting.calendar_address_created",
 			Subject: fmt.Sprintf("account:%d", p.AccountID),
 		})
 		return err

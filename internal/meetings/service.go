@@ -77,14 +77,6 @@ func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock, rulesSvc *rules.
 // Now is the time of every rule of meetings.
 func (s *Service) Now() time.Time { return s.clock.Now() }
 
-func actorOf(p auth.Principal) *int64 {
-	if p.AccountID == 0 {
-		return nil
-	}
-	id := p.AccountID
-	return &id
-}
-
 // caller is a principal with the active members their account acts for.
 type caller struct {
 	p      auth.Principal
@@ -299,7 +291,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, d Draft) (Meetin
 		Kind: strings.TrimSpace(d.Kind), Title: strings.TrimSpace(d.Title),
 		TimeZone: strings.TrimSpace(d.TimeZone), Location: strings.TrimSpace(d.Location),
 		OnlineURL: strings.TrimSpace(d.OnlineURL), RemoteAllowed: d.RemoteAllowed,
-		Status: StatusDraft, CreatedAt: now, CreatedBy: actorOf(p),
+		Status: StatusDraft, CreatedAt: now, CreatedBy: p.Actor(),
 		Quorum: QuorumRule{MinMembers: r.QuorumMinMembers, MinPercent: r.QuorumMinPercent},
 	}
 	if m.TimeZone == "" {
@@ -349,7 +341,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, d Draft) (Meetin
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "meeting.drafted", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "meeting.drafted", Subject: subject(id),
 			Payload: map[string]any{"kind": m.Kind, "starts_at": audit.FormatTime(m.StartsAt),
 				"ends_at": audit.FormatTime(m.EndsAt), "time_zone": m.TimeZone, "agenda_items": len(agenda)},
 		})
@@ -671,7 +663,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, ch Cha
 			}
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "meeting.updated", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "meeting.updated", Subject: subject(id),
 			Payload: map[string]any{"fields": changed, "status": m.Status},
 		})
 		return err
@@ -816,7 +808,7 @@ func (s *Service) Convene(ctx context.Context, p auth.Principal, id int64) (Meet
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "meeting.convened", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "meeting.convened", Subject: subject(id),
 			Payload: map[string]any{"starts_at": audit.FormatTime(out.StartsAt), "record_date": audit.FormatTime(*out.RecordDate),
 				"recipients": len(recipients), "weighty": out.HasWeightyItem(), "agenda_items": len(out.Agenda)},
 		})
@@ -920,7 +912,7 @@ func (s *Service) Cancel(ctx context.Context, p auth.Principal, id int64, reason
 			}
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "meeting.cancelled", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "meeting.cancelled", Subject: subject(id),
 			Payload: map[string]any{"reason": reason, "was": m.Status, "recipients": told},
 		})
 		return err
@@ -1014,7 +1006,7 @@ func (s *Service) chairAction(ctx context.Context, p auth.Principal, id int64, a
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: action, Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: action, Subject: subject(id),
 			Payload: map[string]any{"present": q.Present, "by_proxy": q.ByProxy, "eligible": q.Eligible,
 				"required": q.Required, "met": q.Met},
 		})
@@ -1063,7 +1055,7 @@ func (s *Service) SetOfficers(ctx context.Context, p auth.Principal, id int64, o
 			}
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "meeting.officers_set", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "meeting.officers_set", Subject: subject(id),
 			Payload: map[string]any{"chair_account_id": o.ChairAccountID, "secretary_account_id": o.SecretaryAccountID,
 				"checker_account_ids": o.CheckerAccountIDs},
 		})

@@ -35,7 +35,7 @@ func (s *Service) Export(ctx context.Context, p auth.Principal, w io.Writer) err
 	}
 	err := db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		_, err := s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "member.register_exported", Subject: "register:members",
+			ActorAccountID: p.Actor(), Action: "member.register_exported", Subject: "register:members",
 			Payload: map[string]any{"format": "csv"},
 		})
 		return err

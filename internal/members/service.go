@@ -96,14 +96,6 @@ func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock, accounts *auth.S
 // Zone is the co-op's time zone, for pages that show dates of effect.
 func (s *Service) Zone() *time.Location { return s.zone }
 
-func actorOf(p auth.Principal) *int64 {
-	if p.AccountID == 0 {
-		return nil
-	}
-	id := p.AccountID
-	return &id
-}
-
 func subject(id int64) string { return "member:" + strconv.FormatInt(id, 10) }
 
 // Application is what a person sends to apply for membership.
@@ -231,7 +223,7 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, a Application) (M
 		if err != nil {
 			return err
 		}
-		if err := insertStatusChange(ctx, tx, id, StatusApplicant, now, now, actorOf(p), ""); err != nil {
+		if err := insertStatusChange(ctx, tx, id, StatusApplicant, now, now, p.Actor(), ""); err != nil {
 			return err
 		}
 		if out, err = getMember(ctx, tx, id, false); err != nil {
@@ -241,7 +233,7 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, a Application) (M
 			return fmt.Errorf("members: apply: %w", err)
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "member.applied", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "member.applied", Subject: subject(id),
 			Payload: map[string]any{"kind": a.Kind, "country": a.Country},
 		})
 		return err
@@ -549,7 +541,7 @@ func (s *Service) Admit(ctx context.Context, p auth.Principal, id int64, a Admis
 		if err := setAdmitted(ctx, tx, id, no, now, due, currency); err != nil {
 			return err
 		}
-		if err := insertStatusChange(ctx, tx, id, StatusActive, now, now, actorOf(p), a.Decision); err != nil {
+		if err := insertStatusChange(ctx, tx, id, StatusActive, now, now, p.Actor(), a.Decision); err != nil {
 			return err
 		}
 		if out, err = getMember(ctx, tx, id, false); err != nil {
@@ -559,7 +551,7 @@ func (s *Service) Admit(ctx context.Context, p auth.Principal, id int64, a Admis
 			return fmt.Errorf("members: admit: %w", err)
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "member.admitted", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "member.admitted", Subject: subject(id),
 			Payload: map[string]any{"member_no": no, "decision": a.Decision, "share_due": due, "currency": currency},
 		})
 		return err
@@ -669,7 +661,7 @@ func (s *Service) decide(ctx context.Context, p auth.Principal, id int64, mv mov
 		if err := setStatus(ctx, tx, id, mv.to, left); err != nil {
 			return err
 		}
-		if err := insertStatusChange(ctx, tx, id, mv.to, now, now, actorOf(p), reason); err != nil {
+		if err := insertStatusChange(ctx, tx, id, mv.to, now, now, p.Actor(), reason); err != nil {
 			return err
 		}
 		if out, err = getMember(ctx, tx, id, false); err != nil {
@@ -679,7 +671,7 @@ func (s *Service) decide(ctx context.Context, p auth.Principal, id int64, mv mov
 			return fmt.Errorf("members: %s: %w", mv.name, err)
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: mv.action, Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: mv.action, Subject: subject(id),
 			Payload: map[string]any{"from": m.Status, "to": mv.to, "reason": reason},
 		})
 		return err
@@ -761,7 +753,7 @@ func (s *Service) Resign(ctx context.Context, p auth.Principal, id int64, r Resi
 		if !own {
 			note = "Resignation recorded by the board."
 		}
-		if err := insertStatusChange(ctx, tx, id, StatusResigned, effective, now, actorOf(p), note); err != nil {
+		if err := insertStatusChange(ctx, tx, id, StatusResigned, effective, now, p.Actor(), note); err != nil {
 			return err
 		}
 		if out, err = getMember(ctx, tx, id, false); err != nil {
@@ -772,7 +764,7 @@ func (s *Service) Resign(ctx context.Context, p auth.Principal, id int64, r Resi
 			return fmt.Errorf("members: resign: %w", err)
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: resignMove.action, Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: resignMove.action, Subject: subject(id),
 			Payload: map[string]any{"from": m.Status, "effective_on": effectiveOn, "by_member": own},
 		})
 		return err
@@ -836,7 +828,7 @@ func (s *Service) UpdateContact(ctx context.Context, p auth.Principal, id int64,
 			return fmt.Errorf("members: update contact: %w", err)
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "member.contact_changed", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "member.contact_changed", Subject: subject(id),
 			Payload: map[string]any{"fields": changed, "by_member": own},
 		})
 		return err
@@ -930,7 +922,7 @@ func (s *Service) ChangeRepresentative(ctx context.Context, p auth.Principal, id
 			return fmt.Errorf("members: change representative: %w", err)
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "member.representative_changed", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "member.representative_changed", Subject: subject(id),
 			Payload: map[string]any{"from_account_id": m.AccountID, "to_account_id": acc.ID},
 		})
 		return err
@@ -1017,7 +1009,7 @@ func (s *Service) RecordShare(ctx context.Context, p auth.Principal, id int64, e
 			return errs.Wrap(errs.Conflict, "Only %s %s has been paid; a refund cannot be more.", m.SharePaid, m.ShareCurrency)
 		}
 		now := s.clock.Now()
-		out, err = insertPayment(ctx, tx, id, e, now, actorOf(p))
+		out, err = insertPayment(ctx, tx, id, e, now, p.Actor())
 		if err != nil {
 			return err
 		}
@@ -1029,7 +1021,7 @@ func (s *Service) RecordShare(ctx context.Context, p auth.Principal, id int64, e
 			action = "member.share_refunded"
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: action, Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: action, Subject: subject(id),
 			Payload: map[string]any{"payment_id": out.ID, "amount": e.Amount, "currency": m.ShareCurrency, "paid_on": e.PaidOn},
 		})
 		return err
@@ -1069,7 +1061,7 @@ func (s *Service) SetShareDue(ctx context.Context, p auth.Principal, id int64, a
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "member.share_due_changed", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "member.share_due_changed", Subject: subject(id),
 			Payload: map[string]any{"from": m.ShareDue, "to": amount, "currency": m.ShareCurrency},
 		})
 		return err
@@ -1112,7 +1104,7 @@ func (s *Service) Erase(ctx context.Context, p auth.Principal, id int64) (Member
 			payload["member_no"] = *m.MemberNo
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "member.erased", Subject: subject(id), Payload: payload,
+			ActorAccountID: p.Actor(), Action: "member.erased", Subject: subject(id), Payload: payload,
 		})
 		return err
 	})

@@ -57,14 +57,6 @@ func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock, rulesSvc *rules.
 // hashed before the write is what is read back.
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
 
-func actorOf(p auth.Principal) *int64 {
-	if p.AccountID == 0 {
-		return nil
-	}
-	id := p.AccountID
-	return &id
-}
-
 // viewer is a principal looking at the minutes of one meeting they may
 // see (internal/meetings decides that).
 type viewer struct {
@@ -354,7 +346,7 @@ func (s *Service) Save(ctx context.Context, p auth.Principal, doc Doc, body stri
 		}
 		now := s.now()
 		if doc.Addendum == 0 {
-			if err := insertDoc(ctx, tx, doc, now, actorOf(p)); err != nil {
+			if err := insertDoc(ctx, tx, doc, now, p.Actor()); err != nil {
 				return err
 			}
 		}
@@ -375,13 +367,13 @@ func (s *Service) Save(ctx context.Context, p auth.Principal, doc Doc, body stri
 			return err
 		}
 		hash := BodyHash(body)
-		if err := insertVersion(ctx, tx, versionRow{MinutesID: d.ID, Version: next, Body: body, BodyHash: hash, CreatedAt: now, CreatedBy: actorOf(p)}); err != nil {
+		if err := insertVersion(ctx, tx, versionRow{MinutesID: d.ID, Version: next, Body: body, BodyHash: hash, CreatedAt: now, CreatedBy: p.Actor()}); err != nil {
 			return err
 		}
 		if err := setVersion(ctx, tx, d.ID, next); err != nil {
 			return err
 		}
-		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: "minutes.saved", Subject: subject(d.ID),
+		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "minutes.saved", Subject: subject(d.ID),
 			Payload: map[string]any{"meeting_id": doc.MeetingID, "addendum": doc.Addendum, "version": next, "body_hash": hex.EncodeToString(hash)}})
 		return err
 	})
@@ -470,7 +462,7 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, doc Doc) (Minute
 		if err := mail.Enqueue(ctx, tx, now, msgs...); err != nil {
 			return err
 		}
-		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: "minutes.submitted", Subject: subject(d.ID),
+		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "minutes.submitted", Subject: subject(d.ID),
 			Payload: map[string]any{"meeting_id": doc.MeetingID, "addendum": doc.Addendum, "version": d.Version, "body_hash": hex.EncodeToString(ver.BodyHash)}})
 		return err
 	})
@@ -567,7 +559,7 @@ func (s *Service) Sign(ctx context.Context, p auth.Principal, doc Doc, version *
 				return err
 			}
 		}
-		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: "minutes.signed", Subject: subject(d.ID),
+		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "minutes.signed", Subject: subject(d.ID),
 			Payload: signedPayload(d.doc(), sig)})
 		if err != nil || !all {
 			return err
@@ -596,7 +588,7 @@ func (s *Service) seal(ctx context.Context, tx *sqlx.Tx, p auth.Principal, m mee
 	if err != nil {
 		return err
 	}
-	entry, err := s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: "minutes.sealed", Subject: subject(d.ID),
+	entry, err := s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "minutes.sealed", Subject: subject(d.ID),
 		Payload: map[string]any{"meeting_id": d.MeetingID, "addendum": d.Addendum, "version": ver.Version,
 			"body_hash": hex.EncodeToString(ver.BodyHash), "sealed_hash": hex.EncodeToString(hash), "signatures": len(sigs)}})
 	if err != nil {
@@ -666,7 +658,7 @@ func (s *Service) Return(ctx context.Context, p auth.Principal, doc Doc, version
 		if err := mail.Enqueue(ctx, tx, now, msgs...); err != nil {
 			return err
 		}
-		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: "minutes.returned", Subject: subject(d.ID),
+		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "minutes.returned", Subject: subject(d.ID),
 			Payload: map[string]any{"meeting_id": doc.MeetingID, "addendum": doc.Addendum, "version": r.Version, "role": role, "comment": comment}})
 		return err
 	})
@@ -720,7 +712,7 @@ func (s *Service) StartAddendum(ctx context.Context, p auth.Principal, meetingID
 		}
 		doc = Doc{MeetingID: meetingID, Addendum: last.Addendum + 1}
 		now := s.now()
-		if err := insertDoc(ctx, tx, doc, now, actorOf(p)); err != nil {
+		if err := insertDoc(ctx, tx, doc, now, p.Actor()); err != nil {
 			return err
 		}
 		d, err := getDoc(ctx, tx, doc, true)
@@ -731,13 +723,13 @@ func (s *Service) StartAddendum(ctx context.Context, p auth.Principal, meetingID
 			return errs.Wrap(errs.Conflict, "%s was begun at the same moment: open it instead.", doc.Name())
 		}
 		hash := BodyHash(body)
-		if err := insertVersion(ctx, tx, versionRow{MinutesID: d.ID, Version: 1, Body: body, BodyHash: hash, CreatedAt: now, CreatedBy: actorOf(p)}); err != nil {
+		if err := insertVersion(ctx, tx, versionRow{MinutesID: d.ID, Version: 1, Body: body, BodyHash: hash, CreatedAt: now, CreatedBy: p.Actor()}); err != nil {
 			if db.IsUniqueViolation(err) {
 				return errs.Wrap(errs.Conflict, "%s was begun at the same moment: open it instead.", doc.Name())
 			}
 			return err
 		}
-		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: actorOf(p), Action: "minutes.saved", Subject: subject(d.ID),
+		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "minutes.saved", Subject: subject(d.ID),
 			Payload: map[string]any{"meeting_id": meetingID, "addendum": doc.Addendum, "version": 1, "body_hash": hex.EncodeToString(hash)}})
 		return err
 	})

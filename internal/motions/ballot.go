@@ -87,7 +87,7 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 		}
 		out = b
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "motion.put_to_vote", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "motion.put_to_vote", Subject: subject(id),
 			Payload: map[string]any{"meeting_id": mt.ID, "ballot_id": b.ID, "majority": majority, "version": mo.Version,
 				"body_sha256": bodyHash(mo.Body), "secret": req.Secret, "electorate": req.Electorate},
 		})

@@ -39,14 +39,6 @@ func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock, membersSvc *memb
 	return &Service{db: conn, audit: log, clock: clk, members: membersSvc, meetings: meetingsSvc, ballots: ballots}
 }
 
-func actorOf(p auth.Principal) *int64 {
-	if p.AccountID == 0 {
-		return nil
-	}
-	id := p.AccountID
-	return &id
-}
-
 // caller is a principal with the active members their account acts for.
 type caller struct {
 	p      auth.Principal
@@ -296,7 +288,7 @@ func (s *Service) Propose(ctx context.Context, p auth.Principal, meetingID int64
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "motion.proposed", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "motion.proposed", Subject: subject(id),
 			Payload: map[string]any{"meeting_id": mt.ID, "agenda_item_id": mo.AgendaItemID, "amends_motion_id": mo.AmendsMotionID,
 				"based_on_version": mo.BasedOnVersion, "by_board": mo.ByBoard, "proposer_member_id": mo.ProposerMemberID,
 				"majority": mo.Majority, "status": mo.Status, "title": mo.Title, "body_sha256": bodyHash(mo.Body)},
@@ -385,7 +377,7 @@ func (s *Service) Second(ctx context.Context, p auth.Principal, id int64, member
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "motion.seconded", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "motion.seconded", Subject: subject(id),
 			Payload: map[string]any{"meeting_id": mt.ID, "seconder_member_id": mem.ID},
 		})
 		return err
@@ -452,14 +444,14 @@ func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id int64) (Det
 		// under its own subject.
 		for _, a := range cascade {
 			if _, err := s.audit.Append(ctx, tx, audit.Event{
-				ActorAccountID: actorOf(p), Action: "motion.withdrawn", Subject: subject(a.ID),
+				ActorAccountID: p.Actor(), Action: "motion.withdrawn", Subject: subject(a.ID),
 				Payload: map[string]any{"meeting_id": mt.ID, "was": a.Status, "with_motion_id": id},
 			}); err != nil {
 				return err
 			}
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: actorOf(p), Action: "motion.withdrawn", Subject: subject(id),
+			ActorAccountID: p.Actor(), Action: "motion.withdrawn", Subject: subject(id),
 			Payload: map[string]any{"meeting_id": mt.ID, "was": mo.Status, "amendments_withdrawn": len(cascade)},
 		})
 		return err
