@@ -64,9 +64,11 @@ func safeAddress(raw string) bool {
 		}
 		return r
 	}, raw)
-	lower := strings.ToLower(cleaned)
-	for _, bad := range []string{"javascript:", "vbscript:", "data:", "file:"} {
-		if strings.Contains(lower, bad) {
+	// A browser reads a scheme only before the first ':' when no '/', '?'
+	// or '#' comes earlier; "#data:" is a fragment, not a data: URL.
+	if i := strings.IndexByte(cleaned, ':'); i >= 0 && !strings.ContainsAny(cleaned[:i], "/?#") {
+		switch strings.ToLower(cleaned[:i]) {
+		case "javascript", "vbscript", "data", "file":
 			return false
 		}
 	}
