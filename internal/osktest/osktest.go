@@ -110,6 +110,9 @@ type Client struct {
 	HTTP  *http.Client
 	csrf  string
 	Token string // when set, sent as a bearer token instead of cookies
+	// Header holds headers sent with every request, such as an
+	// Idempotency-Key.
+	Header http.Header
 }
 
 // Client returns a new anonymous client.
@@ -177,6 +180,9 @@ func (c *Client) Do(method, path string, body any) *Response {
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
+	}
+	for name, values := range c.Header {
+		req.Header[name] = values
 	}
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,7 +57,7 @@ func TestBadInput_Votes(t *testing.T) {
 	voter, closedVoter := person("voter@example.org"), person("closed@example.org")
 	absent, applicant := person("absent@example.org"), person("applicant@example.org")
 	voterM := admitted(voter)
-	admitted(closedVoter)
+	closedM := admitted(closedVoter)
 	admitted(absent)
 	apply(applicant)
 
@@ -107,6 +108,7 @@ func TestBadInput_Votes(t *testing.T) {
 		return c
 	}
 	voterC := client("voter@example.org")
+	voterC.Header = http.Header{"Idempotency-Key": {"vote-1"}}
 	if r := voterC.Do(http.MethodPost, fmt.Sprintf("/api/v1/ballots/%d/votes", open), map[string]any{"choice": "for"}); r.StatusCode != http.StatusCreated {
 		t.Fatalf("the one good vote: %d %s", r.StatusCode, r.Body)
 	}
@@ -136,12 +138,27 @@ func TestBadInput_Votes(t *testing.T) {
 		{"candidates on a motion", "closed", votes(open), map[string]any{"candidates": []int64{1}}, nil, 422},
 		{"malformed vote", "closed", votes(open), `{"choice":`, nil, 400},
 		{"vote on a ballot that does not exist", "closed", votes(999999), map[string]any{"choice": "for"}, nil, 404},
+		// A secret ballot keeps nothing derived from the choice, so a retry
+		// with the same key is answered as the vote already recorded,
+		// whatever it says.
+		{"same Idempotency-Key, another choice", "voter", votes(open), map[string]any{"choice": "against"}, map[string]string{"Idempotency-Key": "vote-1"}, 200},
+		{"same Idempotency-Key, another member", "voter", votes(open), map[string]any{"choice": "for", "on_behalf_of_member_id": closedM.ID}, map[string]string{"Idempotency-Key": "vote-1"}, 422},
+		{"malformed Idempotency-Key", "closed", votes(open), map[string]any{"choice": "for"}, map[string]string{"Idempotency-Key": "not a key"}, 422},
 	}
 	before := tableChecksums(t, inst.DB.DB)
 	for _, tc := range cases {
-		r := others[tc.who].Do(http.MethodPost, tc.path, tc.body)
-		if r.StatusCode != tc.status || r.Header.Get("Content-Type") != "application/problem+json" {
-			t.Errorf("%s: %d %s, want %d", tc.name, r.StatusCode, r.Body, tc.status)
+		c := others[tc.who]
+		c.Header = http.Header{}
+		for name, value := range tc.header {
+			c.Header.Set(name, value)
+		}
+		r := c.Do(http.MethodPost, tc.path, tc.body)
+		wantType := "application/problem+json"
+		if tc.status < 400 {
+			wantType = "application/json"
+		}
+		if r.StatusCode != tc.status || !strings.HasPrefix(r.Header.Get("Content-Type"), wantType) {
+			t.Errorf("%s: %d %s %s, want %d", tc.name, r.StatusCode, r.Header.Get("Content-Type"), r.Body, tc.status)
 		}
 	}
 	after := tableChecksums(t, inst.DB.DB)
