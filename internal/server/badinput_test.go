@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -24,6 +25,20 @@ import (
 // them, and they hold no record of the co-op.
 func tableChecksums(t *testing.T, db *sqlx.DB) map[string]string {
 	t.Helper()
+	// The mail worker delivers what the set-up queued in its own time:
+	// wait for it, so that a delivery is not taken for a change.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		var pending int
+		if err := db.Get(&pending, `SELECT count(*) FROM mail_outbox WHERE status = 'pending'`); err != nil {
+			t.Fatal(err)
+		}
+		if pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d messages still wait in the outbox", pending)
+		}
+	}
 	var tables []string
 	err := db.Select(&tables, `SELECT tablename FROM pg_tables WHERE schemaname = 'public'
 		AND tablename NOT IN ('sessions', 'rate_limits', 'goose_db_version') ORDER BY tablename`)
