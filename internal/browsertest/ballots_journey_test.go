@@ -11,7 +11,6 @@ import (
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/browsertest"
 	"github.com/citizen-network/osk/internal/meetings"
-	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/motions"
 	"github.com/citizen-network/osk/internal/osktest"
 )
@@ -22,36 +21,9 @@ import (
 func openBallot(t *testing.T, inst *osktest.Instance, chairEmail, voterEmail string) string {
 	t.Helper()
 	ctx := context.Background()
-	person := func(email, name string, roles ...string) auth.Principal {
-		acc, err := inst.Server.Auth.CreateAccount(ctx, auth.Operator, email, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range roles {
-			if err := inst.Server.Auth.Grant(ctx, auth.Operator, acc.ID, r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		p, err := inst.Server.Auth.Principal(ctx, acc.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	board := person("board@example.org", "Bo Board", auth.RoleBoard)
-	member := func(email, name string) auth.Principal {
-		p := person(email, name)
-		m, err := inst.Server.Members.Apply(ctx, p, members.Application{Kind: members.KindIndividual, Name: name, Email: email, Country: "FI", AcceptRules: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := inst.Server.Members.Admit(ctx, board, m.ID, members.Admission{}); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	chair := member(chairEmail, "Cleo Chair")
-	voter := member(voterEmail, "Vera Voter")
+	board := newAccount(t, inst, "board@example.org", "Bo Board", auth.RoleBoard)
+	chair := newMember(t, inst, board, chairEmail, "Cleo Chair")
+	voter := newMember(t, inst, board, voterEmail, "Vera Voter")
 
 	now := inst.Clock.Now()
 	start := now.Add(8 * 24 * time.Hour).Truncate(time.Minute)
@@ -149,4 +121,55 @@ func TestJourney_VoteByKeyboardAndCheckTheReceipt(t *testing.T) {
 	voter.See("Ballot record")
 	sum := sha256.Sum256([]byte(receipt))
 	voter.See(hex.EncodeToString(sum[:]))
+}
+
+// The voting journey in a browser that runs no JavaScript: a member finds
+// the ballot from the meeting, votes and keeps the receipt; once the chair
+// has closed the ballot, a reload shows the result, and the receipt checks
+// out against the count.
+func TestJourney_VoteWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	inst := osktest.Start(t, osktest.Options{})
+	ballot := openBallot(t, inst, "cleo@example.org", "vera@example.org")
+	voter := browsertest.Open(t, inst.URL, browsertest.WithoutJavaScript(), browsertest.As("voter"))
+	chair := browsertest.Open(t, inst.URL, browsertest.As("chair"))
+
+	voter.SignIn("vera@example.org", "Vera Voter")
+	voter.ClickLink("Meetings")
+	voter.ClickLink("Extraordinary general meeting")
+	voter.ClickLink("The motions and amendments of this meeting")
+	voter.ClickLink("Buy solar panels")
+	voter.ClickLink("The ballot on this motion: vote here")
+	if voter.Path() != ballot {
+		t.Fatalf("the motion's ballot link leads to %s, want %s", voter.Path(), ballot)
+	}
+	voter.Check("For")
+	voter.Submit("Cast this vote")
+	voter.See("Your vote: recorded.")
+	receipt := voter.TextOf(".receipt-code code")
+	if len(receipt) != 26 {
+		t.Fatalf("the receipt reads %q", receipt)
+	}
+	voter.ClickLink("Back to the ballot")
+	voter.See("You have voted.")
+	voter.See("Open for voting")
+
+	chair.SignIn("cleo@example.org", "Cleo Chair")
+	chair.Visit(ballot)
+	chair.Submit("Close the ballot and count")
+	chair.See("The ballot is closed and counted.")
+
+	// Without JavaScript the page does not change by itself: the member
+	// reloads it.
+	voter.Reload()
+	voter.See("Closed and decided")
+	voter.See("The motion is carried.")
+	if got := voter.Definition("For"); got != "1" {
+		t.Errorf("the result shows %q votes for, want 1", got)
+	}
+	voter.ClickLink("Check your vote with your receipt")
+	voter.Type("Your receipt", receipt)
+	voter.Submit("Check")
+	voter.See("This receipt belongs to a vote")
+	voter.See("Yes: the ballot is closed and this vote is in its count")
 }

@@ -18,7 +18,9 @@
 //
 // Open(..., KeyboardOnly()) makes the same journey by Tab, Enter, Space and
 // typing alone (TabTo, PressAndWait, TypeKeys), and WithoutJavaScript() in
-// a browser that runs no JavaScript.
+// a browser that runs no JavaScript. NewTab opens a second tab of the same
+// person, signed in as they are; Within narrows a page that repeats a form
+// to the form a person means; WaitToSee waits for a live update.
 //
 // It is for tests only: nothing that Osk builds or serves imports it, and a
 // test proves it. A test package that uses it needs dbtest.Main in its

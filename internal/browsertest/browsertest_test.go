@@ -195,3 +195,97 @@ func TestCommands_DoNotImportBrowsertest(t *testing.T) {
 		}
 	}
 }
+
+// A page that repeats a form: Within finds the field and the button of the
+// form a person means by its legend.
+func TestWithin(t *testing.T) {
+	t.Parallel()
+	form := func(legend, name string) string {
+		return `<form action="/sent" method="get"><fieldset><legend>` + legend + `</legend>` +
+			`<input type="radio" id="` + name + `-yes" name="` + name + `" value="yes"><label for="` + name + `-yes">Yes</label>` +
+			`</fieldset><button type="submit">Send</button></form>`
+	}
+	base := serve(t, map[string]string{
+		"/":     page("Two forms", form("First vote", "first")+form("Second vote", "second")),
+		"/sent": page("Sent", ""),
+	})
+	p := Open(t, base)
+	p.Visit("/")
+	second := p.Within(FormWith("Second vote"))
+	second.Check("Yes")
+	if !p.Within(FormWith("Second vote")).Has(Field("Yes")) || p.Within(FormWith("No such vote")).Has(Field("Yes")) {
+		t.Fatal("Within finds fields outside its form, or none inside")
+	}
+	if got := p.eval("read the choices", `document.getElementById("first-yes").checked + " " + document.getElementById("second-yes").checked`); got != "false true" {
+		t.Fatalf("checked (first, second): %s, want false true", got)
+	}
+	second.Submit("Send")
+	if got := p.Path(); got != "/sent?second=yes" {
+		t.Fatalf("the form sent %s", got)
+	}
+}
+
+// Date and time fields are typed part by part, whatever order the browser
+// shows the parts in; Append adds to what a text area holds.
+func TestTypeDatesAndAppend(t *testing.T) {
+	t.Parallel()
+	base := serve(t, map[string]string{"/": page("Fields", `<form>
+		<label for="when">When</label><input type="datetime-local" id="when" name="when">
+		<label for="day">Day</label><input type="date" id="day" name="day" value="2020-01-01">
+		<label for="at">At</label><input type="time" id="at" name="at">
+		<label for="text">Text</label><textarea id="text" name="text">First line.
+Second line.</textarea></form>`)})
+	p := Open(t, base)
+	p.Visit("/")
+	p.Type("When", "2026-06-01T18:05")
+	p.Type("Day", "2027-12-31")
+	p.Type("At", "09:30")
+	p.Append("Text", "\nThird line.")
+	if got := p.Value("Text"); got != "First line.\nSecond line.\nThird line." {
+		t.Fatalf("the text area holds %q", got)
+	}
+}
+
+// A second tab of the same person shares the cookies; a change within the
+// page is waited for; a summary list is read by its terms; a link's file
+// is fetched with the tab's cookies.
+func TestNewTabWaitDefinitionFetch(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/":
+			http.SetCookie(w, &http.Cookie{Name: "who", Value: "ada", Path: "/"})
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte(page("Home", `<dl><dt>Member number</dt><dd> 4 </dd></dl>
+				<p id="news"></p>
+				<script>setTimeout(() => { document.getElementById("news").textContent = "It changed."; }, 300)</script>`)))
+		case "/other":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte(page("Other", `<p><a href="/file.json">The file</a></p>`)))
+		case "/file.json":
+			c, err := r.Cookie("who")
+			if err != nil {
+				http.Error(w, "no cookie", http.StatusUnauthorized)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"who":"` + c.Value + `"}`))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	p := Open(t, srv.URL, As("first tab"))
+	p.Visit("/")
+	p.WaitToSee("It changed.")
+	if got := p.Definition("Member number"); got != "4" {
+		t.Errorf("the member number reads %q", got)
+	}
+	// The other tab never visits the page that sets the cookie.
+	other := p.NewTab()
+	other.Visit("/other")
+	got := other.FetchLink("The file")
+	if got.Status != 200 || got.ContentType != "application/json" || got.Body != `{"who":"ada"}` || got.URL != srv.URL+"/file.json" {
+		t.Fatalf("fetched %+v", got)
+	}
+}

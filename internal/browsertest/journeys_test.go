@@ -8,6 +8,7 @@ import (
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/browsertest"
 	"github.com/citizen-network/osk/internal/dbtest"
+	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/osktest"
 )
 
@@ -184,16 +185,39 @@ func TestJourney_ApplyAndAdmit(t *testing.T) {
 	applicant.See("Member number 1")
 }
 
-// newAccount makes an account in advance with a site role, as an operator
+// newAccount makes an account in advance with site roles, as an operator
 // does from the shell; the person claims it at their first sign-in.
-func newAccount(t *testing.T, inst *osktest.Instance, email, name, role string) {
+func newAccount(t *testing.T, inst *osktest.Instance, email, name string, roles ...string) auth.Principal {
 	t.Helper()
 	ctx := context.Background()
 	acc, err := inst.Server.Auth.CreateAccount(ctx, auth.Operator, email, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := inst.Server.Auth.Grant(ctx, auth.Operator, acc.ID, role); err != nil {
+	for _, role := range roles {
+		if err := inst.Server.Auth.Grant(ctx, auth.Operator, acc.ID, role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := inst.Server.Auth.Principal(ctx, acc.ID)
+	if err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+// newMember makes an account and an active member of it, applied for and
+// admitted by board through the services: a member a journey starts with.
+func newMember(t *testing.T, inst *osktest.Instance, board auth.Principal, email, name string) auth.Principal {
+	t.Helper()
+	ctx := context.Background()
+	p := newAccount(t, inst, email, name)
+	m, err := inst.Server.Members.Apply(ctx, p, members.Application{Kind: members.KindIndividual, Name: name, Email: email, Country: "FI", AcceptRules: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inst.Server.Members.Admit(ctx, board, m.ID, members.Admission{}); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

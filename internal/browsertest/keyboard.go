@@ -16,9 +16,10 @@ const maxTabs = 60
 // where the focus went, if it does not get there within maxTabs presses.
 func (p *Page) TabTo(l Locator) {
 	p.t.Helper()
+	f := p.find(l)
 	// Each answer is "yes" or what has the focus, for the message.
 	probe := `(() => {
-		const want = ` + l.js + `;
+		const want = ` + f.js + `;
 		const el = document.activeElement;
 		if (want !== null && want === el) return "yes";
 		if (el === null || el === document.body) return "(the page)";
@@ -34,19 +35,19 @@ func (p *Page) TabTo(l Locator) {
 		}
 		if len(trail) > 2 && got == trail[1] {
 			p.fatalf("went round the page by Tab and %s never had the focus, which stops at:\n  %s",
-				l, strings.Join(trail[1:], "\n  "))
+				f, strings.Join(trail[1:], "\n  "))
 		}
 		trail = append(trail, got)
 		p.do("press Tab", chromedp.KeyEvent(Tab))
 	}
 	p.fatalf("pressed Tab %d times and %s never had the focus, which went to:\n  %s",
-		maxTabs, l, strings.Join(trail[1:], "\n  "))
+		maxTabs, f, strings.Join(trail[1:], "\n  "))
 }
 
 // Focused reports whether the element has the focus.
 func (p *Page) Focused(l Locator) bool {
 	p.t.Helper()
-	return p.eval("look for the focus", `String(`+l.js+` === document.activeElement)`) == "true"
+	return p.eval("look for the focus", `String(`+p.find(l).js+` === document.activeElement)`) == "true"
 }
 
 // Press presses keys (Enter, Space, Tab or any text) on whatever has the

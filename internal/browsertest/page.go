@@ -2,7 +2,9 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // Page is one browser tab, with cookies and storage of its own: one person
@@ -24,8 +27,17 @@ import (
 // checked with axe-core (see CheckA11y), and each landing is logged, so a
 // failed test shows the way it came.
 type Page struct {
+	*tab
+	// scope is the element the methods look inside (see Within); nil for
+	// the whole page.
+	scope *Locator
+}
+
+// tab is the browser tab of a Page and of the Pages Within it.
+type tab struct {
 	t            testing.TB
-	ctx          context.Context // the tab
+	ctx          context.Context // the tab, marked scriptsOff if so
+	bare         context.Context // the tab, unmarked, for opening others
 	base         string
 	name         string
 	noScript     bool
@@ -81,25 +93,79 @@ func Open(t testing.TB, baseURL string, opts ...Option) *Page {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Page{t: t, base: strings.TrimRight(baseURL, "/"), name: "browser"}
+	p := &Page{tab: &tab{t: t, base: strings.TrimRight(baseURL, "/"), name: "browser"}}
 	for _, o := range opts {
 		o(p)
 	}
-	removeArtifacts(t, p.name)
-	tab, closeTab := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
-	if err := startWithin(tab, closeTab, "a tab"); err != nil {
-		t.Fatalf("browsertest: open a tab: %v", err)
+	p.start(root, chromedp.WithNewBrowserContext())
+	return p
+}
+
+// NewTab opens another tab of the same person in the same browser, as a
+// person does with a link opened in a new tab: it shares the cookies, so it
+// is signed in as p is. It is opened as p was, with opts on top; As gives
+// it a name of its own, by default p's name and ", another tab".
+func (p *Page) NewTab(opts ...Option) *Page {
+	p.t.Helper()
+	other := &Page{tab: &tab{t: p.t, base: p.base, name: p.name + ", another tab",
+		noScript: p.noScript, keyboardOnly: p.keyboardOnly}}
+	for _, o := range opts {
+		o(other)
 	}
-	t.Cleanup(closeTab)
-	p.ctx = tab
+	other.start(p.bare)
+	return other
+}
+
+// start opens the Page's tab from parent, a browser or a tab whose browser
+// context it shares.
+func (p *Page) start(parent context.Context, opts ...chromedp.ContextOption) {
+	p.t.Helper()
+	removeArtifacts(p.t, p.name)
+	tabCtx, closeTab := chromedp.NewContext(parent, opts...)
+	if err := startWithin(tabCtx, closeTab, "a tab"); err != nil {
+		p.t.Fatalf("browsertest: open a tab: %v", err)
+	}
+	p.t.Cleanup(closeTab)
+	p.ctx, p.bare = tabCtx, tabCtx
 	if p.noScript {
-		p.ctx = context.WithValue(tab, scriptsOff{}, true)
+		p.ctx = context.WithValue(tabCtx, scriptsOff{}, true)
 		p.do("switch JavaScript off", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 			return setScripts(ctx, false)
 		}))
 	}
-	t.Cleanup(p.saveOnFailure)
-	return p
+	p.t.Cleanup(p.saveOnFailure)
+}
+
+// Within is p narrowed to the element of l, for a page that repeats a
+// form: what its methods look for by words (links, buttons, fields and
+// labels) is looked for inside that element only, as a person means "the
+// button of this form". See, TextOf and the other readers of the page
+// still read all of it. It acts in p's tab; after a step that opens
+// another page, go on with p.
+func (p *Page) Within(l Locator) *Page {
+	scope := l
+	if p.scope != nil {
+		scope = l.inside(*p.scope)
+	}
+	return &Page{tab: p.tab, scope: &scope}
+}
+
+// found is a Locator bound to a Page: a JavaScript expression giving the
+// element, or null.
+type found struct {
+	js   string
+	desc string
+}
+
+func (f found) String() string       { return f.desc }
+func (f found) sel() chromedp.JSPath { return chromedp.JSPath(f.js) }
+
+// find binds l to the page shown, inside the element of Within.
+func (p *Page) find(l Locator) found {
+	if p.scope == nil {
+		return found{js: l.in("document"), desc: l.desc}
+	}
+	return found{js: l.inside(*p.scope).in("document"), desc: l.desc + " in " + p.scope.desc}
 }
 
 // Visit goes to path (or a whole URL), as a person typing it into the
@@ -115,12 +181,22 @@ func (p *Page) Visit(path string) {
 	})
 }
 
+// Reload loads the page shown again, as a person does to see what has
+// changed when the page cannot show it by itself.
+func (p *Page) Reload() {
+	p.t.Helper()
+	p.open("reload", func(ctx context.Context) (*network.Response, error) {
+		return chromedp.RunResponse(ctx, chromedp.Reload())
+	})
+}
+
 // Click clicks the element with the mouse and waits for the page it opens.
 func (p *Page) Click(l Locator) {
 	p.t.Helper()
-	p.mouse("click " + l.desc)
-	p.open("click "+l.desc, func(ctx context.Context) (*network.Response, error) {
-		return chromedp.RunResponse(ctx, chromedp.Click(l.sel()))
+	f := p.find(l)
+	p.mouse("click " + f.desc)
+	p.open("click "+f.desc, func(ctx context.Context) (*network.Response, error) {
+		return chromedp.RunResponse(ctx, chromedp.Click(f.sel()))
 	})
 }
 
@@ -138,20 +214,105 @@ func (p *Page) Submit(button string) {
 }
 
 // Type clicks into the field labelled label, selects what is in it and
-// types text over it, key by key.
+// types text over it, key by key. A date or time field (type date, time or
+// datetime-local) shows its value in parts, such as month, day, year,
+// hours, minutes and AM or PM in the browser's language: into those, Type
+// types each part in the order they show, as a person does; text is the
+// field's value all the same, such as 2026-06-01T18:00.
 func (p *Page) Type(label, text string) {
 	p.t.Helper()
-	l := Field(label)
-	p.mouse("type into " + l.desc)
-	selectAll := func(k *input.DispatchKeyEventParams) { k.Commands = []string{"selectAll"} }
-	p.do("type into "+l.desc,
-		chromedp.Click(l.sel()),
-		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl), selectAll),
-		chromedp.KeyEvent("\b"),
+	f := p.find(Field(label))
+	p.mouse("type into " + f.desc)
+	switch kind := p.eval("read the type of "+f.desc, `(() => { const el = `+f.js+`; return el === null ? "" : el.type; })()`); kind {
+	case "date", "time", "datetime-local":
+		keys := p.dateKeys(f, kind, text)
+		// Focus, not a click: a click lands on whichever part is under
+		// the pointer, and the typing starts at the first.
+		p.do("type into "+f.desc, append([]chromedp.Action[chromedp.Void]{chromedp.Focus(f.sel())}, keys...)...)
+	default:
+		selectAll := func(k *input.DispatchKeyEventParams) { k.Commands = []string{"selectAll"} }
+		p.do("type into "+f.desc,
+			chromedp.Click(f.sel()),
+			chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl), selectAll),
+			chromedp.KeyEvent("\b"),
+			chromedp.KeyEvent(text),
+		)
+	}
+	if got := p.value(f); got != text {
+		p.fatalf("typed %q into %s, which now holds %q", text, f, got)
+	}
+}
+
+// dateParts asks the browser the order in which its date and time fields
+// show their parts, and whether hours go from 1 to 12 with AM and PM.
+const dateParts = `(() => {
+	const f = new Intl.DateTimeFormat(navigator.language,
+		{year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"});
+	return JSON.stringify({
+		parts: f.formatToParts(new Date(2006, 0, 2, 15, 4)).map(p => p.type).filter(t => t !== "literal"),
+		hour12: f.resolvedOptions().hour12 === true,
+	});
+})()`
+
+// dateKeys are the keys that type value, an HTML date, time or
+// datetime-local value, into a field of that kind, part by part. A part of
+// two digits moves on to the next by itself once typed; the year, which
+// may have more than four, moves on with the right arrow key.
+func (p *Page) dateKeys(f found, kind, value string) []chromedp.Action[chromedp.Void] {
+	p.t.Helper()
+	layout := map[string]string{"date": "2006-01-02", "time": "15:04", "datetime-local": "2006-01-02T15:04"}[kind]
+	t, err := time.Parse(layout, value)
+	if err != nil {
+		p.fatalf("%q is not a value for %s, a %s field: write it as %s", value, f, kind, layout)
+	}
+	var order struct {
+		Parts  []string `json:"parts"`
+		Hour12 bool     `json:"hour12"`
+	}
+	if err := json.Unmarshal([]byte(p.eval("read how the browser writes dates", dateParts)), &order); err != nil {
+		p.fatalf("read how the browser writes dates: %v", err)
+	}
+	hasDate, hasTime := kind != "time", kind != "date"
+	var keys []chromedp.Action[chromedp.Void]
+	typeKeys := func(s string) { keys = append(keys, chromedp.KeyEvent(s)) }
+	for _, part := range order.Parts {
+		switch {
+		case part == "year" && hasDate:
+			typeKeys(t.Format("2006"))
+			typeKeys(kb.ArrowRight)
+		case part == "month" && hasDate:
+			typeKeys(t.Format("01"))
+		case part == "day" && hasDate:
+			typeKeys(t.Format("02"))
+		case part == "hour" && hasTime && order.Hour12:
+			typeKeys(t.Format("03"))
+		case part == "hour" && hasTime:
+			typeKeys(t.Format("15"))
+		case part == "minute" && hasTime:
+			typeKeys(t.Format("04"))
+		case part == "dayPeriod" && hasTime && order.Hour12:
+			typeKeys(t.Format("PM")[:1])
+		}
+	}
+	return keys
+}
+
+// Append clicks into the field labelled label, goes to the end of what it
+// holds and types text there, key by key: what a person does to add to a
+// text that comes filled in. A new line in text is a press of Enter.
+func (p *Page) Append(label, text string) {
+	p.t.Helper()
+	f := p.find(Field(label))
+	p.mouse("type into " + f.desc)
+	before := p.value(f)
+	toEnd := func(k *input.DispatchKeyEventParams) { k.Commands = []string{"moveToEndOfDocument"} }
+	p.do("type at the end of "+f.desc,
+		chromedp.Click(f.sel()),
+		chromedp.KeyEvent(kb.End, chromedp.KeyModifiers(chromedp.ModifierCtrl), toEnd),
 		chromedp.KeyEvent(text),
 	)
-	if got := p.value(l); got != text {
-		p.fatalf("typed %q into %s, which now holds %q", text, l, got)
+	if got := p.value(f); got != before+text {
+		p.fatalf("typed %q at the end of %s, which now ends %q", text, f, got[max(0, len(got)-len(text)-40):])
 	}
 }
 
@@ -170,14 +331,14 @@ func (p *Page) Uncheck(label string) {
 
 func (p *Page) setChecked(label string, want bool) {
 	p.t.Helper()
-	l := Field(label)
-	p.mouse("click " + Label(label).desc)
-	if p.checked(l) == want {
+	f, l := p.find(Field(label)), p.find(Label(label))
+	p.mouse("click " + l.desc)
+	if p.checked(f) == want {
 		return
 	}
-	p.do("click "+Label(label).desc, chromedp.Click(Label(label).sel()))
-	if p.checked(l) != want {
-		p.fatalf("clicking %s did not change %s", Label(label), l)
+	p.do("click "+l.desc, chromedp.Click(l.sel()))
+	if p.checked(f) != want {
+		p.fatalf("clicking %s did not change %s", l, f)
 	}
 }
 
@@ -186,11 +347,11 @@ func (p *Page) setChecked(label string, want bool) {
 // the start of the option's text chooses it.
 func (p *Page) Select(label, option string) {
 	p.t.Helper()
-	l := Field(label)
-	p.mouse("choose from " + l.desc)
-	p.do("choose "+option+" from "+l.desc, chromedp.Focus(l.sel()), chromedp.KeyEvent(option))
-	if got := p.eval("the chosen option of "+l.desc, `(() => { const el = `+l.js+`; return el.options[el.selectedIndex].text.trim(); })()`); got != option {
-		p.fatalf("typing %q in %s chose %q", option, l, got)
+	f := p.find(Field(label))
+	p.mouse("choose from " + f.desc)
+	p.do("choose "+option+" from "+f.desc, chromedp.Focus(f.sel()), chromedp.KeyEvent(option))
+	if got := p.eval("the chosen option of "+f.desc, `(() => { const el = `+f.js+`; return el.options[el.selectedIndex].text.trim(); })()`); got != option {
+		p.fatalf("typing %q in %s chose %q", option, f, got)
 	}
 }
 
@@ -223,16 +384,86 @@ func (p *Page) NotSee(text string) {
 	}
 }
 
+// WaitToSee waits until text reads on the page, for what changes on the
+// page shown without loading another (a live update), and fails if it
+// does not within a step's time.
+func (p *Page) WaitToSee(text string) {
+	p.t.Helper()
+	deadline := time.Now().Add(stepTimeout)
+	for {
+		page := p.pageText()
+		if strings.Contains(page, collapse(text)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.fatalf("waited %s and %q is not on the page, which reads:\n%s", stepTimeout, text, page)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Definition returns what a summary list says of term: the text of the
+// description after the term that reads term, as in "Member number: 4".
+func (p *Page) Definition(term string) string {
+	p.t.Helper()
+	f := p.find(XPath(".//dt[normalize-space()="+xpathString(term)+"]/following-sibling::dd[1]", fmt.Sprintf("the description of %q", term)))
+	var got *string
+	raw := p.eval("read "+f.desc, `(() => { const el = `+f.js+`; return JSON.stringify(el === null ? null : el.innerText); })()`)
+	if err := json.Unmarshal([]byte(raw), &got); err != nil {
+		p.fatalf("read %s: %v", f, err)
+	}
+	if got == nil {
+		p.fatalf("%s is not on the page, which reads:\n%s", f, p.pageText())
+	}
+	return collapse(*got)
+}
+
+// Fetched is what the browser received for an address.
+type Fetched struct {
+	URL         string
+	Status      int
+	ContentType string
+	Body        string
+}
+
+// FetchLink fetches the address of the link whose text is text from the
+// page, with the tab's cookies: a person's download of the file the link
+// leads to, which the browser saves rather than shows.
+func (p *Page) FetchLink(text string) Fetched {
+	p.t.Helper()
+	f := p.find(Link(text))
+	if !p.Has(Link(text)) {
+		p.fatalf("there is no %s on the page, which reads:\n%s", f, p.pageText())
+	}
+	script := `(async () => {
+		const r = await fetch(` + f.js + `.href, {credentials: "same-origin"});
+		return JSON.stringify({url: r.url, status: r.status, contentType: r.headers.get("Content-Type") || "", body: await r.text()});
+	})()`
+	ctx, cancel := p.step()
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](script, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.fatalf("fetch the address of %s: %v", f, err)
+	}
+	var got Fetched
+	if err := json.Unmarshal([]byte(raw), &got); err != nil {
+		p.fatalf("fetch the address of %s: %v", f, err)
+	}
+	p.t.Logf("%s: fetch %s: %d %s (%s, %d bytes)", p.name, f, got.Status, got.URL, got.ContentType, len(got.Body))
+	return got
+}
+
 // Value returns what the field labelled label holds.
 func (p *Page) Value(label string) string {
 	p.t.Helper()
-	return p.value(Field(label))
+	return p.value(p.find(Field(label)))
 }
 
 // Has reports whether the element is on the page.
 func (p *Page) Has(l Locator) bool {
 	p.t.Helper()
-	return p.eval("look for "+l.desc, `String(`+l.js+` !== null)`) == "true"
+	f := p.find(l)
+	return p.eval("look for "+f.desc, `String(`+f.js+` !== null)`) == "true"
 }
 
 // Path is the path and query of the page shown.
@@ -328,14 +559,14 @@ func (p *Page) eval(what, expr string) string {
 	return s
 }
 
-func (p *Page) value(l Locator) string {
+func (p *Page) value(f found) string {
 	p.t.Helper()
-	return p.eval("read "+l.desc, `(() => { const el = `+l.js+`; return el === null ? "" : el.value; })()`)
+	return p.eval("read "+f.desc, `(() => { const el = `+f.js+`; return el === null ? "" : el.value; })()`)
 }
 
-func (p *Page) checked(l Locator) bool {
+func (p *Page) checked(f found) bool {
 	p.t.Helper()
-	return p.eval("read "+l.desc, `(() => { const el = `+l.js+`; return String(el !== null && el.checked); })()`) == "true"
+	return p.eval("read "+f.desc, `(() => { const el = `+f.js+`; return String(el !== null && el.checked); })()`) == "true"
 }
 
 // pageText is the text of the page as it reads, white space collapsed.

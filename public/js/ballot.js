@@ -9,12 +9,14 @@
     });
   }
 
-  function reveal(root, text) {
+  function reveal(root, ballot, text) {
     root.querySelectorAll('[data-live="changed"]').forEach(function (el) {
       el.textContent = "";
       el.appendChild(document.createTextNode(text + " "));
       var link = document.createElement("a");
-      link.href = window.location.pathname;
+      // The ballot's own page: the address shown may be that of a vote
+      // form's answer, which is not there to reload.
+      link.href = "/ballots/" + ballot;
       link.textContent = "Reload the page to see it";
       el.appendChild(link);
       el.hidden = false;
@@ -43,7 +45,7 @@
         setText(root, "status", data.change === "decided" || (data.result && !data.result.awaiting_casting_vote)
           ? "Closed and decided" : "Closed: a tie, waiting for the chair's casting vote");
         setText(root, "announce", data.summary || "");
-        reveal(root, data.summary || "The ballot has changed.");
+        reveal(root, ballot, data.summary || "The ballot has changed.");
       }
     });
   }
