@@ -27,7 +27,8 @@ var version = "dev"
 type command struct {
 	summary string
 	run     func(ctx context.Context, env *environment, args []string) error
-	// standalone commands need no configuration, so they work on any machine.
+	// standalone commands need no configuration, so they work on any
+	// machine; one that needs it for some of its uses calls configure.
 	standalone bool
 }
 
@@ -37,6 +38,17 @@ type environment struct {
 	logger *slog.Logger
 	stdout io.Writer
 	stderr io.Writer
+	getenv func(string) string
+}
+
+// configure reads the settings from the environment.
+func (env *environment) configure() error {
+	cfg, err := config.FromEnv(env.getenv)
+	if err != nil {
+		return err
+	}
+	env.cfg, env.logger = cfg, newLogger(env.stderr, cfg.LogLevel)
+	return nil
 }
 
 var commands = map[string]command{
@@ -47,7 +59,7 @@ var commands = map[string]command{
 	"grant":   {"give a site role: grant --email E --role admin|board|auditor", roleCommand(true), false},
 	"revoke":  {"take a site role away: revoke --email E --role R", roleCommand(false), false},
 	"token":   {"make a personal access token: token create --email E [--name LABEL]", runToken, false},
-	"verify":  {"verify the audit chain and the records on it; exits non-zero on any problem", runVerify, false},
+	"verify":  {"verify the audit chain and the records on it, or a meeting's bundle offline (--bundle FILE); exits non-zero on any problem", runVerify, true},
 	"seed":    {"fill an empty development database with the demo co-op: seed --demo", runSeed, false},
 }
 
@@ -70,15 +82,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		usage(stderr)
 		return 2
 	}
-	env := &environment{stdout: stdout, stderr: stderr}
+	env := &environment{stdout: stdout, stderr: stderr, getenv: getenv}
 	if !cmd.standalone {
-		cfg, err := config.FromEnv(getenv)
-		if err != nil {
+		if err := env.configure(); err != nil {
 			fmt.Fprintln(stderr, "osk:", err)
 			return 1
 		}
-		env.cfg = cfg
-		env.logger = newLogger(stderr, cfg.LogLevel)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

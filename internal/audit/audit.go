@@ -246,6 +246,25 @@ type Filter struct {
 	From, To time.Time
 }
 
+// Each calls fn with every event that f selects, in sequence order, a page
+// at a time so that a long log is never held whole.
+func Each(ctx context.Context, q sqlx.QueryerContext, f Filter, fn func(Entry)) error {
+	f.Limit = MaxListLimit
+	for {
+		page, err := List(ctx, q, f)
+		if err != nil {
+			return err
+		}
+		for _, e := range page {
+			fn(e)
+		}
+		if len(page) < MaxListLimit {
+			return nil
+		}
+		f.AfterSeq = page[len(page)-1].Seq
+	}
+}
+
 // List returns the events that f selects, in sequence order. Each payload is
 // in canonical form, as it was hashed; a payload that has been tampered into
 // something without one is returned as stored, and Verify reports it.

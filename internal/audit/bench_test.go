@@ -65,14 +65,20 @@ func BenchmarkVerify(b *testing.B) {
 		b.Fatal(err)
 	}
 
+	// As `osk verify` walks it: telling its progress.
+	calls := 0
+	opts := audit.VerifyOptions{Progress: func(events, seq int64) { calls++ }}
 	for b.Loop() {
-		rep, err := audit.Verify(ctx, conn)
+		rep, err := audit.VerifyWith(ctx, conn, opts)
 		if err != nil {
 			b.Fatal(err)
 		}
 		if !rep.OK || rep.Events != n {
 			b.Fatalf("Verify = ok %v, %d events: %s", rep.OK, rep.Events, describe(rep))
 		}
+	}
+	if calls != b.N*n/audit.DefaultProgressEvery {
+		b.Fatalf("progress told %d times in %d walks", calls, b.N)
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

@@ -32,6 +32,43 @@ type Report struct {
 	Problems []Problem `json:"problems"`
 	// ProblemsOmitted counts the problems found beyond those listed.
 	ProblemsOmitted int64 `json:"problems_omitted"`
+	// Anchor is set when Verify walked a segment of the log rather than
+	// the whole of it (VerifyOptions.After): the event before the first
+	// one walked, which the segment's first event chains onto. Nothing in
+	// the segment proves the anchor itself: compare it with the live log,
+	// or with a chain head printed on minutes or a ballot record.
+	Anchor *Anchor `json:"anchor,omitempty"`
+	// MeetingID is set when the report covers the records of one meeting
+	// only, as an export bundle holds them. The checks beyond the chain
+	// then expect to find the records of that meeting alone.
+	MeetingID int64 `json:"meeting_id,omitempty"`
+}
+
+// Anchor names one event of the chain by its sequence number and hash.
+type Anchor struct {
+	Seq  int64 `json:"seq"`
+	Hash Hash  `json:"hash"`
+}
+
+// DefaultProgressEvery is the number of events Verify walks between two
+// calls of VerifyOptions.Progress unless told otherwise: a few seconds'
+// work on a large log.
+const DefaultProgressEvery = 100_000
+
+// VerifyOptions change what Verify walks and whom it tells how far it is.
+type VerifyOptions struct {
+	// After, when set, makes Verify check a segment of the log, such as an
+	// export bundle holds: the events that follow After, which is not
+	// among them. The first event must then be After.Seq+1 and chain onto
+	// After.Hash, as event 1 chains onto the genesis hash. The report
+	// carries the anchor (Report.Anchor), which only the live log or a
+	// printed chain head can confirm.
+	After *Anchor
+	// Progress, when set, is called after every ProgressEvery events
+	// walked, with the number walked so far and the last sequence number.
+	Progress func(events, seq int64)
+	// ProgressEvery is DefaultProgressEvery when 0.
+	ProgressEvery int64
 }
 
 // Problem is one thing wrong in the recorded data. Other checks of `osk
@@ -46,7 +83,9 @@ type Problem struct {
 	Reason string `json:"reason"`
 }
 
-func (r *Report) add(p Problem) {
+// Add records a problem: listed while fewer than a hundred are, counted
+// after that. The checks of other records report through it.
+func (r *Report) Add(p Problem) {
 	r.OK = false
 	if len(r.Problems) >= maxProblems {
 		r.ProblemsOmitted++
@@ -94,6 +133,12 @@ func readHead(ctx context.Context, q sqlx.QueryerContext) (head, error) {
 // database handle or in a transaction: events appended after the walk began
 // are not counted, and are not mistaken for forgeries.
 func Verify(ctx context.Context, q sqlx.QueryerContext) (Report, error) {
+	return VerifyWith(ctx, q, VerifyOptions{})
+}
+
+// VerifyWith is Verify with options: a segment of the log rather than the
+// whole (opts.After), and progress on a long walk (opts.Progress).
+func VerifyWith(ctx context.Context, q sqlx.QueryerContext, opts VerifyOptions) (Report, error) {
 	// The head is read before the walk, whose snapshot is therefore at
 	// least as new: every event up to this head must be seen.
 	h, err := readHead(ctx, q)
@@ -113,18 +158,28 @@ func Verify(ctx context.Context, q sqlx.QueryerContext) (Report, error) {
 	defer rows.Close()
 
 	r := Report{OK: true, Problems: []Problem{}}
+	// start is the first event expected: 1, or the one after the anchor
+	// of a segment.
+	start := int64(1)
+	// prev is the hash stored on event last; before the first event, the
+	// genesis hash of 32 zero bytes, or the anchor's hash.
+	prev := make([]byte, HashSize)
+	if a := opts.After; a != nil {
+		if a.Seq < 0 || len(a.Hash) != HashSize {
+			return Report{}, fmt.Errorf("audit: verify: the anchor %d %x is not an event of a chain", a.Seq, []byte(a.Hash))
+		}
+		start, prev = a.Seq+1, bytes.Clone(a.Hash)
+		r.Anchor = &Anchor{Seq: a.Seq, Hash: bytes.Clone(a.Hash)}
+	}
 	var (
-		c        canonicalizer
-		hasher   = sha256.New()
-		env      []byte
-		payload  []byte
-		sum      []byte
-		reasons  []string
-		expected int64 = 1
-		last     int64
-		// prev is the hash stored on event last; before event 1, the
-		// genesis hash of 32 zero bytes.
-		prev      = make([]byte, HashSize)
+		c         canonicalizer
+		hasher    = sha256.New()
+		env       []byte
+		payload   []byte
+		sum       []byte
+		reasons   []string
+		expected  = start
+		last      = start - 1
 		prevKnown = true
 		// headRow is the hash stored on the event the head names, once seen.
 		headRow []byte
@@ -135,14 +190,27 @@ func Verify(ctx context.Context, q sqlx.QueryerContext) (Report, error) {
 		action, subject, stored sql.RawBytes
 		storedPrev, storedHash  sql.RawBytes
 	)
-	if h.found && h.seq == 0 {
-		headRow = make([]byte, HashSize)
+	if h.found && h.seq == start-1 {
+		headRow = bytes.Clone(prev)
+	}
+	every := opts.ProgressEvery
+	if every <= 0 {
+		every = DefaultProgressEvery
 	}
 	for rows.Next() {
 		if err := rows.Scan(&seq, &version, &atMicros, &actor, &action, &subject, &stored, &storedPrev, &storedHash); err != nil {
 			return Report{}, fmt.Errorf("audit: verify: read event after %d: %w", last, err)
 		}
 		r.Events++
+		if opts.Progress != nil && r.Events%every == 0 {
+			opts.Progress(r.Events, seq)
+		}
+		if seq < start {
+			// Only a segment can hold such an event: one put before the
+			// anchor it claims to follow. It takes no part in the chain.
+			r.Add(eventProblem(seq, fmt.Sprintf("the event lies before the segment, which follows event %d", start-1)))
+			continue
+		}
 		if seq != expected {
 			// Rows arrive in key order, so seq > expected: some are gone.
 			// The gap is reported once, and the next event's prev_hash
@@ -151,12 +219,15 @@ func Verify(ctx context.Context, q sqlx.QueryerContext) (Report, error) {
 			if seq > expected+1 {
 				missing = fmt.Sprintf("events %d to %d are missing", expected, seq-1)
 			}
-			if last == 0 {
+			switch {
+			case last == start-1 && opts.After != nil:
+				missing += fmt.Sprintf(": the segment after event %d starts at %d", start-1, seq)
+			case last == start-1:
 				missing += fmt.Sprintf(": the chain starts at %d", seq)
-			} else {
+			default:
 				missing += fmt.Sprintf(": the sequence jumps from %d to %d", last, seq)
 			}
-			r.add(eventProblem(expected, missing))
+			r.Add(eventProblem(expected, missing))
 			prevKnown = false
 		}
 		reasons = reasons[:0]
@@ -183,7 +254,7 @@ func Verify(ctx context.Context, q sqlx.QueryerContext) (Report, error) {
 			}
 		}
 		if len(reasons) > 0 {
-			r.add(eventProblem(seq, strings.Join(reasons, "; ")))
+			r.Add(eventProblem(seq, strings.Join(reasons, "; ")))
 		}
 		prev = append(prev[:0], storedHash...)
 		prevKnown = true
@@ -198,18 +269,20 @@ func Verify(ctx context.Context, q sqlx.QueryerContext) (Report, error) {
 	r.HeadHash = Hash(prev).String()
 
 	if !h.found {
-		r.add(headProblem(last, "the audit_head row is missing"))
+		r.Add(headProblem(last, "the audit_head row is missing"))
 		return r, nil
 	}
 	switch {
-	case h.seq > last && last == 0:
-		r.add(headProblem(1, fmt.Sprintf("the head is at event %d but there are no events", h.seq)))
+	case h.seq > last && last == start-1 && opts.After != nil:
+		r.Add(headProblem(start, fmt.Sprintf("the head is at event %d but there are no events after %d", h.seq, start-1)))
+	case h.seq > last && last == start-1:
+		r.Add(headProblem(start, fmt.Sprintf("the head is at event %d but there are no events", h.seq)))
 	case h.seq > last:
-		r.add(headProblem(last+1, fmt.Sprintf("the head is at event %d but the last event is %d: the events after it are missing", h.seq, last)))
+		r.Add(headProblem(last+1, fmt.Sprintf("the head is at event %d but the last event is %d: the events after it are missing", h.seq, last)))
 	case headRow == nil:
 		// The event the head names is in a gap, already reported.
 	case !bytes.Equal(headRow, h.hash):
-		r.add(headProblem(h.seq, fmt.Sprintf("the head records hash %x for event %d, but that event has hash %x", h.hash, h.seq, headRow)))
+		r.Add(headProblem(h.seq, fmt.Sprintf("the head records hash %x for event %d, but that event has hash %x", h.hash, h.seq, headRow)))
 	}
 	if h.seq < last {
 		// Either events were appended during the walk, which moved the
@@ -227,7 +300,7 @@ func Verify(ctx context.Context, q sqlx.QueryerContext) (Report, error) {
 			if last > from+1 {
 				beyond = fmt.Sprintf("events %d to %d lie", from+1, last)
 			}
-			r.add(headProblem(from+1, fmt.Sprintf("%s beyond the head at %d: added without moving the head, or the head was moved back", beyond, from)))
+			r.Add(headProblem(from+1, fmt.Sprintf("%s beyond the head at %d: added without moving the head, or the head was moved back", beyond, from)))
 		}
 	}
 	return r, nil

@@ -369,3 +369,104 @@ func TestVerify_WhileEventsAreAppended(t *testing.T) {
 	}
 	t.Logf("%d verifications during 400 appends", runs)
 }
+
+// A segment of the log, as an export bundle holds it, verifies against the
+// event before it, and says so; a segment that does not follow its anchor,
+// or lacks its first event, is reported where it goes wrong.
+func TestVerifyWith_WalksASegmentFromItsAnchor(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		anchor func(c []audit.Entry) audit.Anchor
+		tamper []string
+		want   []where
+		reason string
+	}{
+		{
+			name:   "the segment after event 7",
+			anchor: func(c []audit.Entry) audit.Anchor { return audit.Anchor{Seq: 7, Hash: c[6].Hash} },
+		},
+		{
+			name:   "an anchor with another hash",
+			anchor: func(c []audit.Entry) audit.Anchor { return audit.Anchor{Seq: 7, Hash: c[0].Hash} },
+			want:   []where{{"audit_events", 8}},
+			reason: "is not the hash of event 7",
+		},
+		{
+			name:   "the segment's first event removed",
+			anchor: func(c []audit.Entry) audit.Anchor { return audit.Anchor{Seq: 7, Hash: c[6].Hash} },
+			tamper: []string{`DELETE FROM audit_events WHERE seq = 8`},
+			want:   []where{{"audit_events", 8}},
+			reason: "event 8 is missing: the segment after event 7 starts at 9",
+		},
+		{
+			name:   "an event slipped in before the anchor",
+			anchor: func(c []audit.Entry) audit.Anchor { return audit.Anchor{Seq: 7, Hash: c[6].Hash} },
+			tamper: []string{forged(3, make([]byte, 32), make([]byte, 32))},
+			want:   []where{{"audit_events", 3}},
+			reason: "the event lies before the segment, which follows event 7",
+		},
+		{
+			name:   "an anchor at the head",
+			anchor: func(c []audit.Entry) audit.Anchor { return audit.Anchor{Seq: 20, Hash: c[19].Hash} },
+			tamper: []string{`DELETE FROM audit_events WHERE seq > 7`},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			conn := dbtest.New(t)
+			chain := buildChain(t, conn.DB, 20)
+			// What a bundle holds: the events after the anchor.
+			tamper(t, conn.DB, withTriggersOff(append([]string{`DELETE FROM audit_events WHERE seq <= 7`}, tc.tamper...)...)...)
+			anchor := tc.anchor(chain)
+			rep, err := audit.VerifyWith(ctx, conn, audit.VerifyOptions{After: &anchor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Anchor == nil || rep.Anchor.Seq != anchor.Seq || rep.Anchor.Hash.String() != anchor.Hash.String() {
+				t.Fatalf("the report's anchor is %+v, want %+v", rep.Anchor, anchor)
+			}
+			var got []where
+			for _, p := range rep.Problems {
+				got = append(got, where{p.Table, p.Seq})
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) || rep.OK != (len(tc.want) == 0) {
+				t.Fatalf("ok %v, problems at %v, want %v:\n%s", rep.OK, got, tc.want, describe(rep))
+			}
+			if tc.reason != "" && !strings.Contains(rep.Problems[0].Reason, tc.reason) {
+				t.Fatalf("first problem %q does not say %q", rep.Problems[0].Reason, tc.reason)
+			}
+			if rep.OK && rep.HeadHash != chain[19].Hash.String() {
+				t.Fatalf("head hash %s, want %s", rep.HeadHash, chain[19].Hash)
+			}
+		})
+	}
+
+	// Without an anchor the same segment is a log whose beginning is gone.
+	conn := dbtest.New(t)
+	buildChain(t, conn.DB, 10)
+	tamper(t, conn.DB, withTriggersOff(`DELETE FROM audit_events WHERE seq <= 4`)...)
+	rep, err := audit.Verify(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.OK || rep.Anchor != nil || rep.Problems[0].Seq != 1 || !strings.Contains(rep.Problems[0].Reason, "the chain starts at 5") {
+		t.Fatalf("a log without its first events: %s", describe(rep))
+	}
+}
+
+func TestVerifyWith_TellsProgress(t *testing.T) {
+	conn := dbtest.New(t)
+	buildChain(t, conn.DB, 25)
+	var calls []string
+	rep, err := audit.VerifyWith(context.Background(), conn, audit.VerifyOptions{
+		ProgressEvery: 10,
+		Progress:      func(events, seq int64) { calls = append(calls, fmt.Sprintf("%d@%d", events, seq)) },
+	})
+	if err != nil || !rep.OK {
+		t.Fatalf("verify: %v %s", err, describe(rep))
+	}
+	if got := strings.Join(calls, " "); got != "10@10 20@20" {
+		t.Fatalf("progress %q, want after events 10 and 20", got)
+	}
+}

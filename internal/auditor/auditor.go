@@ -1,11 +1,18 @@
-// Package auditor holds the auditors' tools: browsing the audit log and
-// verifying the record, from a page, the API and `osk verify`. It reads
-// everything and changes nothing. Verification is a list of checks: the
-// audit chain first, and each domain that keeps records of its own (ballots,
-// minutes) adds a check that recounts or rehashes them.
+// Package auditor holds the auditors' tools: browsing the audit log,
+// verifying the record from a page, the API and `osk verify`, and the
+// export bundle of a meeting, which `osk verify --bundle` verifies offline
+// (bundle.go). It changes nothing but the audit log, which records each
+// export. Verification is a list of checks: the audit chain first, and each
+// domain that keeps records of its own (ballots, minutes) adds a check that
+// recounts or rehashes them.
+//
+// The bundle is a copy of rows as PostgreSQL stores them, so that the very
+// checks that verify the live database verify it: it is the one place
+// outside the domains that reads their tables, and it only reads them.
 package auditor
 
 import (
+	"bytes"
 	"context"
 	"net/url"
 	"strconv"
@@ -22,32 +29,75 @@ import (
 )
 
 // Check verifies one kind of record and adds what it finds to the report.
-type Check func(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error
+type Check struct {
+	// Name says what the check verifies, for progress: "ballots".
+	Name string
+	Run  func(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error
+}
+
+// Options change what Verify covers and whom it tells how far it is.
+type Options struct {
+	// After, when set, is the event before the part of the audit log that
+	// the database holds: a bundle's segment (audit.VerifyOptions.After).
+	After *audit.Anchor
+	// MeetingID, when set, says that the database holds the records of
+	// this meeting alone, as an export bundle does (audit.Report.MeetingID).
+	MeetingID int64
+	// Progress, when set, is told how far the verification is: during the
+	// walk of the chain every ProgressEvery events, and as each check
+	// begins.
+	Progress func(Progress)
+	// ProgressEvery is audit.DefaultProgressEvery when 0.
+	ProgressEvery int64
+}
+
+// Progress is how far a verification is.
+type Progress struct {
+	// Check names the check that begins; "" during the walk of the chain.
+	Check string
+	// Events is the number of events walked so far and Seq the last one.
+	Events, Seq int64
+}
 
 // Verify runs the audit chain check and then every other check, and
 // returns one report.
 func Verify(ctx context.Context, q sqlx.QueryerContext, checks ...Check) (audit.Report, error) {
-	report, err := audit.Verify(ctx, q)
+	return VerifyWith(ctx, q, Options{}, checks...)
+}
+
+// VerifyWith is Verify with options.
+func VerifyWith(ctx context.Context, q sqlx.QueryerContext, opts Options, checks ...Check) (audit.Report, error) {
+	chain := audit.VerifyOptions{After: opts.After, ProgressEvery: opts.ProgressEvery}
+	if opts.Progress != nil {
+		chain.Progress = func(events, seq int64) { opts.Progress(Progress{Events: events, Seq: seq}) }
+	}
+	report, err := audit.VerifyWith(ctx, q, chain)
 	if err != nil {
 		return audit.Report{}, err
 	}
+	report.MeetingID = opts.MeetingID
 	for _, check := range checks {
-		if err := check(ctx, q, &report); err != nil {
+		if opts.Progress != nil {
+			opts.Progress(Progress{Check: check.Name, Events: report.Events})
+		}
+		if err := check.Run(ctx, q, &report); err != nil {
 			return audit.Report{}, err
 		}
 	}
 	return report, nil
 }
 
-// Handlers serves the audit log and verification to auditors.
+// Handlers serves the audit log, verification and export bundles to
+// auditors.
 type Handlers struct {
 	db     *sqlx.DB
+	log    *audit.Log
 	checks []Check
 }
 
-// NewHandlers returns the auditor handlers.
-func NewHandlers(conn *sqlx.DB, checks ...Check) *Handlers {
-	return &Handlers{db: conn, checks: checks}
+// NewHandlers returns the auditor handlers. The log records each export.
+func NewHandlers(conn *sqlx.DB, log *audit.Log, checks ...Check) *Handlers {
+	return &Handlers{db: conn, log: log, checks: checks}
 }
 
 // Mount registers the routes.
@@ -56,6 +106,7 @@ func (h *Handlers) Mount(r fiber.Router) {
 	r.Get("/audit/verify", h.verifyPage)
 	r.Get("/api/v1/audit/events", h.apiEvents)
 	r.Get("/api/v1/audit/verify", h.apiVerify)
+	r.Get("/api/v1/audit/meetings/:id/bundle", h.apiBundle)
 }
 
 func requireAuditor(c *fiber.Ctx) error {
@@ -184,10 +235,35 @@ func (h *Handlers) verifyPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	took := time.Since(started).Round(time.Millisecond).String()
+	meetings, err := recentMeetings(c.UserContext(), h.db)
+	if err != nil {
+		return err
+	}
 	return web.Render(c, "auditor/verify", fiber.Map{
-		"Title": "Verification of the record", "Report": report,
-		"Took": time.Since(started).Round(time.Millisecond).String(),
+		"Title": "Verification of the record", "Report": report, "Took": took, "Meetings": meetings,
 	})
+}
+
+// apiBundle answers the export bundle of a meeting as a download.
+func (h *Handlers) apiBundle(c *fiber.Ctx) error {
+	if err := requireAuditor(c); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return errNoMeeting
+	}
+	// Buffered, so that a failure half-way answers with an error rather
+	// than a bundle that silently stops.
+	var buf bytes.Buffer
+	if err := ExportBundle(c.UserContext(), h.db, h.log, auth.PrincipalOf(c), id, &buf); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+BundleFilename(id)+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(buf.Bytes())
 }
 
 func encodeQuery(q map[string]string) string {

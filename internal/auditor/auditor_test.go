@@ -7,9 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/citizen-network/osk/internal/auditor"
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/dbtest"
 	"github.com/citizen-network/osk/internal/osktest"
+	"github.com/citizen-network/osk/internal/server"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -128,5 +130,29 @@ func TestVerify_ReportsTamperingThroughEveryDoor(t *testing.T) {
 	page := c.Get("/audit/verify")
 	if !strings.Contains(string(page.Body), "The record has problems") {
 		t.Fatal("the verification page does not say the record has problems")
+	}
+}
+
+func TestVerifyWith_TellsProgressAndEachCheck(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	ctx := context.Background()
+	for i := range 5 {
+		if _, err := inst.Server.Auth.CreateAccount(ctx, auth.Operator, "p"+strconv.Itoa(i)+"@example.org", "P"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var steps []string
+	report, err := auditor.VerifyWith(ctx, inst.DB, auditor.Options{ProgressEvery: 2, Progress: func(p auditor.Progress) {
+		if p.Check != "" {
+			steps = append(steps, p.Check)
+		} else {
+			steps = append(steps, strconv.FormatInt(p.Seq, 10))
+		}
+	}}, server.Checks()...)
+	if err != nil || !report.OK || report.Events != 5 {
+		t.Fatalf("verify: %v %+v", err, report)
+	}
+	if got := strings.Join(steps, " "); got != "2 4 ballots minutes" {
+		t.Fatalf("progress %q", got)
 	}
 }

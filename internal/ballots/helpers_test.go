@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -59,10 +61,10 @@ func fixtureOn(t testing.TB, inst *osktest.Instance) *fixture {
 	return f
 }
 
-// hook stands in for the motions on an instance: the ballots of these
-// tests are on made-up motions.
+// hook stands in for the motions and the elections on an instance: the
+// ballots of these tests are on made-up motions and elections.
 func (f *fixture) hook(inst *osktest.Instance) {
-	inst.Server.Ballots.OnDecided(ballots.KindMotion, func(ctx context.Context, tx *sqlx.Tx, b ballots.Ballot, r ballots.Result) error {
+	decided := func(ctx context.Context, tx *sqlx.Tx, b ballots.Ballot, r ballots.Result) error {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		if _, twice := f.decided[b.ID]; twice {
@@ -70,10 +72,30 @@ func (f *fixture) hook(inst *osktest.Instance) {
 		}
 		f.decided[b.ID] = r
 		return nil
-	})
+	}
+	inst.Server.Ballots.OnDecided(ballots.KindMotion, decided)
+	inst.Server.Ballots.OnDecided(ballots.KindElection, decided)
 	inst.Server.Ballots.OnDescribe(ballots.KindMotion, func(ctx context.Context, id int64) (ballots.Subject, error) {
 		return ballots.Subject{Title: fmt.Sprintf("Test motion %d", id)}, nil
 	})
+	inst.Server.Ballots.OnDescribe(ballots.KindElection, func(ctx context.Context, id int64) (ballots.Subject, error) {
+		return ballots.Subject{Title: fmt.Sprintf("Test election %d", id)}, nil
+	})
+	inst.Server.Ballots.OnNames(func(ctx context.Context, q sqlx.QueryerContext, electionID int64, ids []int64) (map[int64]string, error) {
+		out := make(map[int64]string, len(ids))
+		for _, id := range ids {
+			out[id] = fmt.Sprintf("Candidate %d", id)
+		}
+		return out, nil
+	})
+}
+
+// using makes t the test that the fixture's helpers fail, for a subtest
+// on a fixture its parent made; the returned func gives the parent back.
+func (f *fixture) using(t testing.TB) (restore func()) {
+	parent := f.t
+	f.t = t
+	return func() { f.t = parent }
 }
 
 func (f *fixture) decidedResult(id int64) (ballots.Result, bool) {
@@ -258,7 +280,14 @@ func (f *fixture) openBallot(p auth.Principal, spec ballots.OpenSpec) ballots.Ba
 
 func (f *fixture) vote(p auth.Principal, ballotID int64, choice string, onBehalfOf *int64) ballots.Cast {
 	f.t.Helper()
-	c, err := f.svc.Vote(f.ctx, p, ballotID, ballots.VoteInput{Choice: choice, OnBehalfOf: onBehalfOf})
+	return f.cast(p, ballotID, ballots.VoteInput{Choice: choice}, onBehalfOf)
+}
+
+// cast votes in, a motion's choice or an election's candidates.
+func (f *fixture) cast(p auth.Principal, ballotID int64, in ballots.VoteInput, onBehalfOf *int64) ballots.Cast {
+	f.t.Helper()
+	in.OnBehalfOf = onBehalfOf
+	c, err := f.svc.Vote(f.ctx, p, ballotID, in)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -266,6 +295,132 @@ func (f *fixture) vote(p auth.Principal, ballotID int64, choice string, onBehalf
 		f.t.Fatal("a vote without a receipt")
 	}
 	return c
+}
+
+// question is a kind of question a ballot asks. The guarantees of one
+// member, one vote and of the secret ballot are proven on each of
+// questions: a motion's ballot and an election's are one mechanism, and
+// the tests show it.
+type question struct {
+	name string
+	kind string
+	// answers are the votes voters give, in turn.
+	answers []ballots.VoteInput
+	// secrets are how the answers read in a row of the database: nothing
+	// but the votes themselves may hold them, beside the rows that state
+	// the question or its count (stated).
+	secrets []string
+	stated  func(table string, row map[string]any) bool
+}
+
+// testCandidates are the made-up candidates of the made-up elections:
+// numbers that no other row holds by chance, so that the secret-ballot
+// scan can look for them.
+var testCandidates = []int64{917770003101, 917770003102, 917770003103}
+
+var questions = []question{
+	{
+		name: "motion", kind: ballots.KindMotion,
+		answers: []ballots.VoteInput{{Choice: ballots.ChoiceFor}, {Choice: ballots.ChoiceAgainst}, {Choice: ballots.ChoiceAbstain}},
+		secrets: []string{ballots.ChoiceFor, ballots.ChoiceAgainst, ballots.ChoiceAbstain},
+		stated:  func(string, map[string]any) bool { return false },
+	},
+	{
+		name: "election", kind: ballots.KindElection,
+		answers: []ballots.VoteInput{
+			{Candidates: []int64{testCandidates[0]}},
+			{Candidates: []int64{testCandidates[0], testCandidates[1]}},
+			{Candidates: []int64{testCandidates[2], testCandidates[1]}},
+			{Candidates: []int64{}},
+		},
+		secrets: []string{"917770003101", "917770003102", "917770003103"},
+		// The candidates are named by the ballot (its question and its
+		// result), by the audit events that open and count it, and by the
+		// live events that publish its result.
+		stated: func(table string, row map[string]any) bool {
+			switch table {
+			case "ballots":
+				return true
+			case "audit_events":
+				return slices.Contains([]any{"ballot.opened", "ballot.closed", "ballot.decided"}, row["action"])
+			case "live_events":
+				data, _ := row["data"].(map[string]any)
+				return row["name"] == "ballot" && data != nil && slices.Contains([]any{"closed", "decided"}, data["change"])
+			}
+			return false
+		},
+	},
+}
+
+// spec is a ballot of this kind at the meeting: an election has two seats
+// and the test candidates.
+func (q question) spec(meetingID int64, secret bool) ballots.OpenSpec {
+	s := ballots.OpenSpec{MeetingID: meetingID, Kind: q.kind, Secret: secret}
+	if q.kind == ballots.KindElection {
+		s.Seats, s.CandidateIDs = 2, testCandidates
+	}
+	return s
+}
+
+// answer is the i-th voter's answer.
+func (q question) answer(i int) ballots.VoteInput { return q.answers[i%len(q.answers)] }
+
+// body is an answer as the JSON API takes it.
+func (q question) body(in ballots.VoteInput) map[string]any {
+	if q.kind == ballots.KindElection {
+		return map[string]any{"candidates": in.Candidates}
+	}
+	return map[string]any{"choice": in.Choice}
+}
+
+// marks say what a vote adds to the count: a motion's choice, or each
+// candidate an election's vote marks, "blank" for none; in one order
+// whatever the order of marking.
+func marks(choice string, candidates []int64, election bool) string {
+	if !election {
+		return choice
+	}
+	if len(candidates) == 0 {
+		return "blank"
+	}
+	out := make([]string, len(candidates))
+	for i, id := range candidates {
+		out[i] = strconv.FormatInt(id, 10)
+	}
+	slices.Sort(out)
+	return strings.Join(out, " ")
+}
+
+// tally counts the marks of votes as a result counts them.
+func tally(votes []string) map[string]int {
+	out := map[string]int{}
+	for _, v := range votes {
+		for m := range strings.FieldsSeq(v) {
+			out[m]++
+		}
+	}
+	return out
+}
+
+// counted is a result as tally counts: what each mark received.
+func counted(r ballots.Result) map[string]int {
+	out := map[string]int{}
+	add := func(mark string, n int) {
+		if n > 0 {
+			out[mark] = n
+		}
+	}
+	if e := r.Election; e != nil {
+		add("blank", e.Blank)
+		for _, c := range e.Candidates {
+			add(strconv.FormatInt(c.ID, 10), c.Votes)
+		}
+		return out
+	}
+	add(ballots.ChoiceFor, r.For)
+	add(ballots.ChoiceAgainst, r.Against)
+	add(ballots.ChoiceAbstain, r.Abstain)
+	return out
 }
 
 func (f *fixture) close(chair auth.Principal, id int64) ballots.Ballot {

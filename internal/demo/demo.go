@@ -4,7 +4,9 @@
 // organisations, admitted over the years since the co-op was registered
 // on 26 October 2020, with their share contributions; a few applications
 // waiting for the board; one member who resigned and one suspended; a
-// board of five, an auditor and an admin. Everyone has an account made in
+// board of five, an auditor and an admin; last year's annual meeting with
+// its sealed minutes, and the next meeting, convened, with a board
+// election taking nominations. Everyone has an account made in
 // advance, which they claim by signing in through the development provider
 // with its email address.
 //
@@ -28,7 +30,9 @@ import (
 
 	"github.com/citizen-network/osk/internal/audit"
 	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/ballots"
 	"github.com/citizen-network/osk/internal/clock"
+	"github.com/citizen-network/osk/internal/elections"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/minutes"
@@ -61,14 +65,15 @@ var founded = time.Date(2020, 10, 26, 10, 0, 0, 0, time.UTC)
 // world is the demo under construction: the services, the demo's clock
 // and the people made so far.
 type world struct {
-	ctx      context.Context
-	clock    *clock.Adjustable
-	now      time.Time
-	rand     *rand.Rand
-	auth     *auth.Service
-	members  *members.Service
-	meetings *meetings.Service
-	minutes  *minutes.Service
+	ctx       context.Context
+	clock     *clock.Adjustable
+	now       time.Time
+	rand      *rand.Rand
+	auth      *auth.Service
+	members   *members.Service
+	meetings  *meetings.Service
+	minutes   *minutes.Service
+	elections *elections.Service
 
 	board    []auth.Principal
 	auditor  auth.Principal
@@ -113,8 +118,11 @@ func Seed(ctx context.Context, conn *sqlx.DB, opts Options) (Logins, error) {
 	w.members = members.NewService(conn, log, w.clock, w.auth, members.Config{BaseURL: opts.BaseURL})
 	rulesSvc := rules.NewService(conn, log, w.clock)
 	w.meetings = meetings.NewService(conn, log, w.clock, rulesSvc, w.members, w.auth, meetings.Config{BaseURL: opts.BaseURL})
-	// The demo holds no ballots, so its minutes need no record of them.
+	// The demo holds no ballots, so its minutes need no record of them;
+	// its election takes nominations and is not put to the vote.
 	w.minutes = minutes.NewService(conn, log, w.clock, rulesSvc, w.members, w.meetings, w.auth, nil, minutes.Config{BaseURL: opts.BaseURL})
+	ballotsSvc := ballots.NewService(conn, log, w.clock, rulesSvc, w.members, w.meetings, nil)
+	w.elections = elections.NewService(conn, log, w.clock, w.members, w.meetings, ballotsSvc, elections.Config{BaseURL: opts.BaseURL})
 
 	for _, step := range []func() error{w.officers, w.planMeetings, w.register} {
 		if err := step(); err != nil {

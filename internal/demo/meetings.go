@@ -41,6 +41,7 @@ func (w *world) planMeetings() error {
 			{Title: "Legality and quorum of the meeting"},
 			{Title: "Adopting the agenda"},
 			{Title: "Peer support services for members", Description: "The board proposes that the co-op start peer support services for members, funded from the development budget."},
+			{Title: boardVacancy, Description: "A member of the board has stepped down. The meeting elects a member to the board for the rest of the term, until the next annual general meeting."},
 			{Title: "Closing of the meeting"},
 		}
 	}
@@ -63,6 +64,7 @@ func (w *world) planMeetings() error {
 			return err
 		}},
 	)
+	w.later = append(w.later, w.boardElection(&m.ID, w.now.AddDate(0, 0, -1).Add(time.Hour))...)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/citizen-network/osk/internal/audit"
 	"github.com/citizen-network/osk/internal/dbtest"
 	"github.com/citizen-network/osk/internal/demo"
+	"github.com/citizen-network/osk/internal/elections"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/osktest"
 )
@@ -53,5 +54,89 @@ func TestSeed_HasAHeldAnnualMeetingAndAConvenedOne(t *testing.T) {
 	}
 	if next.Kind != meetings.KindAnnual || next.Status != meetings.StatusConvened || next.Officers.ChairAccountID == nil || len(next.Warnings) != 0 {
 		t.Fatalf("the next meeting: %s %s, chair %v, warnings %v", next.Kind, next.Status, next.Officers.ChairAccountID, next.Warnings)
+	}
+	wantBoardElection(t, inst, next, "board_election", 2)
+}
+
+func TestSeed_AnExtraordinaryMeetingFillsTheVacantSeat(t *testing.T) {
+	conn := dbtest.New(t)
+	// After this year's annual meeting, the next is an extraordinary one.
+	if _, err := demo.Seed(context.Background(), conn.DB, demo.Options{Now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}); err != nil {
+		t.Fatal(err)
+	}
+	inst := osktest.Start(t, osktest.Options{DB: conn})
+	var id int64
+	if err := conn.Get(&id, `SELECT id FROM meetings WHERE status = 'convened'`); err != nil {
+		t.Fatal(err)
+	}
+	next, err := inst.Server.Meetings.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Kind != meetings.KindExtraordinary {
+		t.Fatalf("the next meeting is %s", next.Kind)
+	}
+	wantBoardElection(t, inst, next, "", 1)
+}
+
+// wantBoardElection checks the next meeting's board election: on its
+// item of the agenda (statutory, or else the last but one), taking
+// nominations, with members who stood with a statement, one nominated by
+// another who consented, and the demo's member nominated and told by
+// email, who has not consented yet.
+func wantBoardElection(t *testing.T, inst *osktest.Instance, m meetings.Meeting, statutory string, seats int) {
+	t.Helper()
+	ctx := context.Background()
+	board, err := inst.Server.Auth.Principal(ctx, *m.Officers.ChairAccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := inst.Server.Elections.ForMeeting(ctx, board, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 1 {
+		t.Fatalf("%d elections at %q", len(all), m.Title)
+	}
+	e := all[0]
+	item := m.Agenda[len(m.Agenda)-2]
+	if statutory != "" {
+		for _, it := range m.Agenda {
+			if it.Statutory == statutory {
+				item = it
+			}
+		}
+	}
+	if e.Status != elections.StatusNominating || e.Seats != seats || e.AgendaItemID == nil || *e.AgendaItemID != item.ID ||
+		e.NominationsCloseAt == nil || !e.NominationsCloseAt.Before(m.StartsAt) {
+		t.Fatalf("the election %+v, want %d seats on item %q", e, seats, item.Title)
+	}
+	var stood, consented, waiting []elections.Candidate
+	for _, c := range e.Candidates {
+		if c.MemberID == nil || c.Statement == "" || c.NominatedBy == nil {
+			t.Fatalf("candidate %+v is not a nominated member with a statement", c)
+		}
+		mem, err := inst.Server.Members.Get(ctx, *c.MemberID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case !c.Consented:
+			waiting = append(waiting, c)
+		case mem.AccountID != nil && *c.NominatedBy == *mem.AccountID:
+			stood = append(stood, c)
+		default:
+			consented = append(consented, c)
+		}
+	}
+	if len(stood) < 2 || len(consented) != 1 || len(waiting) != 1 {
+		t.Fatalf("%d stood, %d consented to a nomination, %d waiting: %+v", len(stood), len(consented), len(waiting), e.Candidates)
+	}
+	var told int
+	if err := inst.DB.Get(&told, `SELECT count(*) FROM mail_outbox WHERE subject LIKE 'You are nominated: %'`); err != nil {
+		t.Fatal(err)
+	}
+	if told != 2 {
+		t.Errorf("%d nominees told by email, want the 2 nominated by others", told)
 	}
 }

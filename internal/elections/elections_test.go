@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/citizen-network/osk/internal/dbtest"
 	"github.com/citizen-network/osk/internal/elections"
 	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/mail"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/osktest"
@@ -335,5 +337,72 @@ func TestTieForTheLastSeatIsRedrawnByVerify(t *testing.T) {
 	}
 	if len(rec.Votes) != 3 || rec.Result.Election == nil {
 		t.Fatalf("record %+v", rec)
+	}
+}
+
+func TestNomination_TellsTheNomineeByEmail(t *testing.T) {
+	f := newFixture(t)
+	e := f.election(2, nil)
+	outbox := func(to string) []mail.Sent {
+		t.Helper()
+		all, err := mail.List(f.ctx, f.inst.DB, 500)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []mail.Sent
+		for _, m := range all {
+			if m.To == to && strings.HasPrefix(m.Subject, "You are nominated: ") {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	f.stand(e, 0)
+	if got := outbox(f.members[0].Email); len(got) != 0 {
+		t.Fatalf("a member who stood themself was told they were nominated: %+v", got)
+	}
+	if _, err := f.svc.Nominate(f.ctx, f.board, e.ID, elections.Nomination{Name: "Tilintarkastus Oy"}); err != nil {
+		t.Fatal(err)
+	}
+	nominee := f.members[1]
+	c, err := f.svc.Nominate(f.ctx, f.voters[2], e.ID, elections.Nomination{MemberID: &nominee.ID, Statement: "She knows the budget."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := outbox(nominee.Email)
+	if len(got) != 1 {
+		t.Fatalf("%d messages to the nominee, want 1", len(got))
+	}
+	msg := got[0]
+	nominator := f.members[2]
+	for _, want := range []string{
+		fmt.Sprintf("%s (member no. %d) has nominated you", nominator.Name, *nominator.MemberNo),
+		`in the election "Board" (2 seats) at AGM`,
+		"She knows the budget.",
+		"only if you consent",
+		fmt.Sprintf("%s/elections/%d", strings.TrimRight(f.inst.URL, "/"), e.ID),
+	} {
+		if !strings.Contains(msg.Body, want) {
+			t.Errorf("the message lacks %q:\n%s", want, msg.Body)
+		}
+	}
+	if msg.Subject != "You are nominated: Board, AGM" {
+		t.Errorf("subject %q", msg.Subject)
+	}
+	// The message is written with the nomination, in its transaction.
+	var written int
+	if err := f.inst.DB.Get(&written, `SELECT count(*) FROM mail_outbox WHERE to_address = $1 AND created_at = (
+		SELECT nominated_at FROM election_candidates WHERE id = $2)`, nominee.Email, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if written != 1 {
+		t.Fatalf("%d messages dated with the nomination", written)
+	}
+	var all int
+	if err := f.inst.DB.Get(&all, `SELECT count(*) FROM mail_outbox WHERE subject LIKE 'You are nominated: %'`); err != nil {
+		t.Fatal(err)
+	}
+	if all != 1 {
+		t.Fatalf("%d nomination messages in the outbox, want only the nominee's", all)
 	}
 }

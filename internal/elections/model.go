@@ -1,9 +1,11 @@
 // Package elections holds the elections at general meetings (SPEC.md,
-// "Elections"): the seats to fill, the candidates and their consent, and
-// putting an election to a ballot. The ballot itself, its voting list,
-// votes, count and the lot for a tie are internal/ballots'; an election's
-// ballot is one of kind "election", whose outcome comes back through the
-// hook registered with ballots.OnDecided.
+// "Elections"): the seats to fill, the candidates and their consent (a
+// member nominated by another is told by email), and putting an election
+// to a ballot. The ballot itself, its voting list, votes, count and the
+// lot for a tie are internal/ballots'; an election's ballot is one of
+// kind "election", whose outcome comes back through the hook registered
+// with ballots.OnDecided. MeetingSection lists a meeting's elections on
+// the meeting's page.
 package elections
 
 import (
@@ -49,6 +51,22 @@ type Election struct {
 	BallotID  *int64     `json:"-"`
 	CreatedAt time.Time  `json:"-"`
 	DecidedAt *time.Time `json:"-"`
+}
+
+// StatusText says the election's status in words.
+func (e Election) StatusText() string { return StatusLabel(e.Status) }
+
+// StatusLabel says an election's status in words.
+func StatusLabel(status string) string {
+	switch status {
+	case StatusNominating:
+		return "Taking nominations"
+	case StatusVoting:
+		return "Voting"
+	case StatusDecided:
+		return "Decided"
+	}
+	return status
 }
 
 // NominationsClosed reports whether nominations are closed at now.

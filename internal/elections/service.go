@@ -2,6 +2,7 @@ package elections
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/citizen-network/osk/internal/clock"
 	"github.com/citizen-network/osk/internal/db"
 	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/mail"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/members"
 )
@@ -27,6 +29,12 @@ type Ballots interface {
 	Open(ctx context.Context, tx *sqlx.Tx, p auth.Principal, spec ballots.OpenSpec) (ballots.Ballot, error)
 }
 
+// Config holds what the service needs from outside the database.
+type Config struct {
+	// BaseURL is where Osk is served, for the links in emails.
+	BaseURL string
+}
+
 // Service keeps the elections.
 type Service struct {
 	db       *sqlx.DB
@@ -35,12 +43,14 @@ type Service struct {
 	members  *members.Service
 	meetings *meetings.Service
 	ballots  Ballots
+	cfg      Config
 }
 
 // NewService returns the elections service; ballots opens the ballots on
 // elections.
-func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock, membersSvc *members.Service, meetingsSvc *meetings.Service, ballots Ballots) *Service {
-	return &Service{db: conn, audit: log, clock: clk, members: membersSvc, meetings: meetingsSvc, ballots: ballots}
+func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock, membersSvc *members.Service, meetingsSvc *meetings.Service, ballots Ballots, cfg Config) *Service {
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	return &Service{db: conn, audit: log, clock: clk, members: membersSvc, meetings: meetingsSvc, ballots: ballots, cfg: cfg}
 }
 
 // caller is a principal with the active members their account acts for.
@@ -273,8 +283,9 @@ func (s *Service) Nominate(ctx context.Context, p auth.Principal, id int64, in N
 	// A candidate who stands themself, or whom the board enters by name,
 	// consents by being entered; any other member nominee consents later.
 	consented := in.MemberID == nil || c.actsFor(*in.MemberID)
+	var nominee members.Member
 	if in.MemberID != nil {
-		nominee, err := s.members.Get(ctx, *in.MemberID)
+		nominee, err = s.members.Get(ctx, *in.MemberID)
 		if err != nil || nominee.Status != members.StatusActive {
 			var v errs.Validation
 			v.Add("member_id", "Choose an active member.")
@@ -303,6 +314,13 @@ func (s *Service) Nominate(ctx context.Context, p auth.Principal, id int64, in N
 			return err
 		}
 		cand.Consented = consented
+		// A member nominated by someone else is told, so that they can
+		// consent: until they do, they are not on the ballot.
+		if !consented {
+			if err := mail.Enqueue(ctx, tx, now, s.nominated(m, e, nominee, c.nominator(), in.Statement)); err != nil {
+				return fmt.Errorf("elections: nominate in %d: %w", id, err)
+			}
+		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "election.nominated",
 			Subject: subject(id), Payload: map[string]any{"candidate_id": cand.ID, "member_id": in.MemberID,
 				"consented": consented}})

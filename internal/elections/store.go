@@ -180,3 +180,21 @@ func candidateNames(ctx context.Context, q sqlx.QueryerContext, electionID int64
 	}
 	return out, nil
 }
+
+// electionsOf loads a meeting's elections, with their candidates, in the
+// order they were added.
+func electionsOf(ctx context.Context, q sqlx.QueryerContext, meetingID int64) ([]Election, error) {
+	var ids []int64
+	if err := sqlx.SelectContext(ctx, q, &ids, `SELECT id FROM elections WHERE meeting_id = $1 ORDER BY id`, meetingID); err != nil {
+		return nil, fmt.Errorf("elections: of meeting %d: %w", meetingID, err)
+	}
+	out := make([]Election, 0, len(ids))
+	for _, id := range ids {
+		e, err := getElection(ctx, q, id, noLock)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

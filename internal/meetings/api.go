@@ -17,6 +17,8 @@ import (
 type Handlers struct {
 	svc *Service
 	hub *live.Hub
+	// sections are the parts of a meeting's page that other domains write.
+	sections []SectionFunc
 }
 
 // NewHandlers returns the meetings' handlers; hub serves their live

@@ -64,6 +64,38 @@ func redirectTo(c *fiber.Ctx, path, done string) error {
 
 func meetingPath(id int64) string { return fmt.Sprintf("/meetings/%d", id) }
 
+// Section is a part of a meeting's page that a domain depending on
+// meetings writes (elections, minutes): this package cannot import them,
+// so they hand it a SectionFunc instead. It is a heading with links to
+// that domain's pages about the meeting, each with its state in words.
+type Section struct {
+	// ID is the heading's fragment id.
+	ID      string
+	Heading string
+	Links   []Link
+	// Empty is said when there are no links; when it is empty too, the
+	// section is left out.
+	Empty string
+}
+
+// Link is one link of a Section.
+type Link struct {
+	Text   string
+	URL    string
+	Status string
+}
+
+// SectionFunc writes a section of the page of meeting m, which the
+// principal may see, with the principal's rights.
+type SectionFunc func(ctx context.Context, p auth.Principal, m Meeting) (Section, error)
+
+// WithSections adds sections to the meeting's page, after its motions, in
+// the order given.
+func (h *Handlers) WithSections(fns ...SectionFunc) *Handlers {
+	h.sections = append(h.sections, fns...)
+	return h
+}
+
 func (h *Handlers) mountPages(r fiber.Router) {
 	r.Get("/meetings", h.indexPage)
 	r.Get("/meetings/new", h.newPage)
@@ -419,6 +451,16 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 			holders[av.Proxy.HolderMemberID] = fmt.Sprintf("%s (member %d)", s.Name, s.MemberNo)
 		}
 	}
+	var sections []Section
+	for _, fn := range h.sections {
+		sec, err := fn(ctx, p, m)
+		if err != nil {
+			return err
+		}
+		if len(sec.Links) > 0 || sec.Empty != "" {
+			sections = append(sections, sec)
+		}
+	}
 	title := m.Title
 	data := fiber.Map{
 		"Meeting": view(m), "Quorum": q, "QuorumSummary": q.Summary(), "Acting": acting, "Holders": holders,
@@ -430,6 +472,8 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		"CanProxy":  r.ProxiesAllowed && (m.Status == StatusConvened || m.Status == StatusInSession),
 		"CanAsk":    m.Status == StatusConvened && !now.After(m.MemberMotionDeadline),
 		"CanOpen":   m.Status == StatusConvened && !now.Before(m.AttendanceOpensAt()),
+		"Sections":  sections,
+		"Auditor":   p.Has(auth.RoleAuditor),
 		"Done":      doneNotice(c), "Form": form,
 		"Values": fiber.Map{"title": formValue(c, "title"), "description": formValue(c, "description"), "holder_member_no": formValue(c, "holder_member_no")},
 	}

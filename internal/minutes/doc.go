@@ -20,9 +20,13 @@
 //
 // The secretary's first draft is pre-filled from the meeting's record:
 // the officers, the attendance list and proxies (internal/meetings), and
-// each agenda item with its motions' final texts and their ballots'
-// results and voting lists, read through MeetingRecord (NewMeetingRecord
-// reads internal/motions and internal/ballots).
+// each agenda item with its motions' final texts and its elections'
+// candidates, counts, elected candidates and lots, with every ballot's
+// result and voting list (who was on it, who cast each vote, who voted;
+// never a secret ballot's choices), read through MeetingRecord
+// (NewMeetingRecord reads internal/motions, internal/elections and
+// internal/ballots). MeetingSection links a meeting's page to its
+// minutes.
 //
 // # Signing and the seal
 //

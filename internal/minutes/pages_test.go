@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/elections"
+	"github.com/citizen-network/osk/internal/minutes"
 	"github.com/citizen-network/osk/internal/osktest"
 )
 
@@ -103,4 +106,37 @@ func TestPages_FromTheEditorToThePrintedMinutes(t *testing.T) {
 	page(t, member, http.MethodGet, path+"/addenda/1", nil, http.StatusNotFound)
 
 	page(t, member, http.MethodGet, "/static/css/osk.css", nil, http.StatusOK, "@media print", "size: A4")
+}
+
+func TestMeetingPage_LinksToItsElectionsMinutesAndAuditBundle(t *testing.T) {
+	f := newFixture(t)
+	m := f.inSession("AGM with a board election")
+	e, err := f.inst.Server.Elections.Create(f.ctx, f.board, m.ID, elections.NewElection{Title: "Members of the board", Seats: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/meetings/%d", m.ID)
+	minutesLink := fmt.Sprintf(`<a href="/meetings/%d/minutes">The minutes of this meeting</a>`, m.ID)
+	electionLink := fmt.Sprintf(`<a href="/elections/%d">Members of the board (2 seats)</a> <span class="tag">Taking nominations</span>`, e.ID)
+	bundle := fmt.Sprintf(`<a href="/api/v1/audit/meetings/%d/bundle" download>Download the audit bundle (JSON)</a>`, m.ID)
+
+	body := page(t, f.client(f.member), http.MethodGet, path, nil, http.StatusOK, electionLink,
+		"The minutes are published here once the chair and the minute checkers have signed them.")
+	if strings.Contains(body, minutesLink) || strings.Contains(body, "audit bundle") {
+		t.Fatalf("a member's page of the meeting:\n%s", body)
+	}
+	page(t, f.client(f.secretary), http.MethodGet, path, nil, http.StatusOK, electionLink, minutesLink, "Not started")
+	body = page(t, f.client(f.auditor), http.MethodGet, path, nil, http.StatusOK, electionLink, minutesLink, bundle)
+	if strings.Contains(page(t, f.client(f.board), http.MethodGet, path, nil, http.StatusOK, minutesLink), "audit bundle") {
+		t.Fatal("the board's page of the meeting links to the audit bundle")
+	}
+
+	m = f.closeSession(m)
+	f.submitted(m, "# Minutes\n\nThe meeting elected nobody.\n")
+	for _, p := range []auth.Principal{f.chair, f.checker1, f.checker2} {
+		if _, err := f.svc.Sign(f.ctx, p, minutes.Main(m.ID), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page(t, f.client(f.member), http.MethodGet, path, nil, http.StatusOK, minutesLink, "Signed and sealed")
 }

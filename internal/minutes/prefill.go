@@ -10,21 +10,27 @@ import (
 	"time"
 
 	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/ballots"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/members"
 )
 
-// MeetingRecord is what the minutes quote from a meeting's motions and
-// ballots, read with the rights of the secretary who drafts them. It is
-// the only way this package reaches those domains; NewMeetingRecord
-// reads them from internal/motions and internal/ballots.
+// MeetingRecord is what the minutes quote from a meeting's motions,
+// elections and ballots, read with the rights of the secretary who drafts
+// them. It is the only way this package reaches those domains;
+// NewMeetingRecord reads them from internal/motions, internal/elections
+// and internal/ballots.
 type MeetingRecord interface {
 	// Motions lists the meeting's motions and amendments in the order
 	// they were proposed, each with its final text.
 	Motions(ctx context.Context, p auth.Principal, meetingID int64) ([]PrefillMotion, error)
-	// Ballots lists the meeting's ballots with their results and voting
-	// lists.
+	// Ballots lists the ballots on the meeting's motions with their
+	// results and voting lists.
 	Ballots(ctx context.Context, p auth.Principal, meetingID int64) ([]PrefillBallot, error)
+	// Elections lists the meeting's elections in the order they were
+	// added, each with its candidates and, once put to the vote, its
+	// ballot and count.
+	Elections(ctx context.Context, p auth.Principal, meetingID int64) ([]PrefillElection, error)
 }
 
 // PrefillMotion is a motion or an amendment as the minutes state it.
@@ -44,11 +50,14 @@ type PrefillMotion struct {
 	Status   string
 }
 
-// PrefillBallot is a ballot as the minutes state it.
+// PrefillBallot is a ballot as the minutes state it: a motion's
+// (MotionID) or an election's (ElectionID, whose count is its
+// PrefillElection's Result).
 type PrefillBallot struct {
-	ID       int64
-	MotionID *int64
-	Secret   bool
+	ID         int64
+	MotionID   *int64
+	ElectionID *int64
+	Secret     bool
 	// Decided is false while the ballot is open or waits for the chair's
 	// casting vote; the counts below are then not known.
 	Decided               bool
@@ -61,16 +70,86 @@ type PrefillBallot struct {
 	CastingVote           string
 	// Voters are the member numbers of those on the voting list who
 	// voted; Votes, in an open ballot, each vote by member number.
-	Voters     []int
-	Votes      []PrefillVote
+	Voters []int
+	Votes  []PrefillVote
+	// List is the whole voting list, for a reader who may see it (the
+	// meeting's officers): who was on it, who cast their vote, and
+	// whether they voted. It is nil for other readers.
+	List       []PrefillVoter
 	RecordHash string
 	ChainHead  ChainHead
 }
 
-// PrefillVote is one named vote of an open ballot.
+// PrefillVote is one named vote of an open ballot: a motion's Choice, in
+// words, or the Candidates an election's vote marks (none when blank).
 type PrefillVote struct {
+	MemberNo   int
+	Choice     string
+	Election   bool
+	Candidates []int64
+}
+
+// PrefillVoter is one member on a voting list.
+type PrefillVoter struct {
+	MemberID int64
 	MemberNo int
-	Choice   string
+	// CastBy is ballots.CastBySelf, CastByRepresentative or CastByProxy.
+	CastBy string
+	Voted  bool
+}
+
+// PrefillElection is an election as the minutes state it.
+type PrefillElection struct {
+	ID           int64
+	AgendaItemID *int64
+	Title        string
+	Seats        int
+	// Status is in words.
+	Status string
+	// Candidates are everyone nominated, in the order of nomination;
+	// only those who consented were on the ballot.
+	Candidates []PrefillCandidate
+	// Ballot is the election's ballot once it was put to the vote, and
+	// Result its count once decided.
+	Ballot *PrefillBallot
+	Result *PrefillElectionResult
+}
+
+// PrefillCandidate is one candidate: a member, or a person or firm the
+// board entered (MemberID nil).
+type PrefillCandidate struct {
+	ID        int64
+	MemberID  *int64
+	Name      string
+	Consented bool
+}
+
+// PrefillElectionResult is an election's count: votes marking at least
+// one candidate (Cast), blank votes, and each candidate on the ballot, the
+// most votes first.
+type PrefillElectionResult struct {
+	Cast, Blank, Eligible int
+	QuorumMet             bool
+	Candidates            []PrefillCount
+	// Lot is the drawing of lots for a tie for the last seats, if one was
+	// drawn.
+	Lot *PrefillLot
+}
+
+// PrefillCount is one candidate's votes.
+type PrefillCount struct {
+	CandidateID int64
+	Name        string
+	Votes       int
+	Elected     bool
+}
+
+// PrefillLot is a drawing of lots: the seed (hex, the audit chain head
+// just before the close) and the candidates it elected, in the order
+// drawn.
+type PrefillLot struct {
+	Seed  string
+	Drawn []int64
 }
 
 // prefillInput is everything the pre-filled text is written from.
@@ -82,6 +161,7 @@ type prefillInput struct {
 	people     map[int64]members.Summary
 	motions    []PrefillMotion
 	ballots    []PrefillBallot
+	elections  []PrefillElection
 }
 
 type officerNames struct {
@@ -102,13 +182,16 @@ func (s *Service) prefill(ctx context.Context, p auth.Principal, m meetings.Meet
 	if in.proxies, err = s.meetings.Proxies(ctx, p, m.ID); err != nil {
 		return "", err
 	}
-	// Without a record, the draft leaves the motions and ballots to the
-	// secretary.
+	// Without a record, the draft leaves the motions, the elections and
+	// the ballots to the secretary.
 	if s.record != nil {
 		if in.motions, err = s.record.Motions(ctx, p, m.ID); err != nil {
 			return "", err
 		}
 		if in.ballots, err = s.record.Ballots(ctx, p, m.ID); err != nil {
+			return "", err
+		}
+		if in.elections, err = s.record.Elections(ctx, p, m.ID); err != nil {
 			return "", err
 		}
 	}
@@ -122,6 +205,24 @@ func (s *Service) prefill(ctx context.Context, p auth.Principal, m meetings.Meet
 	for _, mo := range in.motions {
 		if mo.ProposerMemberID != nil {
 			ids = append(ids, *mo.ProposerMemberID)
+		}
+	}
+	listed := func(bl *PrefillBallot) {
+		for _, v := range bl.List {
+			ids = append(ids, v.MemberID)
+		}
+	}
+	for i := range in.ballots {
+		listed(&in.ballots[i])
+	}
+	for _, e := range in.elections {
+		for _, c := range e.Candidates {
+			if c.MemberID != nil {
+				ids = append(ids, *c.MemberID)
+			}
+		}
+		if e.Ballot != nil {
+			listed(e.Ballot)
 		}
 	}
 	if in.people, err = s.members.SummariesOf(ctx, ids); err != nil {
@@ -211,6 +312,15 @@ func writePrefill(in prefillInput) string {
 			loose = append(loose, mo)
 		}
 	}
+	electionsBy := map[int64][]PrefillElection{}
+	var looseElections []PrefillElection
+	for _, e := range in.elections {
+		if e.AgendaItemID != nil && known[*e.AgendaItemID] {
+			electionsBy[*e.AgendaItemID] = append(electionsBy[*e.AgendaItemID], e)
+		} else {
+			looseElections = append(looseElections, e)
+		}
+	}
 	for i, it := range m.Agenda {
 		line("## %d. %s", i+1, esc(it.Title))
 		line("")
@@ -223,12 +333,22 @@ func writePrefill(in prefillInput) string {
 		for _, mo := range byItem[it.ID] {
 			writeMotion(&b, in, mo)
 		}
+		for _, e := range electionsBy[it.ID] {
+			writeElection(&b, in, e)
+		}
 	}
 	if len(loose) > 0 {
 		line("## Motions on no item of the agenda")
 		line("")
 		for _, mo := range loose {
 			writeMotion(&b, in, mo)
+		}
+	}
+	if len(looseElections) > 0 {
+		line("## Elections on no item of the agenda")
+		line("")
+		for _, e := range looseElections {
+			writeElection(&b, in, e)
 		}
 	}
 	line("## Signatures")
@@ -318,12 +438,7 @@ func writeBallots(b *strings.Builder, in prefillInput, motionID int64) {
 		if bl.MotionID == nil || *bl.MotionID != motionID {
 			continue
 		}
-		kind := "Open ballot"
-		if bl.Secret {
-			kind = "Secret ballot"
-		}
-		line("#### Vote (%s %d)", strings.ToLower(kind), bl.ID)
-		line("")
+		writeBallotHeading(b, bl)
 		if !bl.Decided {
 			line("_The ballot was not decided when this draft was written._")
 			line("")
@@ -345,31 +460,207 @@ func writeBallots(b *strings.Builder, in prefillInput, motionID int64) {
 			line("The votes were tied; the chair's casting vote was %s.", esc(bl.CastingVote))
 			line("")
 		}
-		numbers := make([]string, len(bl.Voters))
-		for i, n := range bl.Voters {
-			numbers[i] = strconv.Itoa(n)
-		}
-		if len(numbers) == 0 {
-			line("Nobody on the voting list voted.")
-		} else {
-			line("Voted (%d of the %d members on the voting list, by member number): %s.", len(numbers), bl.Eligible, strings.Join(numbers, ", "))
+		writeTurnout(b, in, bl, nil)
+	}
+}
+
+func writeBallotHeading(b *strings.Builder, bl PrefillBallot) {
+	kind := "open ballot"
+	if bl.Secret {
+		kind = "secret ballot"
+	}
+	fmt.Fprintf(b, "#### Vote (%s %d)\n\n", kind, bl.ID)
+}
+
+// writeTurnout writes who voted in a decided ballot: their member
+// numbers, the whole voting list when the reader may see it, each named
+// vote of an open ballot, and the hash of the ballot's record. candidates
+// names an election's candidates, in Markdown, by id.
+func writeTurnout(b *strings.Builder, in prefillInput, bl PrefillBallot, candidates map[int64]string) {
+	line := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	numbers := make([]string, len(bl.Voters))
+	for i, n := range bl.Voters {
+		numbers[i] = strconv.Itoa(n)
+	}
+	if len(numbers) == 0 {
+		line("Nobody on the voting list voted.")
+	} else {
+		line("Voted (%d of the %d members on the voting list, by member number): %s.", len(numbers), bl.Eligible, strings.Join(numbers, ", "))
+	}
+	line("")
+	if len(bl.List) > 0 {
+		line("The voting list (%d members):", len(bl.List))
+		line("")
+		line("| Member no. | Member | Vote cast by | Voted |")
+		line("| ---: | --- | --- | --- |")
+		for _, v := range bl.List {
+			voted := "no"
+			if v.Voted {
+				voted = "yes"
+			}
+			line("| %s | %s | %s | %s |", memberNo(v.MemberNo), esc(nameOf(in.people[v.MemberID])), castByText(v.CastBy), voted)
 		}
 		line("")
-		if len(bl.Votes) > 0 {
-			line("| Member no. | Vote |")
-			line("| ---: | --- |")
-			votes := slices.Clone(bl.Votes)
-			slices.SortFunc(votes, func(a, c PrefillVote) int { return a.MemberNo - c.MemberNo })
-			for _, v := range votes {
-				line("| %d | %s |", v.MemberNo, esc(v.Choice))
-			}
-			line("")
+	}
+	if len(bl.Votes) > 0 {
+		line("| Member no. | Vote |")
+		line("| ---: | --- |")
+		votes := slices.Clone(bl.Votes)
+		slices.SortFunc(votes, func(a, c PrefillVote) int { return a.MemberNo - c.MemberNo })
+		for _, v := range votes {
+			line("| %d | %s |", v.MemberNo, voteText(v, candidates))
 		}
-		if bl.RecordHash != "" {
-			line("Ballot record SHA-256 `%s`, audit event %d (`%s`).", bl.RecordHash, bl.ChainHead.Seq, bl.ChainHead.Hash)
-			line("")
+		line("")
+	}
+	if bl.RecordHash != "" {
+		line("Ballot record SHA-256 `%s`, audit event %d (`%s`).", bl.RecordHash, bl.ChainHead.Seq, bl.ChainHead.Hash)
+		line("")
+	}
+}
+
+// voteText says a named vote: a motion's choice, or the candidates an
+// election's vote marks.
+func voteText(v PrefillVote, candidates map[int64]string) string {
+	if !v.Election {
+		return esc(v.Choice)
+	}
+	if len(v.Candidates) == 0 {
+		return "Blank"
+	}
+	marked := make([]string, len(v.Candidates))
+	for i, id := range v.Candidates {
+		marked[i] = candidates[id]
+		if marked[i] == "" {
+			marked[i] = "candidate " + strconv.FormatInt(id, 10)
 		}
 	}
+	return strings.Join(marked, "; ")
+}
+
+func castByText(castBy string) string {
+	switch castBy {
+	case ballots.CastBySelf:
+		return "themself"
+	case ballots.CastByRepresentative:
+		return "the organisation's representative"
+	case ballots.CastByProxy:
+		return "a proxy holder"
+	}
+	return esc(castBy)
+}
+
+// writeElection writes an election: its seats and candidates and, once
+// decided, each candidate's votes, the blank votes, who was elected, the
+// lot if one was drawn, and its ballot's voting list.
+func writeElection(b *strings.Builder, in prefillInput, e PrefillElection) {
+	line := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	line("### Election: %s", esc(e.Title))
+	line("")
+	line("- Seats: %d", e.Seats)
+	line("- Outcome: %s", esc(e.Status))
+	line("")
+	names := map[int64]string{}
+	var standing, withdrawn []string
+	for _, c := range e.Candidates {
+		names[c.ID] = candidateText(in, c)
+		if c.Consented {
+			standing = append(standing, names[c.ID])
+		} else {
+			withdrawn = append(withdrawn, names[c.ID])
+		}
+	}
+	switch {
+	case len(e.Candidates) == 0:
+		line("Nobody was nominated.")
+		line("")
+	case len(standing) > 0:
+		line("Candidates: %s.", strings.Join(standing, ", "))
+		line("")
+	}
+	if len(withdrawn) > 0 {
+		line("Nominated, but did not consent to stand and so were not on the ballot: %s.", strings.Join(withdrawn, ", "))
+		line("")
+	}
+	bl := e.Ballot
+	if bl == nil {
+		line("_The election was not put to the vote when this draft was written._")
+		line("")
+		return
+	}
+	writeBallotHeading(b, *bl)
+	r := e.Result
+	if r == nil || !bl.Decided {
+		line("_The ballot was not decided when this draft was written._")
+		line("")
+		return
+	}
+	for _, c := range r.Candidates {
+		if names[c.CandidateID] == "" {
+			names[c.CandidateID] = esc(c.Name)
+		}
+	}
+	drawn := map[int64]bool{}
+	if r.Lot != nil {
+		for _, id := range r.Lot.Drawn {
+			drawn[id] = true
+		}
+	}
+	line("| Candidate | Votes | Elected |")
+	line("| --- | ---: | --- |")
+	var elected []string
+	for _, c := range r.Candidates {
+		mark := "no"
+		switch {
+		case c.Elected && drawn[c.CandidateID]:
+			mark = "yes, by lot"
+		case c.Elected:
+			mark = "yes"
+		}
+		if c.Elected {
+			elected = append(elected, names[c.CandidateID])
+		}
+		line("| %s | %d | %s |", names[c.CandidateID], c.Votes, mark)
+	}
+	line("")
+	line("Votes marking a candidate: %d. Blank votes: %d. Members on the voting list: %d.", r.Cast, r.Blank, r.Eligible)
+	line("")
+	switch {
+	case !r.QuorumMet:
+		line("Too few votes were cast for the ballot quorum: nobody was elected.")
+	case len(elected) == 0:
+		line("Nobody was elected: no candidate received a vote.")
+	case len(elected) < e.Seats:
+		line("Elected: %s. %d of the %d seats remain empty: too few candidates received votes.", strings.Join(elected, ", "), e.Seats-len(elected), e.Seats)
+	default:
+		line("Elected: %s.", strings.Join(elected, ", "))
+	}
+	line("")
+	if r.Lot != nil {
+		won := make([]string, len(r.Lot.Drawn))
+		for i, id := range r.Lot.Drawn {
+			won[i] = names[id]
+		}
+		seats := "the last seat, and the lot decided it"
+		if n := len(r.Lot.Drawn); n > 1 {
+			seats = fmt.Sprintf("the last %d seats, and the lot decided them", n)
+		}
+		line("Candidates were tied for %s. The lot was drawn from the seed `%s`, the audit chain head just before the close, so that anyone can draw it again; it elected %s.",
+			seats, r.Lot.Seed, strings.Join(won, ", "))
+		line("")
+	}
+	writeTurnout(b, in, *bl, names)
+}
+
+// candidateText names a candidate in Markdown: a member with their
+// member number, anyone else as not a member.
+func candidateText(in prefillInput, c PrefillCandidate) string {
+	if c.MemberID == nil {
+		return esc(c.Name + " (not a member)")
+	}
+	if no := in.people[*c.MemberID].MemberNo; no > 0 {
+		return esc(fmt.Sprintf("%s (member %d)", c.Name, no))
+	}
+	return esc(c.Name)
 }
 
 func proposerText(in prefillInput, mo PrefillMotion) string {
@@ -380,14 +671,17 @@ func proposerText(in prefillInput, mo PrefillMotion) string {
 }
 
 func personText(s members.Summary) string {
-	name := s.Name
-	if name == "" {
-		name = "a former member"
-	}
 	if s.MemberNo > 0 {
-		return fmt.Sprintf("%s (member %d)", name, s.MemberNo)
+		return fmt.Sprintf("%s (member %d)", nameOf(s), s.MemberNo)
 	}
-	return name
+	return nameOf(s)
+}
+
+func nameOf(s members.Summary) string {
+	if s.Name == "" {
+		return "a former member"
+	}
+	return s.Name
 }
 
 func memberNo(n int) string {

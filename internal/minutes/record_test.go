@@ -1,11 +1,13 @@
 package minutes_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/ballots"
+	"github.com/citizen-network/osk/internal/elections"
 	"github.com/citizen-network/osk/internal/minutes"
 	"github.com/citizen-network/osk/internal/motions"
 )
@@ -48,6 +50,7 @@ func TestPrefill_QuotesEachMotionAndItsBallot(t *testing.T) {
 		"| 3 | 1 | 1 | 4 | 5 | carried |",
 		"Voted (5 of the 5 members on the voting list, by member number): 1, 2, 3, 4, 5.",
 		"| 4 | Against |", "| 5 | Abstain |", "Ballot record SHA-256 `",
+		"The voting list (5 members):", "| 2 | Secretary Person | themself | yes |",
 	} {
 		if !strings.Contains(draft.Body, want) {
 			t.Errorf("the draft lacks %q:\n%s", want, draft.Body)
@@ -57,4 +60,134 @@ func TestPrefill_QuotesEachMotionAndItsBallot(t *testing.T) {
 		j > strings.Index(draft.Body, "## 3. Closing") {
 		t.Errorf("the motion is not under its item:\n%s", draft.Body)
 	}
+}
+
+func TestPrefill_StatesEachElectionWithItsCountAndVotingList(t *testing.T) {
+	f := newFixture(t)
+	m := f.inSession("AGM with elections")
+	item := m.Agenda[1].ID
+	el := f.inst.Server.Elections
+	board, err := el.Create(f.ctx, f.board, m.ID, elections.NewElection{Title: "Members of the board", Seats: 2, AgendaItemID: &item})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stand := func(e elections.Election, p auth.Principal) elections.Candidate {
+		t.Helper()
+		c, err := el.Nominate(f.ctx, p, e.ID, elections.Nomination{Statement: "I stand."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	first, second, ordinary := stand(board, f.checker1), stand(board, f.checker2), stand(board, f.member)
+	_, err = el.Nominate(f.ctx, f.board, board.ID, elections.Nomination{Name: "Tilintarkastus Oy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretary := memberOf(t, f, f.secretary)
+	if _, err := el.Nominate(f.ctx, f.chair, board.ID, elections.Nomination{MemberID: &secretary}); err != nil {
+		t.Fatal(err)
+	}
+	// An open election beside the secret one, on no item of the agenda.
+	treasurer, err := el.Create(f.ctx, f.board, m.ID, elections.NewElection{Title: "Treasurer", Seats: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tFirst, tOrdinary := stand(treasurer, f.checker1), stand(treasurer, f.member)
+
+	secret, err := el.OpenBallot(f.ctx, f.chair, board.ID, elections.BallotRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := el.OpenBallot(f.ctx, f.chair, treasurer.ID, elections.BallotRequest{Secret: ptr(false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vote := func(p auth.Principal, b int64, candidates ...int64) {
+		t.Helper()
+		if candidates == nil {
+			candidates = []int64{}
+		}
+		if _, err := f.inst.Server.Ballots.Vote(f.ctx, p, b, ballots.VoteInput{Candidates: candidates}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// First Checker 3 votes; Second Checker and Ordinary Member 2 each,
+	// tied for the last seat; one blank vote.
+	vote(f.chair, secret.ID, first.ID, second.ID)
+	vote(f.secretary, secret.ID, first.ID, ordinary.ID)
+	vote(f.checker1, secret.ID, first.ID)
+	vote(f.checker2, secret.ID)
+	vote(f.member, secret.ID, ordinary.ID, second.ID)
+	vote(f.chair, open.ID, tFirst.ID)
+	vote(f.member, open.ID, tOrdinary.ID)
+	vote(f.checker2, open.ID)
+	closed, err := f.inst.Server.Ballots.Close(f.ctx, f.chair, secret.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.inst.Server.Ballots.Close(f.ctx, f.chair, open.ID); err != nil {
+		t.Fatal(err)
+	}
+	lot := closed.Result.Election.Lot
+	if lot == nil || len(lot.Drawn) != 1 {
+		t.Fatalf("result %+v, want a lot for the last seat", closed.Result.Election)
+	}
+	won, lost := "Second Checker (member 4)", "Ordinary Member (member 5)"
+	if lot.Drawn[0] == ordinary.ID {
+		won, lost = lost, won
+	}
+	m = f.closeSession(m)
+	draft, err := f.svc.Get(f.ctx, f.secretary, minutes.Main(m.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := draft.Body
+	for _, want := range []string{
+		"### Election: Members of the board\n\n- Seats: 2\n- Outcome: Decided\n",
+		"Candidates: First Checker (member 3), Second Checker (member 4), Ordinary Member (member 5), Tilintarkastus Oy (not a member).",
+		"Nominated, but did not consent to stand and so were not on the ballot: Secretary Person (member 2).",
+		fmt.Sprintf("#### Vote (secret ballot %d)", secret.ID),
+		"| First Checker (member 3) | 3 | yes |",
+		"| " + won + " | 2 | yes, by lot |",
+		"| " + lost + " | 2 | no |",
+		"| Tilintarkastus Oy (not a member) | 0 | no |",
+		"Votes marking a candidate: 4. Blank votes: 1. Members on the voting list: 5.",
+		"Elected: First Checker (member 3), " + won + ".",
+		"drawn from the seed `" + lot.Seed + "`",
+		"Voted (5 of the 5 members on the voting list, by member number): 1, 2, 3, 4, 5.",
+		"The voting list (5 members):",
+		"| 1 | Chair Person | themself | yes |",
+		"| 5 | Ordinary Member | themself | yes |",
+		"## Elections on no item of the agenda\n\n### Election: Treasurer",
+		fmt.Sprintf("#### Vote (open ballot %d)", open.ID),
+		"| 1 | First Checker (member 3) |", "| 4 | Blank |", "| 5 | Ordinary Member (member 5) |",
+		"| 2 | Secretary Person | themself | no |",
+		"Voted (3 of the 5 members on the voting list, by member number): 1, 4, 5.",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the draft lacks %q:\n%s", want, body)
+		}
+	}
+	// The election is stated under its item of the agenda.
+	if i, j := strings.Index(body, "## 2. Solar panels"), strings.Index(body, "### Election: Members of the board"); i < 0 || j < i ||
+		j > strings.Index(body, "## 3. Closing") {
+		t.Errorf("the election is not under its item:\n%s", body)
+	}
+	// The secret ballot names nobody's choice: its section has no table of
+	// votes by member.
+	section := body[strings.Index(body, "### Election: Members of the board"):strings.Index(body, "## 3. Closing")]
+	if strings.Contains(section, "| Member no. | Vote |") {
+		t.Errorf("the secret ballot's section lists votes by member:\n%s", section)
+	}
+}
+
+// memberOf returns the id of the member p acts for.
+func memberOf(t *testing.T, f *fixture, p auth.Principal) int64 {
+	t.Helper()
+	all, err := f.inst.Server.Members.ActingFor(f.ctx, p.AccountID)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("%s acts for %+v (%v)", p.Name, all, err)
+	}
+	return all[0].ID
 }

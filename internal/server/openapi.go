@@ -31,8 +31,9 @@ var apiOperations = map[string]operation{
 	"GET /api/v1/rules": {"The co-op's rules", "rules", "signed in", 200, false},
 	"PUT /api/v1/rules": {"Replace the co-op's rules (every field)", "rules", "admin", 200, true},
 
-	"GET /api/v1/audit/events": {"The audit log, in order (?after_seq=&limit=&action=&actor=&subject=&from=&to=)", "audit", "auditor", 200, false},
-	"GET /api/v1/audit/verify": {"Verify the audit chain and every record on it", "audit", "auditor", 200, false},
+	"GET /api/v1/audit/events":               {"The audit log, in order (?after_seq=&limit=&action=&actor=&subject=&from=&to=)", "audit", "auditor", 200, false},
+	"GET /api/v1/audit/verify":               {"Verify the audit chain and every record on it", "audit", "auditor", 200, false},
+	"GET /api/v1/audit/meetings/{id}/bundle": {"The export bundle of a meeting, as a JSON download: its sealed minutes with every version and signature, its closed ballots with their voting lists and votes, and the audit log from the meeting's first event to the head; `osk verify --bundle` checks it offline. Recorded in the audit log", "audit", "auditor", 200, false},
 
 	"POST /api/v1/applications":                {"Apply to become a member", "members", "signed in, not yet a member or applicant", 201, true},
 	"GET /api/v1/members":                      {"The member register (?status=&kind=&q=&cursor=&limit=)", "members", "board, auditor", 200, false},

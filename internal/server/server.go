@@ -95,12 +95,12 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	s.Motions = motions.NewService(database.DB, s.Audit, clk, s.Members, s.Meetings, s.Ballots)
 	s.Ballots.OnDecided(ballots.KindMotion, s.Motions.Decided)
 	s.Ballots.OnDescribe(ballots.KindMotion, s.Motions.DescribeBallot)
-	s.Elections = elections.NewService(database.DB, s.Audit, clk, s.Members, s.Meetings, s.Ballots)
+	s.Elections = elections.NewService(database.DB, s.Audit, clk, s.Members, s.Meetings, s.Ballots, elections.Config{BaseURL: cfg.BaseURL.String()})
 	s.Ballots.OnDecided(ballots.KindElection, s.Elections.Decided)
 	s.Ballots.OnDescribe(ballots.KindElection, s.Elections.DescribeBallot)
 	s.Ballots.OnNames(s.Elections.CandidateNames)
 	s.Minutes = minutes.NewService(database.DB, s.Audit, clk, s.Rules, s.Members, s.Meetings, s.Auth,
-		minutes.NewMeetingRecord(s.Motions, s.Ballots), minutes.Config{BaseURL: cfg.BaseURL.String()})
+		minutes.NewMeetingRecord(s.Motions, s.Ballots, s.Elections), minutes.Config{BaseURL: cfg.BaseURL.String()})
 
 	var dev auth.DevClient
 	var provider *devoidc.Provider
@@ -134,9 +134,9 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	app.Get("/api/v1/openapi.json", serveOpenAPI(cfg.BaseURL.String()))
 	authHandlers.Mount(app)
 	rules.NewHandlers(s.Rules).Mount(app)
-	auditor.NewHandlers(database.DB, Checks()...).Mount(app)
+	auditor.NewHandlers(database.DB, s.Audit, Checks()...).Mount(app)
 	memberHandlers.Mount(app)
-	meetings.NewHandlers(s.Meetings, s.Live).Mount(app)
+	meetings.NewHandlers(s.Meetings, s.Live).WithSections(s.Elections.MeetingSection, s.Minutes.MeetingSection).Mount(app)
 	ballots.NewHandlers(s.Ballots, ballots.VoteLimit(60, time.Minute)).Mount(app)
 	motions.NewHandlers(s.Motions).Mount(app)
 	elections.NewHandlers(s.Elections).Mount(app)
@@ -172,7 +172,7 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 // page, the API and `osk verify` run: each domain that keeps records of its
 // own recounts or rehashes them.
 func Checks() []auditor.Check {
-	return []auditor.Check{ballots.Check, minutes.Check}
+	return []auditor.Check{{Name: "ballots", Run: ballots.Check}, {Name: "minutes", Run: minutes.Check}}
 }
 
 // mailSender chooses how the outbox is delivered: SMTP when configured;
