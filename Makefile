@@ -12,7 +12,7 @@ TESTFLAGS ?= -race -count=1 -timeout 30m
 # Each fuzz target runs this long in `make test`; longer runs: make fuzz FUZZTIME=5m
 FUZZTIME ?= 5s
 
-.PHONY: run test fuzz soak lint build migrate postgres-binaries
+.PHONY: run test fuzz soak bench lint build migrate postgres-binaries
 
 run: build postgres-binaries
 	APP_ENV=development ./bin/osk serve --demo
@@ -35,6 +35,13 @@ fuzz:
 # The kill -9 test with more crashes of osk and of PostgreSQL.
 soak: build postgres-binaries
 	OSK_KILL_CYCLES=20 ./bin/pgtemp -- $(GO) test -count=1 -timeout 30m -run TestKill9 ./internal/faulttest
+
+# Osk at the scale of the largest co-ops, against the cheapest durable SQL
+# vote in the same run (cmd/oskbench). Figures go to standard output and to
+# $(BENCH_OUT) (default .data/bench.json); more: make bench BENCHFLAGS="-members 1000000"
+bench: build postgres-binaries
+	$(GO) build -o bin/oskbench ./cmd/oskbench
+	./bin/oskbench $(BENCHFLAGS)
 
 lint:
 	@unformatted=$$(gofmt -l cmd internal migrations public views); \

@@ -69,11 +69,14 @@
 //
 // A vote is one short transaction of index lookups only. While RunVotes
 // runs, votes are committed in groups (batch.go): many votes and their
-// audit events in one transaction, each vote in a savepoint of its own,
-// each caller answered after that commit, so that the audit chain's head
-// is taken once per group rather than once per vote. RunTurnout publishes
-// the live turnout at most once a second per ballot, outside the votes'
-// transactions.
+// audit events in one transaction, each caller answered after that
+// commit, so that the audit chain's head is taken once per group rather
+// than once per vote. The plain votes of a group are checked against the
+// voting list and marked as voted by one statement each; any other vote
+// goes alone, in a savepoint of its own. Two groups are under way at once,
+// each on a connection of its own, so that one is checked while the
+// other holds the chain's head. RunTurnout publishes the live turnout at
+// most once a second per ballot, outside the votes' transactions.
 //
 // # Doors
 //

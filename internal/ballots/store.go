@@ -232,6 +232,47 @@ func votersFor(ctx context.Context, q sqlx.QueryerContext, ballotID, accountID i
 	return out, nil
 }
 
+// voterLines lists, for a batch of votes, the lines of the voting list
+// whose vote one of the accounts casts, and those of the members named.
+func voterLines(ctx context.Context, q sqlx.QueryerContext, ballotID int64, accounts, members []int64) ([]Voter, error) {
+	out := []Voter{}
+	err := sqlx.SelectContext(ctx, q, &out, `SELECT `+voterColumns+` FROM ballot_voters
+		WHERE ballot_id = $1 AND (voter_account_id = ANY($2::bigint[]) OR member_id = ANY($3::bigint[]))
+		ORDER BY member_no`, ballotID, pq.Array(accounts), pq.Array(members))
+	if err != nil {
+		return nil, fmt.Errorf("ballots: voters of a batch in %d: %w", ballotID, err)
+	}
+	return out, nil
+}
+
+// voteMark is a member to mark as voted by the account that casts their vote.
+type voteMark struct {
+	ballotID, memberID, accountID int64
+}
+
+// markManyVoted is markVoted for many members in one statement, in the
+// order given, without idempotency keys. It returns the lines it marked;
+// a member it leaves out was voted for meanwhile.
+func markManyVoted(ctx context.Context, tx *sqlx.Tx, marks []voteMark) ([]Voter, error) {
+	ballotIDs := make([]int64, len(marks))
+	members := make([]int64, len(marks))
+	accounts := make([]int64, len(marks))
+	for i, m := range marks {
+		ballotIDs[i], members[i], accounts[i] = m.ballotID, m.memberID, m.accountID
+	}
+	out := []Voter{}
+	err := tx.SelectContext(ctx, &out, `
+		UPDATE ballot_voters v SET voted = true
+		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS m (ballot_id, member_id, account_id)
+		WHERE v.ballot_id = m.ballot_id AND v.member_id = m.member_id AND v.voter_account_id = m.account_id AND NOT v.voted
+		RETURNING v.ballot_id, v.member_id, v.member_no, v.voter_account_id, v.cast_by, v.proxy_id, v.voted`,
+		pq.Array(ballotIDs), pq.Array(members), pq.Array(accounts))
+	if err != nil {
+		return nil, fmt.Errorf("ballots: mark %d members as voted: %w", len(marks), err)
+	}
+	return out, nil
+}
+
 // voterState is one member's line of the voting list, with the key of the
 // request that voted.
 type voterState struct {

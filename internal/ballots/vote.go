@@ -190,13 +190,7 @@ type pending struct {
 // and marks the member as voted. It returns the vote to store, or, for a
 // retry of a recorded vote, nil and the Cast that says so.
 func (s *Service) prepare(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b Ballot, memberID int64, in VoteInput, keyHash []byte, now time.Time) (*pending, Cast, error) {
-	if !b.Open() {
-		return nil, Cast{}, errs.Wrap(errs.Conflict, "The ballot is closed: votes are no longer taken.")
-	}
-	if b.ClosingPassed(now) {
-		return nil, Cast{}, errs.Wrap(errs.Conflict, "Voting ended at the ballot's closing time.")
-	}
-	if err := checkChoice(b, in); err != nil {
+	if err := checkVote(b, in, now); err != nil {
 		return nil, Cast{}, err
 	}
 	if keyHash != nil {
@@ -231,9 +225,28 @@ func (s *Service) prepare(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b 
 			return nil, Cast{}, err
 		}
 	}
+	pv, err := newPending(p, b, *v, in, now)
+	return pv, Cast{}, err
+}
+
+// checkVote checks what a vote can be checked for without the voting
+// list: that the ballot takes votes, and the choice.
+func checkVote(b Ballot, in VoteInput, now time.Time) error {
+	if !b.Open() {
+		return errs.Wrap(errs.Conflict, "The ballot is closed: votes are no longer taken.")
+	}
+	if b.ClosingPassed(now) {
+		return errs.Wrap(errs.Conflict, "Voting ended at the ballot's closing time.")
+	}
+	return checkChoice(b, in)
+}
+
+// newPending draws the receipt of a vote whose member is marked as voted
+// (v, as markVoted returned it) and builds its row and its audit event.
+func newPending(p auth.Principal, b Ballot, v Voter, in VoteInput, now time.Time) (*pending, error) {
 	receipt, hash, err := newReceipt()
 	if err != nil {
-		return nil, Cast{}, err
+		return nil, err
 	}
 	row := voteRow{ReceiptHash: hash, BallotID: b.ID}
 	if b.Kind == KindMotion {
@@ -256,7 +269,7 @@ func (s *Service) prepare(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b 
 		event: audit.Event{
 			ActorAccountID: p.Actor(), Action: "ballot.voted", Subject: subject(b.ID), Payload: payload,
 		},
-	}, Cast{}, nil
+	}, nil
 }
 
 // store writes prepared votes and then their audit events, as the last
@@ -291,6 +304,13 @@ func (s *Service) whose(ctx context.Context, q sqlx.QueryerContext, p auth.Princ
 	if err != nil {
 		return 0, err
 	}
+	return chooseMember(mine)
+}
+
+// chooseMember picks the member a vote that names none is for, among the
+// lines of the voting list whose vote the caller casts: their only one, or
+// their own among several.
+func chooseMember(mine []Voter) (int64, error) {
 	switch {
 	case len(mine) == 0:
 		return 0, errNotOnList
