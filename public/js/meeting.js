@@ -43,7 +43,9 @@
         el.textContent = "";
         el.appendChild(document.createTextNode(text + " "));
         var link = document.createElement("a");
-        link.href = window.location.pathname;
+        // The meeting's own page: the address shown may be that of a
+        // form's answer, which is not there to reload.
+        link.href = root.getAttribute("data-page") || window.location.pathname;
         link.textContent = "Reload the page";
         el.appendChild(link);
       }
