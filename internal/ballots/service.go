@@ -139,11 +139,11 @@ func (s *Service) viewerOf(ctx context.Context, p auth.Principal) (viewer, error
 	if p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
 		return v, nil
 	}
-	acting, err := s.members.ActingFor(ctx, p.AccountID)
+	acting, err := s.members.ActiveActingFor(ctx, p.AccountID)
 	if err != nil {
 		return viewer{}, err
 	}
-	v.member = slices.ContainsFunc(acting, func(m members.Member) bool { return m.Status == members.StatusActive })
+	v.member = len(acting) > 0
 	return v, nil
 }
 

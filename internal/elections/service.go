@@ -63,17 +63,11 @@ func (s *Service) callerOf(ctx context.Context, p auth.Principal) (caller, error
 	if err := p.RequireSignedIn(); err != nil {
 		return caller{}, err
 	}
-	all, err := s.members.ActingFor(ctx, p.AccountID)
+	acting, err := s.members.ActiveActingFor(ctx, p.AccountID)
 	if err != nil {
 		return caller{}, err
 	}
-	c := caller{p: p}
-	for _, m := range all {
-		if m.Status == members.StatusActive {
-			c.acting = append(c.acting, m)
-		}
-	}
-	return c, nil
+	return caller{p: p, acting: acting}, nil
 }
 
 func (c caller) board() bool { return c.p.Has(auth.RoleBoard) }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 	// Meetings are held in named zones whatever zone files the host has.
@@ -87,17 +86,11 @@ func (s *Service) callerOf(ctx context.Context, p auth.Principal) (caller, error
 	if err := p.RequireSignedIn(); err != nil {
 		return caller{}, err
 	}
-	all, err := s.members.ActingFor(ctx, p.AccountID)
+	acting, err := s.members.ActiveActingFor(ctx, p.AccountID)
 	if err != nil {
 		return caller{}, err
 	}
-	c := caller{p: p}
-	for _, m := range all {
-		if m.Status == members.StatusActive {
-			c.acting = append(c.acting, m)
-		}
-	}
-	return c, nil
+	return caller{p: p, acting: acting}, nil
 }
 
 // member reports whether the caller acts for an active member.
@@ -1133,9 +1126,9 @@ func (s *Service) Eligible(ctx context.Context, accountID int64) (bool, error) {
 	if p.HasAny(auth.RoleBoard, auth.RoleAdmin) {
 		return true, nil
 	}
-	acting, err := s.members.ActingFor(ctx, accountID)
+	acting, err := s.members.ActiveActingFor(ctx, accountID)
 	if err != nil {
 		return false, err
 	}
-	return slices.ContainsFunc(acting, func(m members.Member) bool { return m.Status == members.StatusActive }), nil
+	return len(acting) > 0, nil
 }

@@ -30,6 +30,7 @@
 //   - ActingFor(ctx, accountID): the members an account acts for, any
 //     status: its own individual membership and the organisations it
 //     represents. IndividualOf(ctx, accountID) is the individual one.
+//   - ActiveActingFor(ctx, accountID): the active members among them.
 //   - ActiveCount(ctx) and ActiveMembers(ctx): the active members now, the
 //     latter with number, kind, name, email and account in one query, for
 //     notices to every member.

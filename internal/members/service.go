@@ -334,6 +334,17 @@ func (s *Service) ActingFor(ctx context.Context, accountID int64) ([]Member, err
 	return ms, nil
 }
 
+// ActiveActingFor returns the active members an account acts for: those
+// whose rights (to attend, vote, propose, read the archive) it exercises.
+func (s *Service) ActiveActingFor(ctx context.Context, accountID int64) ([]Member, error) {
+	ms, err := selectMembers(ctx, s.db, `SELECT `+memberColumns+` FROM members m
+		WHERE m.account_id = $1 AND m.status = $2 ORDER BY m.id`, accountID, StatusActive)
+	if err != nil {
+		return nil, fmt.Errorf("members: active acting for %d: %w", accountID, err)
+	}
+	return ms, nil
+}
+
 // IndividualOf returns the account's individual membership: the current
 // one, or else the latest; nil when the account never applied as an
 // individual.

@@ -19,7 +19,6 @@ import (
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/meetings"
-	"github.com/citizen-network/osk/internal/members"
 )
 
 // ArchiveFilter selects a page of the archive.
@@ -66,11 +65,11 @@ func (s *Service) requireReader(ctx context.Context, p auth.Principal) error {
 	if p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
 		return nil
 	}
-	acting, err := s.members.ActingFor(ctx, p.AccountID)
+	acting, err := s.members.ActiveActingFor(ctx, p.AccountID)
 	if err != nil {
 		return err
 	}
-	if slices.ContainsFunc(acting, func(m members.Member) bool { return m.Status == members.StatusActive }) {
+	if len(acting) > 0 {
 		return nil
 	}
 	return errs.Wrap(errs.Forbidden, "The archive of minutes is for the co-op's members.")
