@@ -210,8 +210,9 @@ func TestVote_RacingTheClose(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			// Spread the votes around the close.
-			time.Sleep(time.Duration(i) * 5 * time.Millisecond)
+			// Spread the votes around the close, widely enough that a
+			// loaded machine still closes while votes come.
+			time.Sleep(time.Duration(i) * 20 * time.Millisecond)
 			svc := cr.instance(i).Server.Ballots
 			c, err := svc.Vote(f.ctx, p, b.ID, ballots.VoteInput{Choice: ballots.ChoiceFor})
 			results[i] = outcome{receipt: c.Receipt, err: err}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/template/html/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/citizen-network/osk/internal/config"
 	"github.com/citizen-network/osk/public"
@@ -76,6 +77,13 @@ func Finish(app *fiber.App) {
 	app.Use(func(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	})
+	// Fiber fills its table of mounted apps on the first render, and reads
+	// it when a connection fails; filled now, before any request, it is
+	// never written while requests run.
+	c := app.AcquireCtx(&fasthttp.RequestCtx{})
+	defer app.ReleaseCtx(c)
+	// What the page renders does not matter, only that Render ran.
+	_ = c.Render("errors/show", fiber.Map{})
 }
 
 func healthz(health HealthFunc) fiber.Handler {
