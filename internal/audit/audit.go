@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/citizen-network/osk/internal/clock"
 )
@@ -98,63 +99,115 @@ func New(clk clock.Clock) *Log {
 // transaction has taken its other locks, so that the head is held briefly
 // and no lock-order deadlock can form around it.
 func (l *Log) Append(ctx context.Context, tx *sqlx.Tx, ev Event) (Entry, error) {
-	payload, err := validate(ev)
+	entries, err := l.AppendAll(ctx, tx, []Event{ev})
 	if err != nil {
-		return Entry{}, fmt.Errorf("audit: append %q: %w", ev.Action, err)
+		return Entry{}, err
 	}
+	return entries[0], nil
+}
+
+// AppendAll records evs in tx, in order, as Append records one: the events
+// follow each other in the chain, and the head is locked once and moved
+// once, whatever their number. A group commit records the events of all
+// its changes this way, in three statements rather than three per event.
+// Nothing is recorded unless every event is valid.
+func (l *Log) AppendAll(ctx context.Context, tx *sqlx.Tx, evs []Event) ([]Entry, error) {
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	payloads := make([][]byte, len(evs))
+	for i, ev := range evs {
+		payload, err := validate(ev)
+		if err != nil {
+			return nil, fmt.Errorf("audit: append %q: %w", ev.Action, err)
+		}
+		payloads[i] = payload
+	}
+	first := evs[0].Action
 
 	var head struct {
 		Seq  int64  `db:"seq"`
 		Hash []byte `db:"hash"`
 	}
-	err = tx.QueryRowxContext(ctx, `SELECT seq, hash FROM audit_head WHERE singleton FOR UPDATE`).StructScan(&head)
+	err := tx.QueryRowxContext(ctx, `SELECT seq, hash FROM audit_head WHERE singleton FOR UPDATE`).StructScan(&head)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Entry{}, fmt.Errorf("audit: append %q: the audit_head row is missing", ev.Action)
+		return nil, fmt.Errorf("audit: append %q: the audit_head row is missing", first)
 	}
 	if err != nil {
-		return Entry{}, fmt.Errorf("audit: append %q: lock head: %w", ev.Action, err)
+		return nil, fmt.Errorf("audit: append %q: lock head: %w", first, err)
 	}
-	if head.Seq >= MaxSafeInteger {
-		return Entry{}, fmt.Errorf("audit: append %q: the chain is full at %d events", ev.Action, head.Seq)
+	if head.Seq > MaxSafeInteger-int64(len(evs)) {
+		return nil, fmt.Errorf("audit: append %q: the chain is full at %d events", first, head.Seq)
 	}
 
 	// Stamped under the lock, so that times follow sequence numbers
 	// whenever the clock runs forward.
-	e := Entry{
-		Seq:            head.Seq + 1,
-		At:             l.clk.Now().UTC().Truncate(time.Microsecond),
-		ActorAccountID: ev.ActorAccountID,
-		Action:         ev.Action,
-		Subject:        ev.Subject,
-		Payload:        payload,
-		PrevHash:       head.Hash,
+	at := l.clk.Now().UTC().Truncate(time.Microsecond)
+	if y := at.Year(); y < 1 || y > 9999 {
+		return nil, fmt.Errorf("audit: append %q: the clock reads %s, outside years 1 to 9999", first, at)
 	}
-	if y := e.At.Year(); y < 1 || y > 9999 {
-		return Entry{}, fmt.Errorf("audit: append %q: the clock reads %s, outside years 1 to 9999", ev.Action, e.At)
-	}
-	env := appendEnvelope(make([]byte, 0, 160+len(payload)), envelope{
-		seq:     e.Seq,
-		at:      e.At,
-		actor:   e.ActorAccountID,
-		action:  []byte(e.Action),
-		subject: []byte(e.Subject),
-		payload: payload,
-	})
-	e.Hash = chainHash(make([]byte, 0, HashSize), sha256.New(), e.PrevHash, env)
+	var (
+		entries  = make([]Entry, len(evs))
+		seqs     = make([]int64, len(evs))
+		actors   = make([]sql.NullInt64, len(evs))
+		actions  = make([]string, len(evs))
+		subjects = make([]string, len(evs))
+		// Payloads go as text: lib/pq would send []byte as bytea.
+		texts  = make([]string, len(evs))
+		prevs  = make([][]byte, len(evs))
+		hashes = make([][]byte, len(evs))
+		h      = sha256.New()
+		env    []byte
+		prev   = Hash(head.Hash)
+	)
+	for i, ev := range evs {
+		e := Entry{
+			Seq:            head.Seq + 1 + int64(i),
+			At:             at,
+			ActorAccountID: ev.ActorAccountID,
+			Action:         ev.Action,
+			Subject:        ev.Subject,
+			Payload:        payloads[i],
+			PrevHash:       prev,
+		}
+		env = appendEnvelope(env[:0], envelope{
+			seq:     e.Seq,
+			at:      e.At,
+			actor:   e.ActorAccountID,
+			action:  []byte(e.Action),
+			subject: []byte(e.Subject),
+			payload: e.Payload,
+		})
+		e.Hash = chainHash(make([]byte, 0, HashSize), h, e.PrevHash, env)
+		entries[i], prev = e, e.Hash
 
-	// The payload goes as text: lib/pq would send []byte as bytea.
+		seqs[i], actions[i], subjects[i], texts[i] = e.Seq, e.Action, e.Subject, string(e.Payload)
+		if e.ActorAccountID != nil {
+			actors[i] = sql.NullInt64{Int64: *e.ActorAccountID, Valid: true}
+		}
+		prevs[i], hashes[i] = e.PrevHash, e.Hash
+	}
+
+	// One statement for every event: the trigger that checks each row
+	// against the head sees the rows inserted before it, so the later
+	// events extend the earlier ones until the head moves onto the last.
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO audit_events (seq, v, at, actor_account_id, action, subject, payload, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		e.Seq, CanonicalVersion, e.At, e.ActorAccountID, e.Action, e.Subject, string(payload), []byte(e.PrevHash), []byte(e.Hash))
+		SELECT e.seq, $1, $2, e.actor, e.action, e.subject, e.payload::jsonb, e.prev_hash, e.hash
+		FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::bytea[], $9::bytea[])
+			AS e (seq, actor, action, subject, payload, prev_hash, hash)
+		ORDER BY e.seq`,
+		CanonicalVersion, at, pq.Array(seqs), pq.Array(actors), pq.Array(actions), pq.Array(subjects),
+		pq.Array(texts), pq.ByteaArray(prevs), pq.ByteaArray(hashes))
 	if err != nil {
-		return Entry{}, fmt.Errorf("audit: append %q: insert event %d: %w", ev.Action, e.Seq, err)
+		return nil, fmt.Errorf("audit: append %q: insert events %d to %d: %w", first, seqs[0], seqs[len(seqs)-1], err)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE singleton`, e.Seq, []byte(e.Hash))
+	last := entries[len(entries)-1]
+	_, err = tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE singleton`, last.Seq, []byte(last.Hash))
 	if err != nil {
-		return Entry{}, fmt.Errorf("audit: append %q: move head to %d: %w", ev.Action, e.Seq, err)
+		return nil, fmt.Errorf("audit: append %q: move head to %d: %w", first, last.Seq, err)
 	}
-	return e, nil
+	return entries, nil
 }
 
 // validate checks ev and returns its payload's canonical encoding.

@@ -462,3 +462,123 @@ func TestAppend_TimesSurviveToTheMicrosecond(t *testing.T) {
 		t.Fatalf("Verify = %+v, %v", rep, err)
 	}
 }
+
+// AppendAll writes a run of events that Append, one at a time, would have
+// written: the same links and hashes, one after the other, the head on the
+// last; and it writes nothing when one of them is invalid.
+func TestAppendAll_ChainsARunOfEvents(t *testing.T) {
+	conn := dbtest.New(t)
+	ctx := context.Background()
+	clk := &clock.Adjustable{}
+	clk.Set(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	log := audit.New(clk)
+	appendEvent(t, conn.DB, log, audit.Event{Action: "test.before"})
+
+	var evs []audit.Event
+	for i := range 50 {
+		evs = append(evs, audit.Event{ActorAccountID: ptr(int64(i + 1)), Action: "ballot.voted", Subject: fmt.Sprintf("ballot:%d", i%3),
+			Payload: map[string]any{"i": i, "text": "ä\u2028"}})
+	}
+	evs[7].ActorAccountID = nil
+	evs[9].Payload = nil
+	var run []audit.Entry
+	err := db.WithTx(ctx, conn.DB, func(tx *sqlx.Tx) error {
+		var err error
+		run, err = log.AppendAll(ctx, tx, evs)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run) != len(evs) || run[0].Seq != 2 || run[len(run)-1].Seq != 51 {
+		t.Fatalf("appended %d events, first %d", len(run), run[0].Seq)
+	}
+	listed, err := audit.List(ctx, conn, audit.Filter{AfterSeq: 1, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range run {
+		want := specHash(t, e.PrevHash, e.Seq, e.At, e.ActorAccountID, e.Action, e.Subject, e.Payload)
+		if !bytes.Equal(e.Hash, want) || !bytes.Equal(listed[i].Hash, want) || string(listed[i].Payload) != string(e.Payload) {
+			t.Fatalf("event %d: hash %s, listed %s, want %s", e.Seq, e.Hash, listed[i].Hash, want)
+		}
+		if i > 0 && !bytes.Equal(e.PrevHash, run[i-1].Hash) {
+			t.Fatalf("event %d does not link to %d", e.Seq, e.Seq-1)
+		}
+	}
+	seq, head, err := audit.Head(ctx, conn)
+	if err != nil || seq != 51 || !bytes.Equal(head, run[len(run)-1].Hash) {
+		t.Fatalf("head %d %x (%v), want the last event of the run", seq, head, err)
+	}
+
+	bad := append(slices.Clone(evs[:3]), audit.Event{Action: "Not.valid"})
+	err = db.WithTx(ctx, conn.DB, func(tx *sqlx.Tx) error {
+		_, err := log.AppendAll(ctx, tx, bad)
+		return err
+	})
+	if !errors.Is(err, audit.ErrInvalidEvent) {
+		t.Fatalf("a run with an invalid event gave %v", err)
+	}
+	if rep, err := audit.Verify(ctx, conn); err != nil || !rep.OK || rep.Events != 51 {
+		t.Fatalf("Verify = %+v, %v", rep, err)
+	}
+}
+
+// The triggers let one statement extend the head by a run of events, and
+// the head move over that run, but nothing less linked than that.
+func TestTriggers_TakeOnlyALinkedRun(t *testing.T) {
+	conn := dbtest.New(t)
+	ctx := context.Background()
+	log := audit.New(&clock.Adjustable{})
+	appendEvent(t, conn.DB, log, audit.Event{Action: "a.b"})
+	_, head, err := audit.Head(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2, h3 := bytes.Repeat([]byte{2}, 32), bytes.Repeat([]byte{3}, 32)
+	row := func(seq int64, prev, hash []byte) string {
+		return fmt.Sprintf(`(%d, 1, now(), 'a.b', '', '{}', '\x%x', '\x%x')`, seq, prev, hash)
+	}
+	insert := `INSERT INTO audit_events (seq, v, at, action, subject, payload, prev_hash, hash) VALUES `
+	for _, tc := range []struct{ name, sql string }{
+		{"a run whose second event does not link", insert + row(2, head, h2) + "," + row(3, h3, h3)},
+		{"a run that skips a number", insert + row(2, head, h2) + "," + row(4, h2, h3)},
+		{"a run off the head", insert + row(2, h3, h2) + "," + row(3, h2, h3)},
+		{"a head moved over a run with a hole", `BEGIN; ` + insert + row(2, head, h2) + `;
+			UPDATE audit_head SET seq = 3, hash = '\x` + fmt.Sprintf("%x", h3) + `'`},
+		{"a head moved past its run", `BEGIN; ` + insert + row(2, head, h2) + "," + row(3, h2, h3) + `;
+			UPDATE audit_head SET seq = 4, hash = '\x` + fmt.Sprintf("%x", h3) + `'`},
+		{"a head moved onto the wrong hash", `BEGIN; ` + insert + row(2, head, h2) + "," + row(3, h2, h3) + `;
+			UPDATE audit_head SET seq = 3, hash = '\x` + fmt.Sprintf("%x", h2) + `'`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := conn.Connx(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			defer c.ExecContext(ctx, `ROLLBACK`)
+			var lastErr error
+			for stmt := range strings.SplitSeq(tc.sql, ";") {
+				if _, lastErr = c.ExecContext(ctx, stmt); lastErr != nil {
+					break
+				}
+			}
+			if code := sqlState(lastErr); code != "23000" {
+				t.Fatalf("error %v (SQLSTATE %q), want SQLSTATE 23000", lastErr, code)
+			}
+		})
+	}
+
+	tx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, insert+row(2, head, h2)+","+row(3, h2, h3)); err != nil {
+		t.Fatalf("a linked run: %v", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = 3, hash = $1`, h3); err != nil {
+		t.Fatalf("the head moved over a linked run: %v", err)
+	}
+}

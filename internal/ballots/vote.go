@@ -287,12 +287,12 @@ func (s *Service) store(ctx context.Context, tx *sqlx.Tx, votes []*pending) erro
 	if err := insertVotes(ctx, tx, rows); err != nil {
 		return err
 	}
-	for _, v := range votes {
-		if _, err := s.audit.Append(ctx, tx, v.event); err != nil {
-			return err
-		}
+	events := make([]audit.Event, len(votes))
+	for i, v := range votes {
+		events[i] = v.event
 	}
-	return nil
+	_, err := s.audit.AppendAll(ctx, tx, events)
+	return err
 }
 
 // whose works out which member the vote is for.
