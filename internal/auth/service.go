@@ -193,15 +193,7 @@ func (s *Service) Identities(ctx context.Context, p Principal) ([]LinkedIdentity
 
 // Principal loads an account and its roles.
 func (s *Service) Principal(ctx context.Context, accountID int64) (Principal, error) {
-	acc, err := getAccount(ctx, s.db, accountID)
-	if err != nil {
-		return Principal{}, err
-	}
-	roles, err := rolesOf(ctx, s.db, accountID)
-	if err != nil {
-		return Principal{}, err
-	}
-	return Principal{AccountID: acc.ID, Email: acc.Email, Name: acc.Name, Roles: roles}, nil
+	return getPrincipal(ctx, s.db, accountID)
 }
 
 // Account returns one account. Anyone signed in may look up names; email
@@ -507,10 +499,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (Principal, erro
 	if !wellFormedToken(raw) {
 		return Principal{}, ErrBadToken
 	}
-	var row Token
-	err := s.db.GetContext(ctx, &row,
-		`SELECT id, account_id, name, created_at, expires_at, last_used_at, revoked_at
-		 FROM api_tokens WHERE token_hash = $1`, hashToken(raw))
+	row, p, err := tokenPrincipal(ctx, s.db, hashToken(raw))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Principal{}, ErrBadToken
 	}
@@ -527,10 +516,6 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (Principal, erro
 		if _, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $2 WHERE id = $1`, row.ID, now.UTC()); err != nil {
 			return Principal{}, fmt.Errorf("auth: token use: %w", err)
 		}
-	}
-	p, err := s.Principal(ctx, row.AccountID)
-	if err != nil {
-		return Principal{}, err
 	}
 	p.ViaToken = true
 	return p, nil

@@ -67,6 +67,64 @@ func getAccount(ctx context.Context, q sqlx.QueryerContext, id int64) (Account, 
 	return a, nil
 }
 
+// principalRow is an account with its site roles, read in one statement
+// because every request that carries a session or a token needs both.
+type principalRow struct {
+	ID    int64          `db:"id"`
+	Email string         `db:"email"`
+	Name  string         `db:"name"`
+	Roles pq.StringArray `db:"roles"`
+}
+
+const principalColumns = `a.id, a.email, a.name,
+	ARRAY(SELECT r.role FROM account_roles r WHERE r.account_id = a.id ORDER BY r.role) AS roles`
+
+func (r principalRow) principal() Principal {
+	p := Principal{AccountID: r.ID, Email: r.Email, Name: r.Name}
+	if len(r.Roles) > 0 {
+		p.Roles = r.Roles
+	}
+	return p
+}
+
+func getPrincipal(ctx context.Context, q sqlx.QueryerContext, accountID int64) (Principal, error) {
+	var r principalRow
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+principalColumns+` FROM accounts a WHERE a.id = $1`, accountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Principal{}, ErrNoAccount
+	}
+	if err != nil {
+		return Principal{}, fmt.Errorf("auth: account %d: %w", accountID, err)
+	}
+	return r.principal(), nil
+}
+
+// tokenPrincipal reads the token whose secret hashes to hash, and its
+// account with its roles, in one statement: the bearer of a token is
+// authenticated on every request.
+func tokenPrincipal(ctx context.Context, q sqlx.QueryerContext, hash []byte) (Token, Principal, error) {
+	var r struct {
+		TokenID    int64      `db:"token_id"`
+		CreatedAt  time.Time  `db:"created_at"`
+		ExpiresAt  *time.Time `db:"expires_at"`
+		LastUsedAt *time.Time `db:"last_used_at"`
+		RevokedAt  *time.Time `db:"revoked_at"`
+		TokenName  string     `db:"token_name"`
+		principalRow
+	}
+	err := sqlx.GetContext(ctx, q, &r, `
+		SELECT t.id AS token_id, t.name AS token_name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,
+			`+principalColumns+`
+		FROM api_tokens t JOIN accounts a ON a.id = t.account_id
+		WHERE t.token_hash = $1`, hash)
+	if err != nil {
+		return Token{}, Principal{}, err
+	}
+	t := Token{ID: r.TokenID, AccountID: r.ID, Name: r.TokenName, CreatedAt: r.CreatedAt,
+		ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+	return t, r.principal(), nil
+}
+
 func accountsByEmail(ctx context.Context, q sqlx.QueryerContext, email string) ([]Account, error) {
 	var as []Account
 	err := sqlx.SelectContext(ctx, q, &as, `SELECT `+accountColumns+` FROM accounts a WHERE a.email = $1 ORDER BY a.id`, email)
