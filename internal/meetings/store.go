@@ -234,7 +234,7 @@ func listMeetings(ctx context.Context, q sqlx.QueryerContext, withDrafts bool, a
 func quorumCounts(ctx context.Context, q sqlx.QueryerContext, meetingID int64) (Quorum, error) {
 	var out Quorum
 	err := sqlx.GetContext(ctx, q, &out, `
-		WITH active AS (`+members.ActiveIDsSQL+`),
+		WITH active AS NOT MATERIALIZED (`+members.ActiveIDsSQL+`),
 		present AS (
 			SELECT DISTINCT a.member_id FROM meeting_attendance a
 			JOIN active ON active.id = a.member_id
@@ -250,7 +250,7 @@ func quorumCounts(ctx context.Context, q sqlx.QueryerContext, meetingID int64) (
 		SELECT (SELECT count(*) FROM present) AS present,
 		       (SELECT count(*) FROM proxied) AS by_proxy,
 		       (SELECT count(*) FROM present) + (SELECT count(*) FROM proxied) AS represented,
-		       (SELECT count(*) FROM active) AS eligible`, meetingID)
+		       (`+members.ActiveCountSQL+`) AS eligible`, meetingID)
 	if err != nil {
 		return Quorum{}, fmt.Errorf("meetings: quorum of %d: %w", meetingID, err)
 	}
@@ -262,7 +262,7 @@ func quorumCounts(ctx context.Context, q sqlx.QueryerContext, meetingID int64) (
 func representations(ctx context.Context, q sqlx.QueryerContext, meetingID int64) ([]Representation, error) {
 	out := []Representation{}
 	err := sqlx.SelectContext(ctx, q, &out, `
-		WITH active AS (`+members.ActiveIDsSQL+`),
+		WITH active AS NOT MATERIALIZED (`+members.ActiveIDsSQL+`),
 		present AS (
 			SELECT a.member_id, a.mode FROM meeting_attendance a
 			JOIN active ON active.id = a.member_id
