@@ -39,11 +39,14 @@ type Service struct {
 	db    *sqlx.DB
 	audit *audit.Log
 	clock clock.Clock
+	// tokenQuery authenticates a bearer token: it runs on every API
+	// request, so it is prepared.
+	tokenQuery *db.Prepared
 }
 
 // NewService returns the accounts service.
 func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock) *Service {
-	return &Service{db: conn, audit: log, clock: clk}
+	return &Service{db: conn, audit: log, clock: clk, tokenQuery: db.NewPrepared(conn, tokenPrincipalSQL)}
 }
 
 // Identity is what a provider asserted about the person signing in.
@@ -499,7 +502,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (Principal, erro
 	if !wellFormedToken(raw) {
 		return Principal{}, ErrBadToken
 	}
-	row, p, err := tokenPrincipal(ctx, s.db, hashToken(raw))
+	row, p, err := tokenPrincipal(ctx, s.tokenQuery, hashToken(raw))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Principal{}, ErrBadToken
 	}

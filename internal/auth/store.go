@@ -9,6 +9,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/citizen-network/osk/internal/db"
 )
 
 // Account is a person who can sign in.
@@ -99,10 +101,17 @@ func getPrincipal(ctx context.Context, q sqlx.QueryerContext, accountID int64) (
 	return r.principal(), nil
 }
 
-// tokenPrincipal reads the token whose secret hashes to hash, and its
+// tokenPrincipalSQL reads the token whose secret hashes to $1, and its
 // account with its roles, in one statement: the bearer of a token is
 // authenticated on every request.
-func tokenPrincipal(ctx context.Context, q sqlx.QueryerContext, hash []byte) (Token, Principal, error) {
+const tokenPrincipalSQL = `
+	SELECT t.id AS token_id, t.name AS token_name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,
+		` + principalColumns + `
+	FROM api_tokens t JOIN accounts a ON a.id = t.account_id
+	WHERE t.token_hash = $1`
+
+// tokenPrincipal runs tokenPrincipalSQL, prepared.
+func tokenPrincipal(ctx context.Context, q *db.Prepared, hash []byte) (Token, Principal, error) {
 	var r struct {
 		TokenID    int64      `db:"token_id"`
 		CreatedAt  time.Time  `db:"created_at"`
@@ -112,11 +121,7 @@ func tokenPrincipal(ctx context.Context, q sqlx.QueryerContext, hash []byte) (To
 		TokenName  string     `db:"token_name"`
 		principalRow
 	}
-	err := sqlx.GetContext(ctx, q, &r, `
-		SELECT t.id AS token_id, t.name AS token_name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,
-			`+principalColumns+`
-		FROM api_tokens t JOIN accounts a ON a.id = t.account_id
-		WHERE t.token_hash = $1`, hash)
+	err := q.Get(ctx, &r, hash)
 	if err != nil {
 		return Token{}, Principal{}, err
 	}

@@ -1,0 +1,52 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Prepared is a query that runs on nearly every request. It is prepared
+// on first use, and database/sql then prepares it once on each pooled
+// connection that runs it, so PostgreSQL parses and plans it once per
+// connection rather than at every call: under a burst of requests the
+// parsing and planning of such a query was much of the database's work.
+type Prepared struct {
+	conn  *sqlx.DB
+	query string
+
+	mu   sync.Mutex
+	stmt *sqlx.Stmt
+}
+
+// NewPrepared returns query, to be prepared on conn at its first use. A
+// failed preparation (the database unreachable, say) is tried again at
+// the next use.
+func NewPrepared(conn *sqlx.DB, query string) *Prepared {
+	return &Prepared{conn: conn, query: query}
+}
+
+func (p *Prepared) prepared(ctx context.Context) (*sqlx.Stmt, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stmt == nil {
+		stmt, err := p.conn.PreparexContext(ctx, p.query)
+		if err != nil {
+			return nil, fmt.Errorf("db: prepare: %w", err)
+		}
+		p.stmt = stmt
+	}
+	return p.stmt, nil
+}
+
+// Get runs the query and scans its one row into dest, as sqlx.Get does:
+// sql.ErrNoRows when there is none.
+func (p *Prepared) Get(ctx context.Context, dest any, args ...any) error {
+	stmt, err := p.prepared(ctx)
+	if err != nil {
+		return err
+	}
+	return stmt.GetContext(ctx, dest, args...)
+}
