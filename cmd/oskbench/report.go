@@ -135,6 +135,7 @@ func (r results) writeTable(w io.Writer) {
 		fmt.Sprintf("%.0f votes/s", r.ReferenceThroughput), "", "")
 	row("Ratio Osk / reference", fmt.Sprintf("%.2f", r.VoteRatio), "≥ 1.0", met(r.VoteRatio >= 1))
 	row("Vote latency p50 / p95 / p99", fmt.Sprintf("%.1f / %.1f / %.1f ms", r.VoteP50Ms, r.VoteP95Ms, r.VoteP99Ms), "p99 < 100 ms", met(r.VoteP99Ms < 100))
+	row("Reference latency p50 / p99", fmt.Sprintf("%.1f / %.1f ms", r.ReferenceP50Ms, r.ReferenceP99Ms), "", "")
 	row("Vote errors", fmt.Sprint(r.VoteErrors), "0", met(r.VoteErrors == 0))
 	row(fmt.Sprintf("Voting list of %d members frozen (ballot opened over HTTP)", r.FreezeMembers), fmt.Sprintf("%.2f s", r.Freeze1MS), "< 3 s", met(r.Freeze1MS < 3))
 	row(fmt.Sprintf("Close and tally of %d votes (over HTTP)", r.TallyVotes), fmt.Sprintf("%.3f s", r.Tally100kS), "< 0.5 s", met(r.Tally100kS < 0.5))
