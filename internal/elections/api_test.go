@@ -25,14 +25,8 @@ func wantKeys(t *testing.T, what string, m map[string]any, want ...string) {
 
 func TestElectionAPI(t *testing.T) {
 	f := newFixture(t)
-	signIn := func(n int, name string) *osktest.Client {
-		c := f.inst.Client(t)
-		c.SignIn(fmt.Sprintf("person-%d@example.org", n), name)
-		c.Get("/account")
-		return c
-	}
-	board, chair := signIn(1, "Board"), signIn(2, "Chair")
-	voters := []*osktest.Client{signIn(3, "Voter 0"), signIn(4, "Voter 1"), signIn(5, "Voter 2")}
+	board, chair := f.Client(f.board), f.Client(f.chair)
+	voters := []*osktest.Client{f.Client(f.voters[0]), f.Client(f.voters[1]), f.Client(f.voters[2])}
 
 	r := board.Do("POST", fmt.Sprintf("/api/v1/meetings/%d/elections", f.meeting.ID), map[string]any{"title": "Board", "seats": 1})
 	if r.StatusCode != 201 {
@@ -158,7 +152,7 @@ func TestConsentThroughThePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := f.inst.Client(t)
-	c.SignIn("person-4@example.org", "Voter 1")
+	c.SignIn(f.voters[1].Email, f.voters[1].Name)
 	page := c.Get(fmt.Sprintf("/elections/%d", e.ID))
 	if page.StatusCode != 200 || !strings.Contains(string(page.Body), "I consent to stand") {
 		t.Fatalf("the nominee's page: %d\n%s", page.StatusCode, page.Body)

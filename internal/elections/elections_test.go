@@ -26,6 +26,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // fixture is a running Osk with a board member, a chair and four members
 // present at a meeting in session.
 type fixture struct {
+	*osktest.People
 	t       *testing.T
 	ctx     context.Context
 	inst    *osktest.Instance
@@ -35,24 +36,16 @@ type fixture struct {
 	voters  []auth.Principal
 	members []members.Member
 	meeting meetings.Meeting
-	n       int
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	inst := osktest.Start(t, osktest.Options{})
-	f := &fixture{t: t, ctx: context.Background(), inst: inst, svc: inst.Server.Elections}
-	f.board = f.person("Board", auth.RoleBoard)
-	f.chair = f.person("Chair", auth.RoleBoard)
+	f := &fixture{People: inst.People(t), t: t, ctx: context.Background(), inst: inst, svc: inst.Server.Elections}
+	f.board = f.Person("Board", auth.RoleBoard)
+	f.chair = f.Person("Chair", auth.RoleBoard)
 	for i := range 4 {
-		p := f.person(fmt.Sprintf("Voter %d", i))
-		m, err := inst.Server.Members.Apply(f.ctx, p, members.Application{Kind: members.KindIndividual, Name: p.Name, Email: p.Email, Country: "FI", AcceptRules: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if m, err = inst.Server.Members.Admit(f.ctx, f.board, m.ID, members.Admission{}); err != nil {
-			t.Fatal(err)
-		}
+		p, m := f.Member(fmt.Sprintf("Voter %d", i))
 		f.voters, f.members = append(f.voters, p), append(f.members, m)
 	}
 	mt := inst.Server.Meetings
@@ -83,26 +76,6 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.meeting = m
 	return f
-}
-
-func (f *fixture) person(name string, roles ...string) auth.Principal {
-	f.t.Helper()
-	f.n++
-	email := fmt.Sprintf("person-%d@example.org", f.n)
-	acc, err := f.inst.Server.Auth.CreateAccount(f.ctx, auth.Operator, email, name)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	for _, r := range roles {
-		if err := f.inst.Server.Auth.Grant(f.ctx, auth.Operator, acc.ID, r); err != nil {
-			f.t.Fatal(err)
-		}
-	}
-	p, err := f.inst.Server.Auth.Principal(f.ctx, acc.ID)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return p
 }
 
 func (f *fixture) election(seats int, closeAt *time.Time) elections.Election {

@@ -55,10 +55,10 @@ func keys(m map[string]any) []string {
 
 func TestAPI_TheMeetingsRoutesAsWritten(t *testing.T) {
 	f := newFixture(t)
-	ada, a := f.member("Ada Member")
-	chair, _ := f.member("Chair Person")
-	board := f.client(f.board)
-	member := f.client(ada)
+	ada, a := f.Member("Ada Member")
+	chair, _ := f.Member("Chair Person")
+	board := f.Client(f.board)
+	member := f.Client(ada)
 
 	start := f.now().Add(10 * 24 * time.Hour).Truncate(time.Second)
 	body := map[string]any{"kind": "extraordinary", "title": "EGM", "starts_at": rfc(start), "ends_at": rfc(start.Add(2 * time.Hour)),
@@ -178,7 +178,7 @@ func TestAPI_TheMeetingsRoutesAsWritten(t *testing.T) {
 	}
 
 	wantProblem(t, member.Do(http.MethodPost, path+"/proxies", map[string]any{"holder_member_id": a.ID}), 422, "holder_member_id")
-	_, bo := f.member("Bo Holder")
+	_, bo := f.Member("Bo Holder")
 	r = member.Do(http.MethodPost, path+"/proxies", map[string]any{"holder_member_id": bo.ID})
 	if r.StatusCode != http.StatusCreated {
 		t.Fatalf("proxy: %d %s", r.StatusCode, r.Body)
@@ -194,7 +194,7 @@ func TestAPI_TheMeetingsRoutesAsWritten(t *testing.T) {
 		t.Fatalf("calendar: %d %s", ics.StatusCode, ics.Body)
 	}
 
-	chairClient := f.client(chair)
+	chairClient := f.Client(chair)
 	wantProblem(t, board.Do(http.MethodPost, path+"/open", nil), 403, "")
 	if r := chairClient.Do(http.MethodPost, path+"/open", nil); r.StatusCode != 200 {
 		t.Fatalf("open: %d %s", r.StatusCode, r.Body)
@@ -213,10 +213,10 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestCalendarFeed_BySecretAddress(t *testing.T) {
 	f := newFixture(t)
-	ada, _ := f.member("Ada Member")
+	ada, _ := f.Member("Ada Member")
 	m := f.convened()
 	f.draftAt(f.now().Add(20 * 24 * time.Hour))
-	member := f.client(ada)
+	member := f.Client(ada)
 	page := member.Do(http.MethodPost, "/meetings/calendar-address", url.Values{})
 	found := regexp.MustCompile(`<code>(http[^<]+/meetings/calendar/(oskcal_[A-Za-z0-9_-]+))</code>`).FindSubmatch(page.Body)
 	if page.StatusCode != 200 || found == nil {
@@ -317,8 +317,8 @@ func (s *sse) next(t *testing.T, name string) sseEvent {
 // another, through PostgreSQL; a page that reconnects gets what it missed.
 func TestEvents_ReachAClientOfAnotherInstanceAndResume(t *testing.T) {
 	f := newFixture(t)
-	ada, _ := f.member("Ada Member")
-	bo, _ := f.member("Bo Member")
+	ada, _ := f.Member("Ada Member")
+	bo, _ := f.Member("Bo Member")
 	m := f.convened()
 	f.inst.Clock.Set(m.StartsAt.Add(-30 * time.Minute))
 
@@ -341,7 +341,7 @@ func TestEvents_ReachAClientOfAnotherInstanceAndResume(t *testing.T) {
 
 	// While nobody listens, the meeting changes twice.
 	f.attend(bo, m.ID, meetings.ModeRemote, nil)
-	chair := f.person("Chair", "board")
+	chair := f.Person("Chair", "board")
 	if _, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, meetings.Officers{ChairAccountID: &chair.AccountID}); err != nil {
 		t.Fatal(err)
 	}
@@ -369,8 +369,8 @@ func TestEvents_ReachAClientOfAnotherInstanceAndResume(t *testing.T) {
 
 func TestPages_TheBoardPreparesAndMembersTakePart(t *testing.T) {
 	f := newFixture(t)
-	ada, _ := f.member("Ada Member")
-	board := f.client(f.board)
+	ada, _ := f.Member("Ada Member")
+	board := f.Client(f.board)
 	start := f.now().Add(10 * 24 * time.Hour)
 	loc, _ := time.LoadLocation("Europe/Helsinki")
 	form := url.Values{"kind": {"annual"}, "title": {"AGM"}, "time_zone": {"Europe/Helsinki"},
@@ -402,7 +402,7 @@ func TestPages_TheBoardPreparesAndMembersTakePart(t *testing.T) {
 		t.Fatalf("convene: %d %s", r.StatusCode, r.Body)
 	}
 
-	member := f.client(ada)
+	member := f.Client(ada)
 	page = member.Get(where)
 	if page.StatusCode != 200 || !strings.Contains(string(page.Body), "NOTICE OF THE ANNUAL GENERAL MEETING") || !strings.Contains(string(page.Body), "You can register as present from") {
 		t.Fatalf("the member's page: %d", page.StatusCode)

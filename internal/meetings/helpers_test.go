@@ -2,7 +2,6 @@ package meetings_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"github.com/citizen-network/osk/internal/audit"
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/dbtest"
-	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/mail"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/members"
@@ -23,6 +21,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // fixture is a running Osk with a board member, an auditor and an admin.
 type fixture struct {
+	*osktest.People
 	t       testing.TB
 	ctx     context.Context
 	inst    *osktest.Instance
@@ -31,7 +30,6 @@ type fixture struct {
 	board2  auth.Principal
 	auditor auth.Principal
 	admin   auth.Principal
-	n       int
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -40,64 +38,12 @@ func newFixture(t testing.TB) *fixture {
 }
 
 func fixtureOn(t testing.TB, inst *osktest.Instance) *fixture {
-	f := &fixture{t: t, ctx: context.Background(), inst: inst, svc: inst.Server.Meetings}
-	f.board = f.person("Board Member", auth.RoleBoard)
-	f.board2 = f.person("Second Board Member", auth.RoleBoard)
-	f.auditor = f.person("Auditor", auth.RoleAuditor)
-	f.admin = f.person("Admin", auth.RoleAdmin)
+	f := &fixture{People: inst.People(t), t: t, ctx: context.Background(), inst: inst, svc: inst.Server.Meetings}
+	f.board = f.Person("Board Member", auth.RoleBoard)
+	f.board2 = f.Person("Second Board Member", auth.RoleBoard)
+	f.auditor = f.Person("Auditor", auth.RoleAuditor)
+	f.admin = f.Person("Admin", auth.RoleAdmin)
 	return f
-}
-
-// person makes an account with the given roles and returns its principal.
-func (f *fixture) person(name string, roles ...string) auth.Principal {
-	f.t.Helper()
-	f.n++
-	email := fmt.Sprintf("%s-%d@example.org", strings.ToLower(strings.ReplaceAll(name, " ", ".")), f.n)
-	acc, err := f.inst.Server.Auth.CreateAccount(f.ctx, auth.Operator, email, name)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	for _, r := range roles {
-		if err := f.inst.Server.Auth.Grant(f.ctx, auth.Operator, acc.ID, r); err != nil {
-			f.t.Fatal(err)
-		}
-	}
-	p, err := f.inst.Server.Auth.Principal(f.ctx, acc.ID)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return p
-}
-
-// admit makes an account's application and has the board admit it.
-func (f *fixture) admit(p auth.Principal, a members.Application) members.Member {
-	f.t.Helper()
-	m, err := f.inst.Server.Members.Apply(f.ctx, p, a)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	admitter := f.board
-	if m.ActsFor(f.board.AccountID) {
-		admitter = f.board2
-	}
-	m, err = f.inst.Server.Members.Admit(f.ctx, admitter, m.ID, members.Admission{})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return m
-}
-
-// member makes an active individual member.
-func (f *fixture) member(name string) (auth.Principal, members.Member) {
-	f.t.Helper()
-	p := f.person(name)
-	return p, f.admit(p, members.Application{Kind: members.KindIndividual, Name: p.Name, Email: p.Email, Country: "FI", AcceptRules: true})
-}
-
-// organisation makes an active organisation member represented by p.
-func (f *fixture) organisation(p auth.Principal, name string) members.Member {
-	f.t.Helper()
-	return f.admit(p, members.Application{Kind: members.KindOrganisation, Name: name, Email: "office@" + strings.ToLower(strings.ReplaceAll(name, " ", "")) + ".example.org", Country: "FI", AcceptRules: true})
 }
 
 func (f *fixture) suspend(m members.Member) {
@@ -225,45 +171,6 @@ func meetingMail(subject string) bool {
 	return false
 }
 
-// client signs p in on a browser-like client.
-func (f *fixture) client(p auth.Principal) *osktest.Client {
-	f.t.Helper()
-	c := f.inst.Client(f.t)
-	c.SignIn(p.Email, p.Name)
-	c.Get("/meetings")
-	return c
-}
-
 func subjectOf(m meetings.Meeting) string { return fmt.Sprintf("meeting:%d", m.ID) }
-
-// wantKind fails unless err is of the kind.
-func wantKind(t testing.TB, err, kind error) {
-	t.Helper()
-	if !errors.Is(err, kind) {
-		t.Fatalf("error %v, want kind %v", err, kind)
-	}
-}
-
-// wantFields fails unless err is a validation naming exactly these fields.
-func wantFields(t testing.TB, err error, fields ...string) {
-	t.Helper()
-	var v *errs.Validation
-	if !errors.As(err, &v) {
-		t.Fatalf("error %v, want a validation of %v", err, fields)
-	}
-	got := map[string]bool{}
-	for _, f := range v.Fields {
-		got[f.Field] = true
-	}
-	for _, f := range fields {
-		if !got[f] {
-			t.Errorf("no message for %s in %v", f, v.Fields)
-		}
-		delete(got, f)
-	}
-	for f := range got {
-		t.Errorf("unexpected message for %s in %v", f, v.Fields)
-	}
-}
 
 func ptr[T any](v T) *T { return &v }

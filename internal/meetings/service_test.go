@@ -11,6 +11,7 @@ import (
 	"github.com/citizen-network/osk/internal/db"
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/osktest"
 	"github.com/citizen-network/osk/internal/rules"
 )
 
@@ -118,7 +119,7 @@ func TestCreate_RefusesBadInputNamingTheFieldAndChangesNothing(t *testing.T) {
 			d := ok()
 			tc.edit(&d)
 			_, err := f.svc.Create(f.ctx, f.board, d)
-			wantFields(t, err, tc.field)
+			osktest.WantFields(t, err, tc.field)
 		})
 	}
 	if n := f.count(`SELECT count(*) FROM meetings`); n != 0 {
@@ -131,29 +132,29 @@ func TestCreate_RefusesBadInputNamingTheFieldAndChangesNothing(t *testing.T) {
 
 func TestConvene_RefusesOutsideTheWindowAndNotifiesEveryActiveMember(t *testing.T) {
 	f := newFixture(t)
-	_, a := f.member("Ada Member")
-	_, b := f.member("Bo Member")
-	_, gone := f.member("Suspended Member")
+	_, a := f.Member("Ada Member")
+	_, b := f.Member("Bo Member")
+	_, gone := f.Member("Suspended Member")
 	f.suspend(gone)
 
 	late := f.draftAt(f.now().Add(6*24*time.Hour + 23*time.Hour))
 	_, err := f.svc.Convene(f.ctx, f.board, late.ID)
-	wantFields(t, err, "starts_at")
+	osktest.WantFields(t, err, "starts_at")
 	if got, _ := f.svc.Get(f.ctx, late.ID); got.Status != meetings.StatusDraft || got.Notice != "" {
 		t.Fatalf("a refused convening changed the meeting: %s", got.Status)
 	}
 	early := f.draftAt(f.now().AddDate(0, 2, 2))
 	_, err = f.svc.Convene(f.ctx, f.board, early.ID)
-	wantFields(t, err, "starts_at")
+	osktest.WantFields(t, err, "starts_at")
 	weighty := f.draftAt(f.now().Add(20*24*time.Hour), meetings.ItemInput{Title: "Merger", Weighty: true})
 	_, err = f.svc.Convene(f.ctx, f.board, weighty.ID)
-	wantFields(t, err, "starts_at")
+	osktest.WantFields(t, err, "starts_at")
 	ruleChange := f.draftAt(f.now().Add(40*24*time.Hour), meetings.ItemInput{Title: "Change of the rules", RuleChange: true})
 	_, err = f.svc.Convene(f.ctx, f.board, ruleChange.ID)
-	wantFields(t, err, "agenda")
+	osktest.WantFields(t, err, "agenda")
 	empty := f.draftAt(f.now().Add(20*24*time.Hour), []meetings.ItemInput{}...)
 	_, err = f.svc.Convene(f.ctx, f.board, empty.ID)
-	wantFields(t, err, "agenda")
+	osktest.WantFields(t, err, "agenda")
 	if n := len(f.mailTo(a.Email)); n != 0 {
 		t.Fatalf("refused notices sent %d emails", n)
 	}
@@ -183,26 +184,26 @@ func TestConvene_RefusesOutsideTheWindowAndNotifiesEveryActiveMember(t *testing.
 		t.Fatalf("audit: %s %s", last.Action, last.Payload)
 	}
 	_, err = f.svc.Convene(f.ctx, f.board, m.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 }
 
 func TestTransitions_FollowTheLifeCycleAndRefuseTheRest(t *testing.T) {
 	f := newFixture(t)
-	chair, _ := f.member("Chair Person")
+	chair, _ := f.Member("Chair Person")
 	m := f.convened()
 
 	_, err := f.svc.Open(f.ctx, chair, m.ID)
-	wantKind(t, err, errs.Forbidden) // not yet the chair
+	osktest.WantKind(t, err, errs.Forbidden) // not yet the chair
 	if _, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, meetings.Officers{ChairAccountID: &chair.AccountID}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.Open(f.ctx, f.board, m.ID)
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 	f.inst.Clock.Set(m.StartsAt.Add(-time.Hour - time.Minute))
 	_, err = f.svc.Open(f.ctx, chair, m.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.Close(f.ctx, chair, m.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 
 	f.inst.Clock.Set(m.StartsAt.Add(-time.Hour + time.Second))
 	open, err := f.svc.Open(f.ctx, chair, m.ID)
@@ -213,11 +214,11 @@ func TestTransitions_FollowTheLifeCycleAndRefuseTheRest(t *testing.T) {
 		t.Fatalf("opened: %+v", open)
 	}
 	_, err = f.svc.Open(f.ctx, chair, m.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.Cancel(f.ctx, f.board, m.ID, "Too few came.")
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.Convene(f.ctx, f.board, m.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 
 	closed, err := f.svc.Close(f.ctx, chair, m.ID)
 	if err != nil {
@@ -227,19 +228,19 @@ func TestTransitions_FollowTheLifeCycleAndRefuseTheRest(t *testing.T) {
 		t.Fatalf("closed: %+v", closed)
 	}
 	_, err = f.svc.Close(f.ctx, chair, m.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.Open(f.ctx, chair, m.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.Cancel(f.ctx, f.board, m.ID, "Late.")
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.Update(f.ctx, f.board, m.ID, meetings.Change{Location: ptr("Elsewhere")})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.AddItem(f.ctx, f.board, m.ID, meetings.ItemInput{Title: "More"})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.SetOfficers(f.ctx, f.board, m.ID, meetings.Officers{})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, _, err = f.svc.Attend(f.ctx, chair, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 
 	var actions []string
 	for _, e := range f.events(subjectOf(m)) {
@@ -252,10 +253,10 @@ func TestTransitions_FollowTheLifeCycleAndRefuseTheRest(t *testing.T) {
 
 func TestCancel_NeedsAReasonAndTellsMembersOfAConvenedMeeting(t *testing.T) {
 	f := newFixture(t)
-	_, a := f.member("Ada Member")
+	_, a := f.Member("Ada Member")
 	d := f.draftAt(f.now().Add(20 * 24 * time.Hour))
 	_, err := f.svc.Cancel(f.ctx, f.board, d.ID, "  ")
-	wantFields(t, err, "reason")
+	osktest.WantFields(t, err, "reason")
 	if _, err := f.svc.Cancel(f.ctx, f.board, d.ID, "Planned twice."); err != nil {
 		t.Fatal(err)
 	}
@@ -263,12 +264,12 @@ func TestCancel_NeedsAReasonAndTellsMembersOfAConvenedMeeting(t *testing.T) {
 		t.Fatalf("cancelling a draft sent %d emails", n)
 	}
 	_, err = f.svc.Convene(f.ctx, f.board, d.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 
 	m := f.convened()
-	member := f.person("Not On The Board")
+	member := f.Person("Not On The Board")
 	_, err = f.svc.Cancel(f.ctx, member, m.ID, "No.")
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 	c, err := f.svc.Cancel(f.ctx, f.board, m.ID, "The venue burnt down.")
 	if err != nil {
 		t.Fatal(err)
@@ -281,12 +282,12 @@ func TestCancel_NeedsAReasonAndTellsMembersOfAConvenedMeeting(t *testing.T) {
 		t.Fatalf("mail: %+v", sent)
 	}
 	_, err = f.svc.Cancel(f.ctx, f.board, m.ID, "Again.")
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 }
 
 func TestUpdate_AfterTheNoticeOnlyThePlaceChangesAndMembersAreTold(t *testing.T) {
 	f := newFixture(t)
-	_, a := f.member("Ada Member")
+	_, a := f.Member("Ada Member")
 	d := f.draftAt(f.now().Add(20 * 24 * time.Hour))
 	d, err := f.svc.Update(f.ctx, f.board, d.ID, meetings.Change{Title: ptr("Renamed"), StartsAt: ptr(rfc(d.StartsAt.Add(time.Hour)))})
 	if err != nil {
@@ -296,13 +297,13 @@ func TestUpdate_AfterTheNoticeOnlyThePlaceChangesAndMembersAreTold(t *testing.T)
 		t.Fatalf("updated draft: %+v", d)
 	}
 	_, err = f.svc.Update(f.ctx, f.board, d.ID, meetings.Change{EndsAt: ptr(rfc(d.StartsAt.Add(-time.Hour)))})
-	wantFields(t, err, "ends_at")
+	osktest.WantFields(t, err, "ends_at")
 	_, err = f.svc.Update(f.ctx, f.board, d.ID, meetings.Change{TimeZone: ptr("Mars/Olympus")})
-	wantFields(t, err, "time_zone")
+	osktest.WantFields(t, err, "time_zone")
 
 	m := f.convened()
 	_, err = f.svc.Update(f.ctx, f.board, m.ID, meetings.Change{StartsAt: ptr(rfc(m.StartsAt.Add(time.Hour)))})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	moved, err := f.svc.Update(f.ctx, f.board, m.ID, meetings.Change{Location: ptr("Room 2, Kaisaniemenkatu 1")})
 	if err != nil {
 		t.Fatal(err)
@@ -318,12 +319,12 @@ func TestUpdate_AfterTheNoticeOnlyThePlaceChangesAndMembersAreTold(t *testing.T)
 func TestOfficers_OnlyActiveMembersOrStaffAndNeverAnAuditor(t *testing.T) {
 	f := newFixture(t)
 	m := f.convened()
-	member, _ := f.member("Active Member")
-	suspended, sm := f.member("Suspended Member")
+	member, _ := f.Member("Active Member")
+	suspended, sm := f.Member("Suspended Member")
 	f.suspend(sm)
-	outsider := f.person("Outsider")
-	checker, _ := f.member("Checker One")
-	checker2, _ := f.member("Checker Two")
+	outsider := f.Person("Outsider")
+	checker, _ := f.Member("Checker One")
+	checker2, _ := f.Member("Checker Two")
 
 	refused := []struct {
 		name  string
@@ -341,11 +342,11 @@ func TestOfficers_OnlyActiveMembersOrStaffAndNeverAnAuditor(t *testing.T) {
 	for _, tc := range refused {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, tc.o)
-			wantFields(t, err, tc.field)
+			osktest.WantFields(t, err, tc.field)
 		})
 	}
 	_, err := f.svc.SetOfficers(f.ctx, member, m.ID, meetings.Officers{ChairAccountID: &member.AccountID})
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 
 	got, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, meetings.Officers{ChairAccountID: &member.AccountID,
 		SecretaryAccountID: &f.board2.AccountID, CheckerAccountIDs: []int64{checker2.AccountID, checker.AccountID}})
@@ -366,11 +367,11 @@ func TestOfficers_OnlyActiveMembersOrStaffAndNeverAnAuditor(t *testing.T) {
 
 func TestAttend_IsIdempotentAndFollowsTheMeeting(t *testing.T) {
 	f := newFixture(t)
-	ada, a := f.member("Ada Member")
+	ada, a := f.Member("Ada Member")
 	m := f.convened()
 
 	_, _, err := f.svc.Attend(f.ctx, ada, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson})
-	wantKind(t, err, errs.Conflict) // attendance opens an hour before the start
+	osktest.WantKind(t, err, errs.Conflict) // attendance opens an hour before the start
 	f.inst.Clock.Set(m.StartsAt.Add(-time.Hour))
 
 	first, created, err := f.svc.Attend(f.ctx, ada, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson})
@@ -391,7 +392,7 @@ func TestAttend_IsIdempotentAndFollowsTheMeeting(t *testing.T) {
 		t.Fatalf("quorum: %+v", q)
 	}
 	_, _, err = f.svc.Attend(f.ctx, ada, m.ID, meetings.AttendInput{Mode: "by_carrier_pigeon"})
-	wantFields(t, err, "mode")
+	osktest.WantFields(t, err, "mode")
 	remote, _, err := f.svc.Attend(f.ctx, ada, m.ID, meetings.AttendInput{Mode: meetings.ModeRemote})
 	if err != nil || remote.Mode != meetings.ModeRemote {
 		t.Fatalf("switching to remote: %v %+v", err, remote)
@@ -413,15 +414,15 @@ func TestAttend_IsIdempotentAndFollowsTheMeeting(t *testing.T) {
 		t.Fatalf("audit trail: %s", got)
 	}
 
-	outsider := f.person("Outsider")
+	outsider := f.Person("Outsider")
 	_, _, err = f.svc.Attend(f.ctx, outsider, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson})
-	wantKind(t, err, errs.NotFound)
-	bo, b := f.member("Bo Member")
+	osktest.WantKind(t, err, errs.NotFound)
+	bo, b := f.Member("Bo Member")
 	f.suspend(b)
 	_, _, err = f.svc.Attend(f.ctx, bo, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson})
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 	_, _, err = f.svc.Attend(f.ctx, ada, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson, MemberID: &b.ID})
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 
 	noRemote := f.draftAt(f.now().Add(10 * 24 * time.Hour))
 	if _, err := f.svc.Convene(f.ctx, f.board, noRemote.ID); err != nil {
@@ -429,15 +430,15 @@ func TestAttend_IsIdempotentAndFollowsTheMeeting(t *testing.T) {
 	}
 	f.inst.Clock.Set(noRemote.StartsAt)
 	_, _, err = f.svc.Attend(f.ctx, ada, noRemote.ID, meetings.AttendInput{Mode: meetings.ModeRemote})
-	wantFields(t, err, "mode")
+	osktest.WantFields(t, err, "mode")
 }
 
 func TestAttend_OrganisationsAndTheChairRegisteringTheRoom(t *testing.T) {
 	f := newFixture(t)
-	rep, own := f.member("Rep Resentative")
-	org := f.organisation(rep, "Helsinki Friends")
-	chair, _ := f.member("Chair Person")
-	_, walkIn := f.member("Walk In")
+	rep, own := f.Member("Rep Resentative")
+	org := f.Organisation(rep, "Helsinki Friends")
+	chair, _ := f.Member("Chair Person")
+	_, walkIn := f.Member("Walk In")
 	m := f.inSession(chair)
 
 	f.attend(rep, m.ID, meetings.ModeInPerson, nil)
@@ -450,14 +451,14 @@ func TestAttend_OrganisationsAndTheChairRegisteringTheRoom(t *testing.T) {
 		t.Fatalf("attendance: %+v", list)
 	}
 	_, err = f.svc.Attendance(f.ctx, rep, m.ID)
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 
 	a, created, err := f.svc.Attend(f.ctx, chair, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson, MemberID: &walkIn.ID})
 	if err != nil || !created || a.MemberID != walkIn.ID || a.RegisteredBy == nil || *a.RegisteredBy != chair.AccountID {
 		t.Fatalf("the chair registering: %v %+v", err, a)
 	}
 	_, _, err = f.svc.Attend(f.ctx, chair, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson, MemberID: ptr(int64(999999))})
-	wantFields(t, err, "member_id")
+	osktest.WantFields(t, err, "member_id")
 	if err := f.svc.Leave(f.ctx, chair, m.ID, &walkIn.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -474,23 +475,23 @@ func TestAttend_OrganisationsAndTheChairRegisteringTheRoom(t *testing.T) {
 
 func TestProxies_LimitsOfTheRulesAndTheLaw(t *testing.T) {
 	f := newFixture(t)
-	holder, h := f.member("Holder")
+	holder, h := f.Member("Holder")
 	grantors := make([]auth.Principal, 4)
 	for i := range grantors {
-		grantors[i], _ = f.member("Grantor " + string(rune('A'+i)))
+		grantors[i], _ = f.Member("Grantor " + string(rune('A'+i)))
 	}
-	_, susp := f.member("Suspended")
+	_, susp := f.Member("Suspended")
 	f.suspend(susp)
 	m := f.convened()
 
 	_, err := f.svc.GrantProxy(f.ctx, holder, m.ID, meetings.ProxyInput{HolderMemberID: h.ID})
-	wantFields(t, err, "holder_member_id")
+	osktest.WantFields(t, err, "holder_member_id")
 	_, err = f.svc.GrantProxy(f.ctx, grantors[0], m.ID, meetings.ProxyInput{HolderMemberID: 999999})
-	wantFields(t, err, "holder_member_id")
+	osktest.WantFields(t, err, "holder_member_id")
 	_, err = f.svc.GrantProxy(f.ctx, grantors[0], m.ID, meetings.ProxyInput{HolderMemberID: susp.ID})
-	wantFields(t, err, "holder_member_id")
-	_, err = f.svc.GrantProxy(f.ctx, f.person("Outsider"), m.ID, meetings.ProxyInput{HolderMemberID: h.ID})
-	wantKind(t, err, errs.NotFound)
+	osktest.WantFields(t, err, "holder_member_id")
+	_, err = f.svc.GrantProxy(f.ctx, f.Person("Outsider"), m.ID, meetings.ProxyInput{HolderMemberID: h.ID})
+	osktest.WantKind(t, err, errs.NotFound)
 
 	var proxies []meetings.Proxy
 	for i := 0; i < 3; i++ {
@@ -501,11 +502,11 @@ func TestProxies_LimitsOfTheRulesAndTheLaw(t *testing.T) {
 		proxies = append(proxies, px)
 	}
 	_, err = f.svc.GrantProxy(f.ctx, grantors[3], m.ID, meetings.ProxyInput{HolderMemberID: h.ID})
-	wantKind(t, err, errs.Conflict) // a fourth
+	osktest.WantKind(t, err, errs.Conflict) // a fourth
 	_, err = f.svc.GrantProxy(f.ctx, grantors[0], m.ID, meetings.ProxyInput{HolderMemberID: h.ID})
-	wantKind(t, err, errs.Conflict) // a second from the same member
+	osktest.WantKind(t, err, errs.Conflict) // a second from the same member
 	_, err = f.svc.GrantProxy(f.ctx, holder, m.ID, meetings.ProxyInput{HolderMemberID: proxies[0].MemberID})
-	wantKind(t, err, errs.Conflict) // a holder giving their own vote away
+	osktest.WantKind(t, err, errs.Conflict) // a holder giving their own vote away
 	if sent := f.mailTo(holder.Email); len(sent) != 4 || !strings.HasPrefix(sent[0].Subject, "You hold a proxy") {
 		t.Fatalf("the holder's mail: %d messages", len(sent))
 	}
@@ -518,7 +519,7 @@ func TestProxies_LimitsOfTheRulesAndTheLaw(t *testing.T) {
 		t.Fatalf("after a withdrawal: %v", err)
 	}
 	_, err = f.svc.WithdrawProxy(f.ctx, grantors[2], m.ID, nil)
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 
 	// Used in a ballot: it stands.
 	err = db.WithTx(f.ctx, f.inst.DB.DB, func(tx *sqlx.Tx) error {
@@ -528,11 +529,11 @@ func TestProxies_LimitsOfTheRulesAndTheLaw(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.svc.WithdrawProxy(f.ctx, grantors[0], m.ID, nil)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	err = db.WithTx(f.ctx, f.inst.DB.DB, func(tx *sqlx.Tx) error {
 		return f.svc.MarkProxyUsed(f.ctx, tx, proxies[2].ID, 77, f.now())
 	})
-	wantKind(t, err, errs.Conflict) // withdrawn earlier
+	osktest.WantKind(t, err, errs.Conflict) // withdrawn earlier
 	if _, err := f.inst.DB.Exec(`DELETE FROM meeting_proxies WHERE id = $1`, proxies[2].ID); err == nil {
 		t.Fatal("a proxy row was deleted")
 	}
@@ -540,10 +541,10 @@ func TestProxies_LimitsOfTheRulesAndTheLaw(t *testing.T) {
 	// Forbidden by the rules.
 	f.setRules(func(r *rules.Rules) { r.ProxiesAllowed = false })
 	_, err = f.svc.GrantProxy(f.ctx, grantors[2], m.ID, meetings.ProxyInput{HolderMemberID: h.ID})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	// A smaller limit holds for new proxies.
 	f.setRules(func(r *rules.Rules) { r.ProxiesAllowed, r.ProxyMaxPerHolder = true, 1 })
-	_, o := f.member("Other Holder")
+	_, o := f.Member("Other Holder")
 	if _, err := f.svc.GrantProxy(f.ctx, grantors[2], m.ID, meetings.ProxyInput{HolderMemberID: o.ID}); err != nil {
 		t.Fatal(err)
 	}
@@ -553,16 +554,16 @@ func TestProxies_LimitsOfTheRulesAndTheLaw(t *testing.T) {
 // only while their holder is present; suspended members count not at all.
 func TestQuorum_MixedAttendanceAndProxiesCountEachMemberOnce(t *testing.T) {
 	f := newFixture(t)
-	chair, _ := f.member("Chair Person")
-	ann, a := f.member("Ann Present")
-	ben, b := f.member("Ben Remote")
-	cat, c := f.member("Cat By Proxy")
-	dan, d := f.member("Dan Both")
-	eve, _ := f.member("Eve Holder Absent")
-	_, fay := f.member("Fay Absent Holder")
-	gil, g := f.member("Gil Suspended Later")
-	org := f.organisation(ann, "Ann's Association")
-	_, _ = f.member("Hal Absent")
+	chair, _ := f.Member("Chair Person")
+	ann, a := f.Member("Ann Present")
+	ben, b := f.Member("Ben Remote")
+	cat, c := f.Member("Cat By Proxy")
+	dan, d := f.Member("Dan Both")
+	eve, _ := f.Member("Eve Holder Absent")
+	_, fay := f.Member("Fay Absent Holder")
+	gil, g := f.Member("Gil Suspended Later")
+	org := f.Organisation(ann, "Ann's Association")
+	_, _ = f.Member("Hal Absent")
 	m := f.inSession(chair)
 
 	f.attend(ann, m.ID, meetings.ModeInPerson, nil)
@@ -635,8 +636,8 @@ func TestQuorum_MixedAttendanceAndProxiesCountEachMemberOnce(t *testing.T) {
 
 func TestItemRequests_BeforeTheDeadlineTheBoardDecides(t *testing.T) {
 	f := newFixture(t)
-	ada, a := f.member("Ada Member")
-	_, bo := f.member("Bo Member")
+	ada, a := f.Member("Ada Member")
+	_, bo := f.Member("Bo Member")
 	start := f.now().Add(45 * 24 * time.Hour)
 	m, err := f.svc.Create(f.ctx, f.board, meetings.Draft{Kind: meetings.KindAnnual, Title: "AGM", StartsAt: rfc(start),
 		EndsAt: rfc(start.Add(3 * time.Hour)), Location: "Helsinki"})
@@ -644,13 +645,13 @@ func TestItemRequests_BeforeTheDeadlineTheBoardDecides(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: "Solar panels"})
-	wantKind(t, err, errs.NotFound) // members do not see drafts
+	osktest.WantKind(t, err, errs.NotFound) // members do not see drafts
 	m, err = f.svc.Convene(f.ctx, f.board, m.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: strings.Repeat("x", 201)})
-	wantFields(t, err, "title")
+	osktest.WantFields(t, err, "title")
 	req, err := f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: "Solar panels on the roof", Description: "Let us vote on it."})
 	if err != nil {
 		t.Fatal(err)
@@ -663,7 +664,7 @@ func TestItemRequests_BeforeTheDeadlineTheBoardDecides(t *testing.T) {
 		t.Fatalf("request: %+v", req)
 	}
 	_, err = f.svc.AcceptRequest(f.ctx, ada, m.ID, req.ID, nil)
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 
 	accepted, err := f.svc.AcceptRequest(f.ctx, f.board, m.ID, req.ID, nil)
 	if err != nil {
@@ -681,9 +682,9 @@ func TestItemRequests_BeforeTheDeadlineTheBoardDecides(t *testing.T) {
 		t.Fatalf("Bo's mail: %+v", sent)
 	}
 	_, err = f.svc.AcceptRequest(f.ctx, f.board, m.ID, req.ID, nil)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.DeclineRequest(f.ctx, f.board, m.ID, second.ID, "")
-	wantFields(t, err, "reason")
+	osktest.WantFields(t, err, "reason")
 	declined, err := f.svc.DeclineRequest(f.ctx, f.board, m.ID, second.ID, "Not a matter for the general meeting.")
 	if err != nil || declined.Status != meetings.RequestDeclined {
 		t.Fatalf("decline: %v %+v", err, declined)
@@ -698,16 +699,16 @@ func TestItemRequests_BeforeTheDeadlineTheBoardDecides(t *testing.T) {
 
 	f.inst.Clock.Set(got.MemberMotionDeadline.Add(time.Minute))
 	_, err = f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: "Too late"})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 }
 
 func TestAgenda_PositionsAndTheNoticePeriod(t *testing.T) {
 	f := newFixture(t)
 	d := f.draftAt(f.now().Add(20 * 24 * time.Hour))
 	_, err := f.svc.AddItem(f.ctx, f.board, d.ID, meetings.ItemInput{Title: "Middle", Position: ptr(4)})
-	wantFields(t, err, "position")
+	osktest.WantFields(t, err, "position")
 	_, err = f.svc.AddItem(f.ctx, f.board, d.ID, meetings.ItemInput{Title: "Middle", Position: ptr(0)})
-	wantFields(t, err, "position")
+	osktest.WantFields(t, err, "position")
 	it, err := f.svc.AddItem(f.ctx, f.board, d.ID, meetings.ItemInput{Title: "Middle", Position: ptr(2)})
 	if err != nil {
 		t.Fatal(err)
@@ -716,7 +717,7 @@ func TestAgenda_PositionsAndTheNoticePeriod(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.svc.UpdateItem(f.ctx, f.board, d.ID, it.ID, meetings.ItemChange{Position: ptr(9)})
-	wantFields(t, err, "position")
+	osktest.WantFields(t, err, "position")
 	got, _ := f.svc.Get(f.ctx, d.ID)
 	if titles := []string{got.Agenda[0].Title, got.Agenda[1].Title, got.Agenda[2].Title}; strings.Join(titles, "|") != "Middle|Opening of the meeting|Closing of the meeting" {
 		t.Fatalf("agenda: %v", titles)
@@ -733,20 +734,20 @@ func TestAgenda_PositionsAndTheNoticePeriod(t *testing.T) {
 	// for a meeting in 14 days; an ordinary one is still in time.
 	m := f.convened()
 	_, err = f.svc.AddItem(f.ctx, f.board, m.ID, meetings.ItemInput{Title: "Merger", Weighty: true})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	if _, err := f.svc.AddItem(f.ctx, f.board, m.ID, meetings.ItemInput{Title: "Any other business"}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.UpdateItem(f.ctx, f.board, m.ID, m.Agenda[0].ID, meetings.ItemChange{Title: ptr("Changed")})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	err = f.svc.RemoveItem(f.ctx, f.board, m.ID, m.Agenda[0].ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 }
 
 func TestVisibility_DraftsAreForTheBoardAndAuditors(t *testing.T) {
 	f := newFixture(t)
-	ada, _ := f.member("Ada Member")
-	outsider := f.person("Outsider")
+	ada, _ := f.Member("Ada Member")
+	outsider := f.Person("Outsider")
 	d := f.draftAt(f.now().Add(20 * 24 * time.Hour))
 	m := f.convened()
 	for _, tc := range []struct {
@@ -766,16 +767,16 @@ func TestVisibility_DraftsAreForTheBoardAndAuditors(t *testing.T) {
 		}
 	}
 	_, err := f.svc.GetAs(f.ctx, ada, d.ID)
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 	if _, err := f.svc.GetAs(f.ctx, ada, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.List(f.ctx, outsider, meetings.ListFilter{})
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 	_, err = f.svc.GetAs(f.ctx, outsider, m.ID)
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 	_, err = f.svc.List(f.ctx, f.board, meetings.ListFilter{Limit: 501})
-	wantFields(t, err, "limit")
+	osktest.WantFields(t, err, "limit")
 
 	page, err := f.svc.List(f.ctx, f.board, meetings.ListFilter{Limit: 1})
 	if err != nil || len(page.Items) != 1 || page.NextCursor == nil {

@@ -13,14 +13,14 @@ import (
 func TestCounts_AgreeWithTheRegisterThroughEveryStatus(t *testing.T) {
 	f := newFixture(t)
 	f.applicant("Still Waiting")
-	f.active("Active One")
-	f.active("Active Two")
+	f.Member("Active One")
+	f.Member("Active Two")
 	f.suspended("Suspended Member")
-	p, m := f.active("Resigning Member")
+	p, m := f.Member("Resigning Member")
 	if _, err := f.svc.Resign(f.ctx, p, m.ID, members.Resignation{}); err != nil {
 		t.Fatal(err)
 	}
-	_, m = f.active("Expelled Member")
+	_, m = f.Member("Expelled Member")
 	if _, err := f.svc.Expel(f.ctx, f.board, m.ID, "Acted against the co-op's purpose."); err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestCounts_AgreeWithTheRegisterThroughEveryStatus(t *testing.T) {
 	if _, err := f.svc.Reject(f.ctx, f.board, m.ID, "Not eligible under the rules."); err != nil {
 		t.Fatal(err)
 	}
-	p, m = f.active("Erased Former Member")
+	p, m = f.Member("Erased Former Member")
 	if _, err := f.svc.Resign(f.ctx, p, m.ID, members.Resignation{}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/members"
+	"github.com/citizen-network/osk/internal/osktest"
 )
 
 func TestCSVCell_EscapesWhatASpreadsheetWouldRun(t *testing.T) {
@@ -32,8 +33,8 @@ func TestExport_WritesTheRegisterSafelyAndRecordsWhoDownloadedIt(t *testing.T) {
 	f := newFixture(t)
 	names := []string{`=HYPERLINK("https://evil.example","click")`, "+1 Solutions", "-Minus", "@Home Collective", "Plain Name"}
 	for _, name := range names {
-		p := f.person("Someone")
-		a := individual(p)
+		p := f.Person("Someone")
+		a := osktest.Individual(p)
 		a.Name = name
 		a.Address = "=cmd|' /C calc'!A0"
 		m, err := f.svc.Apply(f.ctx, p, a)
@@ -44,9 +45,9 @@ func TestExport_WritesTheRegisterSafelyAndRecordsWhoDownloadedIt(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	member, _ := f.active("Not Allowed")
+	member, _ := f.Member("Not Allowed")
 	var buf bytes.Buffer
-	wantKind(t, f.svc.Export(f.ctx, member, &buf), errs.Forbidden)
+	osktest.WantKind(t, f.svc.Export(f.ctx, member, &buf), errs.Forbidden)
 	if len(f.events("register:members")) != 0 {
 		t.Fatal("a refused export was recorded as a download")
 	}

@@ -16,12 +16,13 @@ import (
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/members"
+	"github.com/citizen-network/osk/internal/osktest"
 )
 
 func TestApply_RecordsAnApplicantWithHistoryMailAndAudit(t *testing.T) {
 	f := newFixture(t)
-	p := f.person("Amara Okafor")
-	a := individual(p)
+	p := f.Person("Amara Okafor")
+	a := osktest.Individual(p)
 	a.Country = "ng"
 	a.Address = "12 Marina Road\nLagos"
 	a.Statement = "I coordinate peer support groups."
@@ -60,38 +61,38 @@ func TestApply_RecordsAnApplicantWithHistoryMailAndAudit(t *testing.T) {
 func TestApply_NeedsSomeoneSignedIn(t *testing.T) {
 	f := newFixture(t)
 	_, err := f.svc.Apply(f.ctx, auth.Principal{}, members.Application{Kind: "individual", Name: "X", Email: "x@example.org", Country: "FI", AcceptRules: true})
-	wantKind(t, err, errs.Unauthenticated)
+	osktest.WantKind(t, err, errs.Unauthenticated)
 }
 
 func TestApply_RefusesADuplicateApplication(t *testing.T) {
 	f := newFixture(t)
 	p, _ := f.applicant("Kwame Mensah")
-	_, err := f.svc.Apply(f.ctx, p, individual(p))
-	wantKind(t, err, errs.Conflict)
+	_, err := f.svc.Apply(f.ctx, p, osktest.Individual(p))
+	osktest.WantKind(t, err, errs.Conflict)
 
 	// The same person may apply for an organisation, once.
 	org := members.Application{Kind: members.KindOrganisation, Name: "Inclusion North", Email: "office@inclusionnorth.example.org", Country: "GB", AcceptRules: true}
 	if _, err := f.svc.Apply(f.ctx, p, org); err != nil {
 		t.Fatal(err)
 	}
-	other := f.person("Someone Else")
+	other := f.Person("Someone Else")
 	org.Name = "INCLUSION NORTH"
 	_, err = f.svc.Apply(f.ctx, other, org)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 
 	// An active member cannot apply again either.
-	q, _ := f.active("Leila Haddad")
-	_, err = f.svc.Apply(f.ctx, q, individual(q))
-	wantKind(t, err, errs.Conflict)
+	q, _ := f.Member("Leila Haddad")
+	_, err = f.svc.Apply(f.ctx, q, osktest.Individual(q))
+	osktest.WantKind(t, err, errs.Conflict)
 }
 
 func TestApply_AfterResigningOneMayApplyAgain(t *testing.T) {
 	f := newFixture(t)
-	p, m := f.active("Jonas Berg")
+	p, m := f.Member("Jonas Berg")
 	if _, err := f.svc.Resign(f.ctx, p, m.ID, members.Resignation{}); err != nil {
 		t.Fatal(err)
 	}
-	again, err := f.svc.Apply(f.ctx, p, individual(p))
+	again, err := f.svc.Apply(f.ctx, p, osktest.Individual(p))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func TestApply_AfterResigningOneMayApplyAgain(t *testing.T) {
 
 func TestApply_RefusesInvalidFieldsNamingEachField(t *testing.T) {
 	f := newFixture(t)
-	p := f.person("Ana Lima")
+	p := f.Person("Ana Lima")
 	cases := []struct {
 		name   string
 		change func(a *members.Application)
@@ -131,10 +132,10 @@ func TestApply_RefusesInvalidFieldsNamingEachField(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			a := individual(p)
+			a := osktest.Individual(p)
 			tc.change(&a)
 			_, err := f.svc.Apply(f.ctx, p, a)
-			wantFields(t, err, tc.fields...)
+			osktest.WantFields(t, err, tc.fields...)
 		})
 	}
 	ms, err := f.svc.ActingFor(f.ctx, p.AccountID)
@@ -148,7 +149,7 @@ func TestApply_RefusesInvalidFieldsNamingEachField(t *testing.T) {
 
 func TestAdmit_GivesTheNextMemberNumberAndTellsTheApplicant(t *testing.T) {
 	f := newFixture(t)
-	_, first := f.active("Priya Raman")
+	_, first := f.Member("Priya Raman")
 	p, m := f.applicant("Mateo García")
 	m, err := f.svc.Admit(f.ctx, f.board, m.ID, members.Admission{Decision: "Board 2026/2 §4", ShareDue: "50"})
 	if err != nil {
@@ -198,23 +199,23 @@ func TestAdmit_TakesTheDefaultShareFromTheRules(t *testing.T) {
 
 func TestAdmit_RefusesWhatIsNotAnApplication(t *testing.T) {
 	f := newFixture(t)
-	_, m := f.active("Hana Sato")
+	_, m := f.Member("Hana Sato")
 	_, err := f.svc.Admit(f.ctx, f.board, m.ID, members.Admission{})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	if !strings.Contains(errs.Message(err), "Only an applicant can be admitted; this member is active.") {
 		t.Errorf("message %q", errs.Message(err))
 	}
 	_, err = f.svc.Admit(f.ctx, f.board, 999999, members.Admission{})
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 	_, err = f.svc.Admit(f.ctx, f.board, m.ID, members.Admission{ShareDue: "-5"})
-	wantFields(t, err, "share_due")
+	osktest.WantFields(t, err, "share_due")
 }
 
 func TestAdmit_IsTheBoardsAlone(t *testing.T) {
 	f := newFixture(t)
 	_, m := f.applicant("Olga Petrova")
-	member, _ := f.active("Tomás Ruiz")
-	admin := f.person("Admin", auth.RoleAdmin)
+	member, _ := f.Member("Tomás Ruiz")
+	admin := f.Person("Admin", auth.RoleAdmin)
 	for name, p := range map[string]auth.Principal{"auditor": f.auditor, "member": member, "admin": admin} {
 		_, err := f.svc.Admit(f.ctx, p, m.ID, members.Admission{})
 		if !errors.Is(err, errs.Forbidden) {
@@ -222,18 +223,18 @@ func TestAdmit_IsTheBoardsAlone(t *testing.T) {
 		}
 	}
 	_, err := f.svc.Admit(f.ctx, auth.Principal{}, m.ID, members.Admission{})
-	wantKind(t, err, errs.Unauthenticated)
+	osktest.WantKind(t, err, errs.Unauthenticated)
 }
 
 func TestAdmit_NoBoardMemberDecidesTheirOwnApplication(t *testing.T) {
 	f := newFixture(t)
-	m, err := f.svc.Apply(f.ctx, f.board, individual(f.board))
+	m, err := f.svc.Apply(f.ctx, f.board, osktest.Individual(f.board))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.Admit(f.ctx, f.board, m.ID, members.Admission{})
-	wantKind(t, err, errs.Forbidden)
-	other := f.person("Second Board Member", auth.RoleBoard)
+	osktest.WantKind(t, err, errs.Forbidden)
+	other := f.Person("Second Board Member", auth.RoleBoard)
 	if _, err := f.svc.Admit(f.ctx, other, m.ID, members.Admission{}); err != nil {
 		t.Fatal(err)
 	}
@@ -307,24 +308,26 @@ func TestAdmit_ARolledBackAdmissionGivesItsNumberBack(t *testing.T) {
 // conflict that leaves the member as they were.
 func TestTransitions(t *testing.T) {
 	f := newFixture(t)
+	made := 0
 	in := func(status string) (auth.Principal, members.Member) {
-		name := fmt.Sprintf("In %s %d", status, f.n)
+		made++
+		name := fmt.Sprintf("In %s %d", status, made)
 		switch status {
 		case members.StatusApplicant:
 			return f.applicant(name)
 		case members.StatusActive:
-			return f.active(name)
+			return f.Member(name)
 		case members.StatusSuspended:
 			return f.suspended(name)
 		case members.StatusResigned:
-			p, m := f.active(name)
+			p, m := f.Member(name)
 			m, err := f.svc.Resign(f.ctx, p, m.ID, members.Resignation{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return p, m
 		case members.StatusExpelled:
-			p, m := f.active(name)
+			p, m := f.Member(name)
 			m, err := f.svc.Expel(f.ctx, f.board, m.ID, "Acted against the co-op's purpose.")
 			if err != nil {
 				t.Fatal(err)
@@ -377,7 +380,7 @@ func TestTransitions(t *testing.T) {
 					t.Fatal(getErr)
 				}
 				if !slices.Contains(mv.from, from) {
-					wantKind(t, err, errs.Conflict)
+					osktest.WantKind(t, err, errs.Conflict)
 					if after.Status != from || len(f.events(subjectOf(m))) != before {
 						t.Errorf("a refused %s changed the member: %s, %d events", mv.name, after.Status, len(f.events(subjectOf(m))))
 					}
@@ -410,7 +413,7 @@ func TestTransitions(t *testing.T) {
 func TestDecisions_NeedAReason(t *testing.T) {
 	f := newFixture(t)
 	_, applicant := f.applicant("Needs Reason")
-	_, active := f.active("Also Needs Reason")
+	_, active := f.Member("Also Needs Reason")
 	_, suspended := f.suspended("Suspended Needs Reason")
 	for name, call := range map[string]func() error{
 		"reject":    func() error { _, err := f.svc.Reject(f.ctx, f.board, applicant.ID, " "); return err },
@@ -418,7 +421,7 @@ func TestDecisions_NeedAReason(t *testing.T) {
 		"reinstate": func() error { _, err := f.svc.Reinstate(f.ctx, f.board, suspended.ID, ""); return err },
 		"expel":     func() error { _, err := f.svc.Expel(f.ctx, f.board, active.ID, strings.Repeat("r", 2001)); return err },
 	} {
-		t.Run(name, func(t *testing.T) { wantFields(t, call(), "reason") })
+		t.Run(name, func(t *testing.T) { osktest.WantFields(t, call(), "reason") })
 	}
 }
 
@@ -439,7 +442,7 @@ func TestResign(t *testing.T) {
 	f.clock.Set(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
 
 	t.Run("the member resigns from now", func(t *testing.T) {
-		p, m := f.active("Resigns Now")
+		p, m := f.Member("Resigns Now")
 		got, err := f.svc.Resign(f.ctx, p, m.ID, members.Resignation{})
 		if err != nil {
 			t.Fatal(err)
@@ -459,20 +462,20 @@ func TestResign(t *testing.T) {
 		}
 	})
 	t.Run("the member cannot date it back or forward", func(t *testing.T) {
-		p, m := f.active("Backdates")
+		p, m := f.Member("Backdates")
 		_, err := f.svc.Resign(f.ctx, p, m.ID, members.Resignation{EffectiveOn: "2026-03-09"})
-		wantFields(t, err, "effective_on")
+		osktest.WantFields(t, err, "effective_on")
 		_, err = f.svc.Resign(f.ctx, p, m.ID, members.Resignation{EffectiveOn: "2026-03-11"})
-		wantFields(t, err, "effective_on")
+		osktest.WantFields(t, err, "effective_on")
 		_, err = f.svc.Resign(f.ctx, p, m.ID, members.Resignation{EffectiveOn: "10.3.2026"})
-		wantFields(t, err, "effective_on")
+		osktest.WantFields(t, err, "effective_on")
 		if _, err := f.svc.Resign(f.ctx, p, m.ID, members.Resignation{EffectiveOn: "2026-03-10"}); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("the board records an earlier notice", func(t *testing.T) {
 		f.clock.Set(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
-		_, m := f.active("Wrote In February")
+		_, m := f.Member("Wrote In February")
 		f.clock.Set(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
 		got, err := f.svc.Resign(f.ctx, f.board, m.ID, members.Resignation{EffectiveOn: "2026-02-01"})
 		if err != nil {
@@ -492,40 +495,40 @@ func TestResign(t *testing.T) {
 		}
 	})
 	t.Run("not before the last change of status", func(t *testing.T) {
-		_, m := f.active("Admitted Today")
+		_, m := f.Member("Admitted Today")
 		_, err := f.svc.Resign(f.ctx, f.board, m.ID, members.Resignation{EffectiveOn: "2026-03-01"})
-		wantFields(t, err, "effective_on")
+		osktest.WantFields(t, err, "effective_on")
 	})
 	t.Run("others may not", func(t *testing.T) {
-		_, m := f.active("Stays")
-		other, _ := f.active("Meddles")
+		_, m := f.Member("Stays")
+		other, _ := f.Member("Meddles")
 		_, err := f.svc.Resign(f.ctx, other, m.ID, members.Resignation{})
-		wantKind(t, err, errs.NotFound)
+		osktest.WantKind(t, err, errs.NotFound)
 		_, err = f.svc.Resign(f.ctx, f.auditor, m.ID, members.Resignation{})
-		wantKind(t, err, errs.Forbidden)
+		osktest.WantKind(t, err, errs.Forbidden)
 		_, err = f.svc.Resign(f.ctx, auth.Principal{}, m.ID, members.Resignation{})
-		wantKind(t, err, errs.Unauthenticated)
+		osktest.WantKind(t, err, errs.Unauthenticated)
 	})
 }
 
 func TestGetAs_MembersSeeOnlyThemselves(t *testing.T) {
 	f := newFixture(t)
-	p, m := f.active("Sees Self")
-	other, _ := f.active("Curious")
+	p, m := f.Member("Sees Self")
+	other, _ := f.Member("Curious")
 	if got, err := f.svc.GetAs(f.ctx, p, m.ID); err != nil || got.ID != m.ID {
 		t.Errorf("own record: %v", err)
 	}
 	_, err := f.svc.GetAs(f.ctx, other, m.ID)
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 	for _, q := range []auth.Principal{f.board, f.auditor} {
 		if _, err := f.svc.GetAs(f.ctx, q, m.ID); err != nil {
 			t.Errorf("%v: %v", q.Roles, err)
 		}
 	}
 	_, err = f.svc.GetAs(f.ctx, auth.Principal{}, m.ID)
-	wantKind(t, err, errs.Unauthenticated)
+	osktest.WantKind(t, err, errs.Unauthenticated)
 	_, err = f.svc.History(f.ctx, other, m.ID)
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 }
 
 func TestStatusHistory_AnswersWhoWasActiveWhen(t *testing.T) {
@@ -537,7 +540,7 @@ func TestStatusHistory_AnswersWhoWasActiveWhen(t *testing.T) {
 	if _, err := f.svc.Admit(f.ctx, f.board, m.ID, members.Admission{}); err != nil {
 		t.Fatal(err)
 	}
-	_, steady := f.active("Steady")
+	_, steady := f.Member("Steady")
 	f.clock.Set(t0.Add(10 * 24 * time.Hour))
 	if _, err := f.svc.Suspend(f.ctx, f.board, m.ID, "Inquiry."); err != nil {
 		t.Fatal(err)
@@ -590,7 +593,7 @@ func TestStatusHistory_AnswersWhoWasActiveWhen(t *testing.T) {
 
 func TestUpdateContact(t *testing.T) {
 	f := newFixture(t)
-	p, m := f.active("Moves House")
+	p, m := f.Member("Moves House")
 	oldEmail := m.Email
 	got, err := f.svc.UpdateContact(f.ctx, p, m.ID, members.ContactChange{
 		Email: ptr("new.address@example.net"), Address: ptr("Hämeentie 1\n00530 Helsinki"), Name: ptr(m.Name),
@@ -619,13 +622,13 @@ func TestUpdateContact(t *testing.T) {
 	}
 
 	_, err = f.svc.UpdateContact(f.ctx, p, m.ID, members.ContactChange{Email: ptr("broken"), Country: ptr("QQ"), Name: ptr("")})
-	wantFields(t, err, "email", "country", "name")
+	osktest.WantFields(t, err, "email", "country", "name")
 
-	other, _ := f.active("Not Them")
+	other, _ := f.Member("Not Them")
 	_, err = f.svc.UpdateContact(f.ctx, other, m.ID, members.ContactChange{Address: ptr("x")})
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 	_, err = f.svc.UpdateContact(f.ctx, f.auditor, m.ID, members.ContactChange{Address: ptr("x")})
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 	if _, err := f.svc.UpdateContact(f.ctx, f.board, m.ID, members.ContactChange{Country: ptr("se")}); err != nil {
 		t.Fatal(err)
 	}
@@ -633,7 +636,7 @@ func TestUpdateContact(t *testing.T) {
 
 func TestChangeRepresentative(t *testing.T) {
 	f := newFixture(t)
-	first := f.person("First Representative")
+	first := f.Person("First Representative")
 	org, err := f.svc.Apply(f.ctx, first, members.Application{
 		Kind: members.KindOrganisation, Name: "Manawanui", Email: "kia.ora@manawanui.example.org", Country: "NZ",
 		OrganisationNumber: "NZBN 9429", AcceptRules: true,
@@ -644,7 +647,7 @@ func TestChangeRepresentative(t *testing.T) {
 	if org.RepresentativeAccountID == nil || *org.RepresentativeAccountID != first.AccountID {
 		t.Fatalf("representative %v", org.RepresentativeAccountID)
 	}
-	second := f.person("Second Representative")
+	second := f.Person("Second Representative")
 	got, err := f.svc.ChangeRepresentative(f.ctx, f.board, org.ID, members.Representative{Email: second.Email})
 	if err != nil {
 		t.Fatal(err)
@@ -664,16 +667,16 @@ func TestChangeRepresentative(t *testing.T) {
 	}
 
 	_, err = f.svc.ChangeRepresentative(f.ctx, f.board, org.ID, members.Representative{Email: second.Email})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.ChangeRepresentative(f.ctx, f.board, org.ID, members.Representative{Email: "nobody@example.org"})
-	wantFields(t, err, "email")
+	osktest.WantFields(t, err, "email")
 	_, err = f.svc.ChangeRepresentative(f.ctx, f.board, org.ID, members.Representative{})
-	wantFields(t, err, "email")
+	osktest.WantFields(t, err, "email")
 	_, err = f.svc.ChangeRepresentative(f.ctx, f.auditor, org.ID, members.Representative{Email: first.Email})
-	wantKind(t, err, errs.Forbidden)
-	_, person := f.active("Individual")
+	osktest.WantKind(t, err, errs.Forbidden)
+	_, person := f.Member("Individual")
 	_, err = f.svc.ChangeRepresentative(f.ctx, f.board, person.ID, members.Representative{AccountID: first.AccountID})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 }
 
 func TestShareContributions(t *testing.T) {
@@ -707,15 +710,15 @@ func TestShareContributions(t *testing.T) {
 	}
 
 	_, err = f.svc.RecordShare(f.ctx, f.board, m.ID, members.ShareEntry{Kind: "refund", Amount: "100.01", PaidOn: "2026-04-01"})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.RecordShare(f.ctx, f.board, m.ID, members.ShareEntry{Kind: "gift", Amount: "0", PaidOn: "2026-04-02"})
-	wantFields(t, err, "kind", "amount", "paid_on")
+	osktest.WantFields(t, err, "kind", "amount", "paid_on")
 	_, err = f.svc.RecordShare(f.ctx, f.board, m.ID, members.ShareEntry{Amount: "1.234", PaidOn: "yesterday"})
-	wantFields(t, err, "amount", "paid_on")
+	osktest.WantFields(t, err, "amount", "paid_on")
 	_, err = f.svc.RecordShare(f.ctx, f.auditor, m.ID, members.ShareEntry{Amount: "1", PaidOn: "2026-04-01"})
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 	_, err = f.svc.RecordShare(f.ctx, p, m.ID, members.ShareEntry{Amount: "1", PaidOn: "2026-04-01"})
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 
 	if _, err := f.svc.RecordShare(f.ctx, f.board, m.ID, members.ShareEntry{Kind: "refund", Amount: "30", PaidOn: "2026-04-01"}); err != nil {
 		t.Fatal(err)
@@ -730,7 +733,7 @@ func TestShareContributions(t *testing.T) {
 		t.Errorf("share due %s %v", got.ShareDue, err)
 	}
 	_, err = f.svc.SetShareDue(f.ctx, f.board, m.ID, "lots")
-	wantFields(t, err, "amount")
+	osktest.WantFields(t, err, "amount")
 	h, err := f.svc.History(f.ctx, f.board, m.ID)
 	if err != nil || len(h.Payments) != 3 {
 		t.Errorf("payments in the history: %+v %v", h.Payments, err)
@@ -739,9 +742,9 @@ func TestShareContributions(t *testing.T) {
 
 func TestErase_LeavesATombstone(t *testing.T) {
 	f := newFixture(t)
-	p, m := f.active("Wants Forgetting")
+	p, m := f.Member("Wants Forgetting")
 	_, err := f.svc.Erase(f.ctx, f.board, m.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 
 	if _, err := f.svc.RecordShare(f.ctx, f.board, m.ID, members.ShareEntry{Amount: "10", PaidOn: f.clock.Now().Format("2006-01-02")}); err != nil {
 		t.Fatal(err)
@@ -750,12 +753,12 @@ func TestErase_LeavesATombstone(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.svc.Erase(f.ctx, f.board, m.ID)
-	wantKind(t, err, errs.Conflict) // the share is still held
+	osktest.WantKind(t, err, errs.Conflict) // the share is still held
 	if _, err := f.svc.RecordShare(f.ctx, f.board, m.ID, members.ShareEntry{Kind: "refund", Amount: "10", PaidOn: f.clock.Now().Format("2006-01-02")}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.Erase(f.ctx, f.auditor, m.ID)
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 
 	got, err := f.svc.Erase(f.ctx, f.board, m.ID)
 	if err != nil {
@@ -784,11 +787,11 @@ func TestErase_LeavesATombstone(t *testing.T) {
 	}
 	// The person no longer finds it: the link to the account is gone.
 	_, err = f.svc.GetAs(f.ctx, p, m.ID)
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 	_, err = f.svc.Erase(f.ctx, f.board, m.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.UpdateContact(f.ctx, f.board, m.ID, members.ContactChange{Name: ptr("Back Again")})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 
 	// The database refuses to forget the row or renumber it.
 	if _, err := f.db.Exec(`DELETE FROM members WHERE id = $1`, m.ID); err == nil {
@@ -801,10 +804,10 @@ func TestErase_LeavesATombstone(t *testing.T) {
 
 func TestList_SearchesFiltersAndPages(t *testing.T) {
 	f := newFixture(t)
-	_, a := f.active("Aroha Ngata")
-	_, b := f.active("Bongani Dlamini")
+	_, a := f.Member("Aroha Ngata")
+	_, b := f.Member("Bongani Dlamini")
 	_, c := f.suspended("Chen Wei")
-	org := f.person("Representative")
+	org := f.Person("Representative")
 	o, err := f.svc.Apply(f.ctx, org, members.Application{Kind: "organisation", Name: "Avivo Wellbeing", Email: "hello@avivo.example.org", Country: "AU", AcceptRules: true})
 	if err != nil {
 		t.Fatal(err)
@@ -869,17 +872,17 @@ func TestList_SearchesFiltersAndPages(t *testing.T) {
 	})
 	t.Run("invalid filters name their field", func(t *testing.T) {
 		_, err := f.svc.List(f.ctx, f.board, members.ListFilter{Status: "dead", Kind: "robot", Cursor: "!!", Limit: -1, Q: strings.Repeat("q", 201)})
-		wantFields(t, err, "status", "kind", "cursor", "limit", "q")
+		osktest.WantFields(t, err, "status", "kind", "cursor", "limit", "q")
 		forged := base64.RawURLEncoding.EncodeToString([]byte("99999999999.1"))
 		_, err = f.svc.List(f.ctx, f.board, members.ListFilter{Cursor: forged, Q: "a\x00b"})
-		wantFields(t, err, "cursor", "q")
+		osktest.WantFields(t, err, "cursor", "q")
 	})
 	t.Run("only the board and auditors", func(t *testing.T) {
-		p, _ := f.active("Just A Member")
+		p, _ := f.Member("Just A Member")
 		_, err := f.svc.List(f.ctx, p, members.ListFilter{})
-		wantKind(t, err, errs.Forbidden)
+		osktest.WantKind(t, err, errs.Forbidden)
 		_, err = f.svc.Counts(f.ctx, p)
-		wantKind(t, err, errs.Forbidden)
+		osktest.WantKind(t, err, errs.Forbidden)
 	})
 	counts, err := f.svc.Counts(f.ctx, f.board)
 	if err != nil || counts["active"] != 3 || counts["applicant"] != 2 || counts["suspended"] != 1 || counts["expelled"] != 0 {

@@ -30,8 +30,8 @@ func TestAPI_MinutesFromDraftToSeal(t *testing.T) {
 	f := newFixture(t)
 	m := f.heldMeeting("EGM")
 	base := fmt.Sprintf("/api/v1/meetings/%d/minutes", m.ID)
-	secretary, chair, board, member := f.client(f.secretary), f.client(f.chair), f.client(f.board), f.client(f.member)
-	checker1, checker2 := f.client(f.checker1), f.client(f.checker2)
+	secretary, chair, board, member := f.Client(f.secretary), f.Client(f.chair), f.Client(f.board), f.Client(f.member)
+	checker1, checker2 := f.Client(f.checker1), f.Client(f.checker2)
 
 	var got map[string]any
 	resp := secretary.Get(base)

@@ -9,6 +9,7 @@ import (
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/minutes"
+	"github.com/citizen-network/osk/internal/osktest"
 )
 
 func TestArchive_SearchIsRankedWithEscapedSnippets(t *testing.T) {
@@ -17,7 +18,7 @@ func TestArchive_SearchIsRankedWithEscapedSnippets(t *testing.T) {
 	most, _ := f.sealed("EGM on solar energy", "# Solar energy\n\nSolar panels on every roof: the solar plan of the board. R&D costs stay under 5 % and `<img src=x onerror=alert(1)>` is quoted.")
 	none, _ := f.sealed("AGM", "# The annual meeting\n\nThe financial statements were adopted.")
 
-	c := f.client(f.member)
+	c := f.Client(f.member)
 	var page minutes.ArchivePage
 	resp := c.Get("/api/v1/minutes?q=" + url.QueryEscape("solar"))
 	if resp.StatusCode != http.StatusOK {
@@ -73,9 +74,9 @@ func TestArchive_SearchIsRankedWithEscapedSnippets(t *testing.T) {
 		t.Fatalf("a page of one: %v %+v", err, first)
 	}
 	_, err = f.svc.Archive(f.ctx, f.board, minutes.ArchiveFilter{Query: "solar", Cursor: *first.NextCursor})
-	wantFields(t, err, "cursor")
+	osktest.WantFields(t, err, "cursor")
 	_, err = f.svc.Archive(f.ctx, f.member, minutes.ArchiveFilter{Query: strings.Repeat("solar ", 50)})
-	wantFields(t, err, "q")
+	osktest.WantFields(t, err, "q")
 
 	// The page shows the same, with the highlight.
 	body := string(c.Get("/minutes?q=solar").Body)
@@ -84,7 +85,7 @@ func TestArchive_SearchIsRankedWithEscapedSnippets(t *testing.T) {
 	}
 	for _, p := range []auth.Principal{f.outsider, f.admin} {
 		_, err := f.svc.Archive(f.ctx, p, minutes.ArchiveFilter{})
-		wantKind(t, err, errs.Forbidden)
+		osktest.WantKind(t, err, errs.Forbidden)
 	}
 	if resp := f.inst.Client(t).Get("/api/v1/minutes"); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous: %d", resp.StatusCode)

@@ -2,8 +2,6 @@ package minutes_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +10,8 @@ import (
 	"github.com/citizen-network/osk/internal/auditor"
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/dbtest"
-	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/mail"
 	"github.com/citizen-network/osk/internal/meetings"
-	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/minutes"
 	"github.com/citizen-network/osk/internal/osktest"
 	"github.com/citizen-network/osk/internal/server"
@@ -27,6 +23,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // the officers of the meetings it holds: a chair, a secretary and two
 // minute checkers, all members.
 type fixture struct {
+	*osktest.People
 	t         testing.TB
 	ctx       context.Context
 	inst      *osktest.Instance
@@ -41,60 +38,23 @@ type fixture struct {
 	checker2  auth.Principal
 	member    auth.Principal
 	outsider  auth.Principal
-	n         int
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	inst := osktest.Start(t, osktest.Options{})
-	f := &fixture{t: t, ctx: context.Background(), inst: inst, svc: inst.Server.Minutes}
-	f.board = f.person("Board Member", auth.RoleBoard)
-	f.board2 = f.person("Second Board Member", auth.RoleBoard)
-	f.auditor = f.person("Auditor", auth.RoleAuditor)
-	f.admin = f.person("Admin", auth.RoleAdmin)
-	f.outsider = f.person("Outsider")
-	f.chair = f.memberPerson("Chair Person")
-	f.secretary = f.memberPerson("Secretary Person")
-	f.checker1 = f.memberPerson("First Checker")
-	f.checker2 = f.memberPerson("Second Checker")
-	f.member = f.memberPerson("Ordinary Member")
+	f := &fixture{People: inst.People(t), t: t, ctx: context.Background(), inst: inst, svc: inst.Server.Minutes}
+	f.board = f.Person("Board Member", auth.RoleBoard)
+	f.board2 = f.Person("Second Board Member", auth.RoleBoard)
+	f.auditor = f.Person("Auditor", auth.RoleAuditor)
+	f.admin = f.Person("Admin", auth.RoleAdmin)
+	f.outsider = f.Person("Outsider")
+	f.chair, _ = f.Member("Chair Person")
+	f.secretary, _ = f.Member("Secretary Person")
+	f.checker1, _ = f.Member("First Checker")
+	f.checker2, _ = f.Member("Second Checker")
+	f.member, _ = f.Member("Ordinary Member")
 	return f
-}
-
-// person makes an account with the given roles and returns its principal.
-func (f *fixture) person(name string, roles ...string) auth.Principal {
-	f.t.Helper()
-	f.n++
-	email := fmt.Sprintf("%s-%d@example.org", strings.ToLower(strings.ReplaceAll(name, " ", ".")), f.n)
-	acc, err := f.inst.Server.Auth.CreateAccount(f.ctx, auth.Operator, email, name)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	for _, r := range roles {
-		if err := f.inst.Server.Auth.Grant(f.ctx, auth.Operator, acc.ID, r); err != nil {
-			f.t.Fatal(err)
-		}
-	}
-	p, err := f.inst.Server.Auth.Principal(f.ctx, acc.ID)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return p
-}
-
-// memberPerson makes an active individual member and returns the
-// principal of their account.
-func (f *fixture) memberPerson(name string) auth.Principal {
-	f.t.Helper()
-	p := f.person(name)
-	m, err := f.inst.Server.Members.Apply(f.ctx, p, members.Application{Kind: members.KindIndividual, Name: name, Email: p.Email, Country: "FI", AcceptRules: true})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if _, err := f.inst.Server.Members.Admit(f.ctx, f.board, m.ID, members.Admission{}); err != nil {
-		f.t.Fatal(err)
-	}
-	return p
 }
 
 // heldMeeting holds a meeting with the fixture's officers from convening
@@ -217,41 +177,6 @@ func minutesMail(subject string) bool {
 		}
 	}
 	return false
-}
-
-// client signs p in on a browser-like client.
-func (f *fixture) client(p auth.Principal) *osktest.Client {
-	f.t.Helper()
-	c := f.inst.Client(f.t)
-	c.SignIn(p.Email, p.Name)
-	c.Get("/account")
-	return c
-}
-
-// wantKind fails unless err is of the kind.
-func wantKind(t testing.TB, err, kind error) {
-	t.Helper()
-	if !errors.Is(err, kind) {
-		t.Fatalf("error %v, want kind %v", err, kind)
-	}
-}
-
-// wantFields fails unless err is a validation naming these fields.
-func wantFields(t testing.TB, err error, fields ...string) {
-	t.Helper()
-	var v *errs.Validation
-	if !errors.As(err, &v) {
-		t.Fatalf("error %v, want a validation of %v", err, fields)
-	}
-	got := map[string]bool{}
-	for _, fe := range v.Fields {
-		got[fe.Field] = true
-	}
-	for _, name := range fields {
-		if !got[name] {
-			t.Errorf("no message for %s in %v", name, v.Fields)
-		}
-	}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -42,7 +42,7 @@ func TestPages_FromTheEditorToThePrintedMinutes(t *testing.T) {
 	f := newFixture(t)
 	m := f.heldMeeting("EGM on energy")
 	path := fmt.Sprintf("/meetings/%d/minutes", m.ID)
-	secretary, chair, checker1, checker2, member := f.client(f.secretary), f.client(f.chair), f.client(f.checker1), f.client(f.checker2), f.client(f.member)
+	secretary, chair, checker1, checker2, member := f.Client(f.secretary), f.Client(f.chair), f.Client(f.checker1), f.Client(f.checker2), f.Client(f.member)
 
 	page(t, secretary, http.MethodGet, "/minutes", nil, http.StatusOK, "Waiting for you", path, "Write the minutes: the first draft is pre-filled")
 	page(t, secretary, http.MethodGet, path, nil, http.StatusOK, `href="`+path+`/edit"`)
@@ -92,7 +92,7 @@ func TestPages_FromTheEditorToThePrintedMinutes(t *testing.T) {
 	}
 	page(t, member, http.MethodGet, "/minutes", nil, http.StatusOK, "Minutes: EGM on energy")
 	page(t, secretary, http.MethodGet, path+"/edit", nil, http.StatusConflict)
-	page(t, f.client(f.outsider), http.MethodGet, "/minutes", nil, http.StatusForbidden)
+	page(t, f.Client(f.outsider), http.MethodGet, "/minutes", nil, http.StatusForbidden)
 
 	// The addendum that corrects them.
 	page(t, secretary, http.MethodGet, path, nil, http.StatusOK, `href="/meetings/`)
@@ -120,14 +120,14 @@ func TestMeetingPage_LinksToItsElectionsMinutesAndAuditBundle(t *testing.T) {
 	electionLink := fmt.Sprintf(`<a href="/elections/%d">Members of the board (2 seats)</a> <span class="tag">Taking nominations</span>`, e.ID)
 	bundle := fmt.Sprintf(`<a href="/api/v1/audit/meetings/%d/bundle" download>Download the audit bundle (JSON)</a>`, m.ID)
 
-	body := page(t, f.client(f.member), http.MethodGet, path, nil, http.StatusOK, electionLink,
+	body := page(t, f.Client(f.member), http.MethodGet, path, nil, http.StatusOK, electionLink,
 		"The minutes are published here once the chair and the minute checkers have signed them.")
 	if strings.Contains(body, minutesLink) || strings.Contains(body, "audit bundle") {
 		t.Fatalf("a member's page of the meeting:\n%s", body)
 	}
-	page(t, f.client(f.secretary), http.MethodGet, path, nil, http.StatusOK, electionLink, minutesLink, "Not started")
-	body = page(t, f.client(f.auditor), http.MethodGet, path, nil, http.StatusOK, electionLink, minutesLink, bundle)
-	if strings.Contains(page(t, f.client(f.board), http.MethodGet, path, nil, http.StatusOK, minutesLink), "audit bundle") {
+	page(t, f.Client(f.secretary), http.MethodGet, path, nil, http.StatusOK, electionLink, minutesLink, "Not started")
+	body = page(t, f.Client(f.auditor), http.MethodGet, path, nil, http.StatusOK, electionLink, minutesLink, bundle)
+	if strings.Contains(page(t, f.Client(f.board), http.MethodGet, path, nil, http.StatusOK, minutesLink), "audit bundle") {
 		t.Fatal("the board's page of the meeting links to the audit bundle")
 	}
 
@@ -138,5 +138,5 @@ func TestMeetingPage_LinksToItsElectionsMinutesAndAuditBundle(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	page(t, f.client(f.member), http.MethodGet, path, nil, http.StatusOK, minutesLink, "Signed and sealed")
+	page(t, f.Client(f.member), http.MethodGet, path, nil, http.StatusOK, minutesLink, "Signed and sealed")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/minutes"
+	"github.com/citizen-network/osk/internal/osktest"
 )
 
 func TestGet_SecretaryGetsTheDraftPrefilledFromTheRecord(t *testing.T) {
@@ -40,10 +41,10 @@ func TestGet_SecretaryGetsTheDraftPrefilledFromTheRecord(t *testing.T) {
 	// Nobody else sees minutes nobody has begun.
 	for _, p := range []auth.Principal{f.chair, f.board, f.auditor, f.member} {
 		_, err := f.svc.Get(f.ctx, p, minutes.Main(m.ID))
-		wantKind(t, err, errs.NotFound)
+		osktest.WantKind(t, err, errs.NotFound)
 	}
 	_, err = f.svc.Get(f.ctx, f.outsider, minutes.Main(m.ID))
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 }
 
 func TestGet_NoMinutesBeforeTheSession(t *testing.T) {
@@ -58,12 +59,12 @@ func TestGet_NoMinutesBeforeTheSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.svc.Save(f.ctx, f.secretary, minutes.Main(other.ID), "Too early.")
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 	if _, err := f.inst.Server.Meetings.Convene(f.ctx, f.board, other.ID); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.Save(f.ctx, f.secretary, minutes.Main(other.ID), "Too early.")
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	if _, err := f.svc.Save(f.ctx, f.secretary, minutes.Main(m.ID), "In time."); err != nil {
 		t.Fatal(err)
 	}
@@ -115,10 +116,10 @@ func TestSave_EverySaveIsANewVersion(t *testing.T) {
 		t.Fatalf("diff removed %q, added %q", removed, added)
 	}
 	_, err = f.svc.Versions(f.ctx, f.member, doc)
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 	for body, field := range map[string]string{"": "body", "  \n\n ": "body", "a\x00b": "body", strings.Repeat("x", minutes.MaxBody+1): "body"} {
 		_, err := f.svc.Save(f.ctx, f.secretary, doc, body)
-		wantFields(t, err, field)
+		osktest.WantFields(t, err, field)
 	}
 }
 
@@ -128,15 +129,15 @@ func TestSave_OnlyTheSecretaryWrites(t *testing.T) {
 	doc := minutes.Main(m.ID)
 	for _, p := range []auth.Principal{f.chair, f.checker1, f.board, f.auditor} {
 		_, err := f.svc.Save(f.ctx, p, doc, "Not theirs to write.")
-		wantKind(t, err, errs.Forbidden)
+		osktest.WantKind(t, err, errs.Forbidden)
 	}
 	// Members do not see a draft, and outsiders not even the meeting.
 	for _, p := range []auth.Principal{f.member, f.outsider, f.admin} {
 		_, err := f.svc.Save(f.ctx, p, doc, "Not theirs to write.")
-		wantKind(t, err, errs.NotFound)
+		osktest.WantKind(t, err, errs.NotFound)
 	}
 	_, err := f.svc.Save(f.ctx, auth.Principal{}, doc, "Nobody.")
-	wantKind(t, err, errs.Unauthenticated)
+	osktest.WantKind(t, err, errs.Unauthenticated)
 }
 
 func TestSign_TheWrongVersionIsAConflict(t *testing.T) {
@@ -151,9 +152,9 @@ func TestSign_TheWrongVersionIsAConflict(t *testing.T) {
 		t.Fatalf("submitted: version %d, status %s", got.Version, got.Status)
 	}
 	_, err := f.svc.Sign(f.ctx, f.chair, doc, ptr(1))
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.Return(f.ctx, f.checker1, doc, ptr(3), "Wrong version.")
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	got, err = f.svc.Sign(f.ctx, f.chair, doc, ptr(2))
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +163,7 @@ func TestSign_TheWrongVersionIsAConflict(t *testing.T) {
 		t.Fatalf("signatures %+v", got.Signatures)
 	}
 	_, err = f.svc.Sign(f.ctx, f.chair, doc, ptr(2))
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 }
 
 func TestSign_OnlyTheChairAndTheCheckersSign(t *testing.T) {
@@ -174,13 +175,13 @@ func TestSign_OnlyTheChairAndTheCheckersSign(t *testing.T) {
 	// sign them.
 	for _, p := range []auth.Principal{f.board, f.auditor, f.secretary} {
 		_, err := f.svc.Sign(f.ctx, p, doc, nil)
-		wantKind(t, err, errs.Forbidden)
+		osktest.WantKind(t, err, errs.Forbidden)
 		_, err = f.svc.Return(f.ctx, p, doc, nil, "No.")
-		wantKind(t, err, errs.Forbidden)
+		osktest.WantKind(t, err, errs.Forbidden)
 	}
 	for _, p := range []auth.Principal{f.member, f.outsider} {
 		_, err := f.svc.Sign(f.ctx, p, doc, nil)
-		wantKind(t, err, errs.NotFound)
+		osktest.WantKind(t, err, errs.NotFound)
 	}
 	got, err := f.svc.Get(f.ctx, f.board, doc)
 	if err != nil {
@@ -209,7 +210,7 @@ func TestSign_SealsOnlyWhenAllHaveSigned(t *testing.T) {
 			t.Fatalf("after %d signatures: %s, sealed hash %v", i+1, got.Status, got.SealedHash)
 		}
 		_, err = f.svc.Get(f.ctx, f.member, doc)
-		wantKind(t, err, errs.NotFound)
+		osktest.WantKind(t, err, errs.NotFound)
 	}
 	got, err := f.svc.Sign(f.ctx, f.checker2, doc, ptr(1))
 	if err != nil {
@@ -263,13 +264,13 @@ func TestSealed_NothingChangesAnyMore(t *testing.T) {
 	m, sealed := f.sealed("EGM", "The sealed text.")
 	doc := minutes.Main(m.ID)
 	_, err := f.svc.Save(f.ctx, f.secretary, doc, "A new text.")
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.Submit(f.ctx, f.secretary, doc)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.Sign(f.ctx, f.chair, doc, nil)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.Return(f.ctx, f.checker1, doc, nil, "Too late.")
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 
 	// The database refuses it too, whoever asks.
 	var id int64
@@ -314,7 +315,7 @@ func TestReturn_SendsTheVersionBackWithAComment(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := f.svc.Return(f.ctx, f.checker1, doc, ptr(1), "  ")
-	wantFields(t, err, "comment")
+	osktest.WantFields(t, err, "comment")
 	got, err := f.svc.Return(f.ctx, f.checker1, doc, ptr(1), "It opened at 18:05, not 18:00.")
 	if err != nil {
 		t.Fatal(err)
@@ -326,10 +327,10 @@ func TestReturn_SendsTheVersionBackWithAComment(t *testing.T) {
 		t.Fatalf("mail to the secretary: %+v", mails)
 	}
 	_, err = f.svc.Sign(f.ctx, f.checker2, doc, nil)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	// The version sent back cannot go again as it is.
 	_, err = f.svc.Submit(f.ctx, f.secretary, doc)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	got = f.submitted(m, "The meeting opened at 18:05.")
 	if got.Version != 2 || len(got.Signatures) != 0 {
 		t.Fatalf("resubmitted: version %d, signatures %+v", got.Version, got.Signatures)
@@ -363,12 +364,12 @@ func TestSubmit_OnceTheSessionIsClosed(t *testing.T) {
 	}
 	doc := minutes.Main(m.ID)
 	_, err = f.svc.Submit(f.ctx, f.secretary, doc)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	if _, err := f.svc.Save(f.ctx, f.secretary, doc, "Written during the session."); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.Submit(f.ctx, f.secretary, doc)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	if _, err := f.inst.Server.Meetings.Close(f.ctx, f.chair, m.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +390,7 @@ func TestAddendum_CorrectsSealedMinutesAndIsSealedOnItsOwn(t *testing.T) {
 	f := newFixture(t)
 	m := f.heldMeeting("EGM")
 	_, err := f.svc.StartAddendum(f.ctx, f.secretary, m.ID, "Too early.")
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	f.submitted(m, "The minutes.")
 	for _, p := range []auth.Principal{f.chair, f.checker1, f.checker2} {
 		if _, err := f.svc.Sign(f.ctx, p, minutes.Main(m.ID), nil); err != nil {
@@ -397,7 +398,7 @@ func TestAddendum_CorrectsSealedMinutesAndIsSealedOnItsOwn(t *testing.T) {
 		}
 	}
 	_, err = f.svc.StartAddendum(f.ctx, f.chair, m.ID, "Not the chair's to write.")
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 	add, err := f.svc.StartAddendum(f.ctx, f.secretary, m.ID, "Item 2: the vote was 12 for, not 21.")
 	if err != nil {
 		t.Fatal(err)
@@ -406,7 +407,7 @@ func TestAddendum_CorrectsSealedMinutesAndIsSealedOnItsOwn(t *testing.T) {
 		t.Fatalf("addendum %+v", add)
 	}
 	_, err = f.svc.StartAddendum(f.ctx, f.secretary, m.ID, "A second one at once.")
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	doc := minutes.Doc{MeetingID: m.ID, Addendum: 1}
 	if _, err := f.svc.Save(f.ctx, f.secretary, doc, "Item 2: the vote was 12 for and 3 against."); err != nil {
 		t.Fatal(err)
@@ -420,7 +421,7 @@ func TestAddendum_CorrectsSealedMinutesAndIsSealedOnItsOwn(t *testing.T) {
 		t.Fatalf("a member sees addenda %+v", main.Addenda)
 	}
 	_, err = f.svc.Get(f.ctx, f.member, doc)
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 	if _, err := f.svc.Submit(f.ctx, f.secretary, doc); err != nil {
 		t.Fatal(err)
 	}
@@ -483,17 +484,17 @@ func TestDeadlines_WarnTheBoardWithTheClockMoved(t *testing.T) {
 		d.Unsigned[0].Name != "First Checker" || d.Unsigned[1].Name != "Second Checker" {
 		t.Fatalf("fifteen days after: %+v", d)
 	}
-	page := f.client(f.board).Get("/minutes/overdue")
+	page := f.Client(f.board).Get("/minutes/overdue")
 	body := string(page.Body)
 	if page.StatusCode != 200 || !strings.Contains(body, "Past the deadline") || !strings.Contains(body, "First Checker (Minute checker)") ||
 		strings.Contains(body, "Chair Person (Chair)") {
 		t.Fatalf("the dashboard: %d\n%s", page.StatusCode, body)
 	}
-	if archive := string(f.client(f.board).Get("/minutes").Body); !strings.Contains(archive, "past the deadline") {
+	if archive := string(f.Client(f.board).Get("/minutes").Body); !strings.Contains(archive, "past the deadline") {
 		t.Fatalf("the archive does not warn the board:\n%s", archive)
 	}
 	_, err := f.svc.Deadlines(f.ctx, f.member)
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 	// A longer deadline in the rules moves it.
 	r, err := f.inst.Server.Rules.Current(f.ctx)
 	if err != nil {

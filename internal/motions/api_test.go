@@ -37,8 +37,8 @@ func problemFields(t *testing.T, body []byte) []string {
 
 func TestAPI_MotionShape(t *testing.T) {
 	f := newFixture(t)
-	p, mem := f.member("Aino Proposer")
-	c := f.client(p)
+	p, mem := f.Member("Aino Proposer")
+	c := f.Client(p)
 	path := fmt.Sprintf("/api/v1/meetings/%d/motions", f.meeting.ID)
 	resp := c.Do(http.MethodPost, path, map[string]any{"title": "Lower the fee", "body": "The fee is 40 euros.", "agenda_item_id": f.item})
 	if resp.StatusCode != http.StatusCreated {
@@ -62,8 +62,8 @@ func TestAPI_MotionShape(t *testing.T) {
 	if resp := c.Do(http.MethodPost, fmt.Sprintf("/api/v1/motions/%d/second", id), nil); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("second by the proposer: %d %s", resp.StatusCode, resp.Body)
 	}
-	s, smem := f.member("Bertta Seconder")
-	sc := f.client(s)
+	s, smem := f.Member("Bertta Seconder")
+	sc := f.Client(s)
 	resp = sc.Do(http.MethodPost, fmt.Sprintf("/api/v1/motions/%d/second", id), map[string]any{})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("second: %d %s", resp.StatusCode, resp.Body)
@@ -123,8 +123,8 @@ func TestAPI_MotionShape(t *testing.T) {
 
 func TestAPI_BadInputNamesTheFields(t *testing.T) {
 	f := newFixture(t)
-	p, _ := f.member("Aino Proposer")
-	c := f.client(p)
+	p, _ := f.Member("Aino Proposer")
+	c := f.Client(p)
 	path := fmt.Sprintf("/api/v1/meetings/%d/motions", f.meeting.ID)
 	elsewhere := f.convened()
 	resp := c.Do(http.MethodPost, fmt.Sprintf("/api/v1/meetings/%d/motions", elsewhere.ID), map[string]any{"title": "Elsewhere", "body": "Text."})
@@ -168,7 +168,7 @@ func TestAPI_BadInputNamesTheFields(t *testing.T) {
 		})
 	}
 	// The board's rule change with a simple majority.
-	bc := f.client(f.board)
+	bc := f.Client(f.board)
 	resp = bc.Do(http.MethodPost, path, map[string]any{"title": "T", "body": "B", "agenda_item_id": f.rules, "majority": "simple"})
 	if resp.StatusCode != 422 || !slices.Equal(problemFields(t, resp.Body), []string{"majority"}) {
 		t.Errorf("board's simple rule change: %d %s", resp.StatusCode, resp.Body)
@@ -180,9 +180,9 @@ func TestAPI_BadInputNamesTheFields(t *testing.T) {
 		t.Errorf("board's rule change: %d %s", resp.StatusCode, resp.Body)
 	}
 	// Opening a ballot: bad values name their fields once the chair asks.
-	chair, _ := f.member("Chair")
+	chair, _ := f.Member("Chair")
 	f.inSession(chair)
-	cc := f.client(chair)
+	cc := f.Client(chair)
 	resp = cc.Do(http.MethodPost, fmt.Sprintf("/api/v1/motions/%d/ballots", d.ID), map[string]any{"secret": true, "closes_at": "soon", "electorate": "all"})
 	if resp.StatusCode != 422 || !slices.Equal(problemFields(t, resp.Body), []string{"closes_at", "electorate"}) {
 		t.Errorf("ballot with bad values: %d %s", resp.StatusCode, resp.Body)

@@ -12,6 +12,7 @@ import (
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/motions"
+	"github.com/citizen-network/osk/internal/osktest"
 )
 
 // room is a meeting in session with a chair and three members present.
@@ -23,10 +24,10 @@ type room struct {
 func newRoom(t *testing.T) *room {
 	f := newFixture(t)
 	r := &room{fixture: f}
-	r.chair, _ = f.member("Chair")
-	r.p, _ = f.member("Aino Proposer")
-	r.s, _ = f.member("Bertta Seconder")
-	r.v, _ = f.member("Veikko Voter")
+	r.chair, _ = f.Member("Chair")
+	r.p, _ = f.Member("Aino Proposer")
+	r.s, _ = f.Member("Bertta Seconder")
+	r.v, _ = f.Member("Veikko Voter")
 	// Members vote at a meeting convened after they joined: the record
 	// date is the day of the notice.
 	f.use(f.convened())
@@ -73,7 +74,7 @@ func TestBallot_AmendmentsFirstThenTheAmendedMotion(t *testing.T) {
 	r.open()
 
 	_, err := r.svc.OpenBallot(r.ctx, r.chair, main.ID, motions.BallotRequest{})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 
 	// While an amendment is voted on, the motion it amends stays: it can
 	// be neither withdrawn nor put to a vote, but amended further.
@@ -88,11 +89,11 @@ func TestBallot_AmendmentsFirstThenTheAmendedMotion(t *testing.T) {
 		t.Fatalf("amendment being voted on: %+v", got.Motion)
 	}
 	_, err = r.svc.Withdraw(r.ctx, r.p, main.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = r.svc.Withdraw(r.ctx, r.s, oaks.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = r.svc.OpenBallot(r.ctx, r.chair, main.ID, motions.BallotRequest{})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	late := r.propose(r.v, motions.Proposal{Title: "Pines", Body: "Plant ten pines in the yard.", AmendsMotionID: &main.ID})
 	for i, voter := range []auth.Principal{r.chair, r.p, r.s, r.v} {
 		choice := ballots.ChoiceFor
@@ -122,7 +123,7 @@ func TestBallot_AmendmentsFirstThenTheAmendedMotion(t *testing.T) {
 
 	// The pages show both versions, and warn that the other amendment was
 	// written against the earlier text.
-	mc := r.client(r.v)
+	mc := r.Client(r.v)
 	page := string(mc.Get(fmt.Sprintf("/motions/%d", main.ID)).Body)
 	for _, want := range []string{"The text (version 2)", fmt.Sprintf(`As amended by <a href="/motions/%d">`, oaks.ID), "Earlier versions", "Version 1: as proposed", "Plant ten trees in the yard."} {
 		if !strings.Contains(page, want) {
@@ -147,7 +148,7 @@ func TestBallot_AmendmentsFirstThenTheAmendedMotion(t *testing.T) {
 
 	// The unseconded amendment still holds the motion back until it goes.
 	_, err = r.svc.OpenBallot(r.ctx, r.chair, main.ID, motions.BallotRequest{})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	if _, err := r.svc.Withdraw(r.ctx, r.v, late.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -160,11 +161,11 @@ func TestBallot_AmendmentsFirstThenTheAmendedMotion(t *testing.T) {
 	}
 	// Decided is final.
 	_, err = r.svc.Withdraw(r.ctx, r.p, main.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = r.svc.OpenBallot(r.ctx, r.chair, main.ID, motions.BallotRequest{})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = r.svc.Propose(r.ctx, r.v, r.meeting.ID, motions.Proposal{Title: "Too late", Body: "Plant one tree.", AmendsMotionID: &main.ID})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 
 	want := []string{"motion.proposed", "motion.seconded", "motion.amended", "motion.put_to_vote", "motion.decided"}
 	if got := actions(r.events(fmt.Sprintf("motion:%d", main.ID))); !slices.Equal(got, want) {
@@ -181,17 +182,17 @@ func TestBallot_OnlyTheChairInASession(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := r.svc.OpenBallot(r.ctx, r.chair, d.ID, motions.BallotRequest{})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	r.open()
 	for _, who := range []auth.Principal{r.p, r.board, r.auditor} {
 		_, err := r.svc.OpenBallot(r.ctx, who, d.ID, motions.BallotRequest{})
-		wantKind(t, err, errs.Forbidden)
+		osktest.WantKind(t, err, errs.Forbidden)
 	}
 	if got := r.get(d.ID); got.Status != motions.StatusSeconded {
 		t.Fatalf("refused ballots changed the motion to %s", got.Status)
 	}
 	// Through the API, the chair gets the BALLOT.
-	resp := r.client(r.chair).Do(http.MethodPost, fmt.Sprintf("/api/v1/motions/%d/ballots", d.ID), map[string]any{"secret": false})
+	resp := r.Client(r.chair).Do(http.MethodPost, fmt.Sprintf("/api/v1/motions/%d/ballots", d.ID), map[string]any{"secret": false})
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("open: %d %s", resp.StatusCode, resp.Body)
 	}
@@ -206,12 +207,12 @@ func TestBallot_OnlyTheChairInASession(t *testing.T) {
 		t.Errorf("BALLOT %s", resp.Body)
 	}
 	// A second ballot on the same motion: the wrong state.
-	resp = r.client(r.chair).Do(http.MethodPost, fmt.Sprintf("/api/v1/motions/%d/ballots", d.ID), map[string]any{"secret": false})
+	resp = r.Client(r.chair).Do(http.MethodPost, fmt.Sprintf("/api/v1/motions/%d/ballots", d.ID), map[string]any{"secret": false})
 	if resp.StatusCode != http.StatusConflict {
 		t.Errorf("second ballot: %d %s", resp.StatusCode, resp.Body)
 	}
 	// The motion's page links to the ballot.
-	page := string(r.client(r.p).Get(fmt.Sprintf("/motions/%d", d.ID)).Body)
+	page := string(r.Client(r.p).Get(fmt.Sprintf("/motions/%d", d.ID)).Body)
 	if want := fmt.Sprintf(`href="/ballots/%d"`, int64(raw["id"].(float64))); !strings.Contains(page, want) {
 		t.Errorf("motion page lacks %s", want)
 	}
@@ -219,7 +220,7 @@ func TestBallot_OnlyTheChairInASession(t *testing.T) {
 
 func TestBallot_RuleChangeGoesToTheVoteWithTwoThirds(t *testing.T) {
 	f := newFixture(t)
-	chair, _ := f.member("Chair")
+	chair, _ := f.Member("Chair")
 	// The board proposes on a draft, then flags the item as a rule change.
 	draft, err := f.inst.Server.Meetings.Create(f.ctx, f.board, draftOf(f))
 	if err != nil {
@@ -259,7 +260,7 @@ func TestBallot_RuleChangeGoesToTheVoteWithTwoThirds(t *testing.T) {
 
 func TestBallot_TooFewVotesIsNoQuorum(t *testing.T) {
 	r := newRoom(t)
-	admin := r.person("Admin", auth.RoleAdmin)
+	admin := r.Person("Admin", auth.RoleAdmin)
 	cur, err := r.inst.Server.Rules.Current(r.ctx)
 	if err != nil {
 		t.Fatal(err)

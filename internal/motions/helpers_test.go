@@ -2,8 +2,6 @@ package motions_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,9 +9,7 @@ import (
 	"github.com/citizen-network/osk/internal/audit"
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/dbtest"
-	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/meetings"
-	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/motions"
 	"github.com/citizen-network/osk/internal/osktest"
 )
@@ -24,6 +20,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 // meeting whose agenda has an ordinary item and an item that changes the
 // rules.
 type fixture struct {
+	*osktest.People
 	t       testing.TB
 	ctx     context.Context
 	inst    *osktest.Instance
@@ -34,16 +31,15 @@ type fixture struct {
 	meeting meetings.Meeting
 	// item is an ordinary agenda item, rules one that changes the rules.
 	item, rules int64
-	n           int
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	inst := osktest.Start(t, osktest.Options{})
-	f := &fixture{t: t, ctx: context.Background(), inst: inst, svc: inst.Server.Motions}
-	f.board = f.person("Board Member", auth.RoleBoard)
-	f.board2 = f.person("Second Board Member", auth.RoleBoard)
-	f.auditor = f.person("Auditor", auth.RoleAuditor)
+	f := &fixture{People: inst.People(t), t: t, ctx: context.Background(), inst: inst, svc: inst.Server.Motions}
+	f.board = f.Person("Board Member", auth.RoleBoard)
+	f.board2 = f.Person("Second Board Member", auth.RoleBoard)
+	f.auditor = f.Person("Auditor", auth.RoleAuditor)
 	f.use(f.convened())
 	return f
 }
@@ -59,51 +55,6 @@ func (f *fixture) use(m meetings.Meeting) {
 			f.item = it.ID
 		}
 	}
-}
-
-// person makes an account with the given roles and returns its principal.
-func (f *fixture) person(name string, roles ...string) auth.Principal {
-	f.t.Helper()
-	f.n++
-	email := fmt.Sprintf("%s-%d@example.org", strings.ToLower(strings.ReplaceAll(name, " ", ".")), f.n)
-	acc, err := f.inst.Server.Auth.CreateAccount(f.ctx, auth.Operator, email, name)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	for _, r := range roles {
-		if err := f.inst.Server.Auth.Grant(f.ctx, auth.Operator, acc.ID, r); err != nil {
-			f.t.Fatal(err)
-		}
-	}
-	p, err := f.inst.Server.Auth.Principal(f.ctx, acc.ID)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return p
-}
-
-// admit makes p's application and has the board admit it.
-func (f *fixture) admit(p auth.Principal, a members.Application) members.Member {
-	f.t.Helper()
-	m, err := f.inst.Server.Members.Apply(f.ctx, p, a)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	admitter := f.board
-	if m.ActsFor(f.board.AccountID) {
-		admitter = f.board2
-	}
-	if m, err = f.inst.Server.Members.Admit(f.ctx, admitter, m.ID, members.Admission{}); err != nil {
-		f.t.Fatal(err)
-	}
-	return m
-}
-
-// member makes an active individual member, with roles for their account.
-func (f *fixture) member(name string, roles ...string) (auth.Principal, members.Member) {
-	f.t.Helper()
-	p := f.person(name, roles...)
-	return p, f.admit(p, members.Application{Kind: members.KindIndividual, Name: p.Name, Email: p.Email, Country: "FI", AcceptRules: true})
 }
 
 func (f *fixture) now() time.Time { return f.inst.Clock.Now() }
@@ -206,45 +157,6 @@ func actions(es []audit.Entry) []string {
 		out[i] = e.Action
 	}
 	return out
-}
-
-// client signs p in on a browser-like client.
-func (f *fixture) client(p auth.Principal) *osktest.Client {
-	f.t.Helper()
-	c := f.inst.Client(f.t)
-	c.SignIn(p.Email, p.Name)
-	c.Get("/account")
-	return c
-}
-
-// wantKind fails unless err is of the kind.
-func wantKind(t testing.TB, err, kind error) {
-	t.Helper()
-	if !errors.Is(err, kind) {
-		t.Fatalf("error %v, want kind %v", err, kind)
-	}
-}
-
-// wantFields fails unless err is a validation naming exactly these fields.
-func wantFields(t testing.TB, err error, fields ...string) {
-	t.Helper()
-	var v *errs.Validation
-	if !errors.As(err, &v) {
-		t.Fatalf("error %v, want a validation of %v", err, fields)
-	}
-	got := map[string]bool{}
-	for _, f := range v.Fields {
-		got[f.Field] = true
-	}
-	for _, f := range fields {
-		if !got[f] {
-			t.Errorf("no message for %s in %v", f, v.Fields)
-		}
-		delete(got, f)
-	}
-	for f := range got {
-		t.Errorf("unexpected message for %s in %v", f, v.Fields)
-	}
 }
 
 func ptr[T any](v T) *T { return &v }

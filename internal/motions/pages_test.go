@@ -13,8 +13,8 @@ import (
 
 func TestPages_ProposeSecondAndWithdrawWithoutJavaScript(t *testing.T) {
 	f := newFixture(t)
-	p, _ := f.member("Aino Proposer")
-	c := f.client(p)
+	p, _ := f.Member("Aino Proposer")
+	c := f.Client(p)
 	list := fmt.Sprintf("/meetings/%d/motions", f.meeting.ID)
 
 	// The meeting's page links to its motions.
@@ -59,8 +59,8 @@ func TestPages_ProposeSecondAndWithdrawWithoutJavaScript(t *testing.T) {
 		t.Error("the proposer is offered to second their own motion")
 	}
 
-	s, _ := f.member("Bertta Seconder")
-	sc := f.client(s)
+	s, _ := f.Member("Bertta Seconder")
+	sc := f.Client(s)
 	if page := string(sc.Get(path).Body); !strings.Contains(page, `action="`+path+`/second"`) || strings.Contains(page, `action="`+path+`/withdraw"`) {
 		t.Error("another member is not offered to second, or is offered to withdraw")
 	}
@@ -95,7 +95,7 @@ func TestPages_ProposeSecondAndWithdrawWithoutJavaScript(t *testing.T) {
 func TestPages_MotionTextIsRenderedSafely(t *testing.T) {
 	f := newFixture(t)
 	d := f.propose(f.board, motions.Proposal{Title: "Safe text", Body: "# Heading\n\n<script>alert(1)</script>\n\n[click](javascript:alert(2)) <img src=x onerror=alert(3)>"})
-	page := string(f.client(f.board).Get(fmt.Sprintf("/motions/%d", d.ID)).Body)
+	page := string(f.Client(f.board).Get(fmt.Sprintf("/motions/%d", d.ID)).Body)
 	// The text is in the amendment form too, escaped; no markup of it may
 	// run.
 	for _, bad := range []string{"<script>alert", `href="javascript:`, "<img"} {
@@ -111,12 +111,12 @@ func TestPages_MotionTextIsRenderedSafely(t *testing.T) {
 
 func TestPages_ChairSeesTheBallotFormOnlyWhenReady(t *testing.T) {
 	f := newFixture(t)
-	chair, _ := f.member("Chair")
-	p, _ := f.member("Aino Proposer")
+	chair, _ := f.Member("Chair")
+	p, _ := f.Member("Aino Proposer")
 	main := f.propose(f.board, text("Adopt the budget"))
 	amendment := f.propose(p, motions.Proposal{Title: "Smaller budget", Body: "Adopt a smaller budget.", AmendsMotionID: &main.ID})
 	f.inSession(chair)
-	cc := f.client(chair)
+	cc := f.Client(chair)
 	path := fmt.Sprintf("/motions/%d", main.ID)
 	page := string(cc.Get(path).Body)
 	if strings.Contains(page, `action="`+path+`/ballots"`) || !strings.Contains(page, "Amendments are voted on first") {
@@ -132,7 +132,7 @@ func TestPages_ChairSeesTheBallotFormOnlyWhenReady(t *testing.T) {
 		}
 	}
 	// A member who does not chair sees no ballot form.
-	if page := string(f.client(p).Get(path).Body); strings.Contains(page, `action="`+path+`/ballots"`) {
+	if page := string(f.Client(p).Get(path).Body); strings.Contains(page, `action="`+path+`/ballots"`) {
 		t.Error("a member is offered to open a ballot")
 	}
 	// A bad closing time comes back by its field.

@@ -12,11 +12,12 @@ import (
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/motions"
+	"github.com/citizen-network/osk/internal/osktest"
 )
 
 func TestPropose_MemberMotionWaitsForASeconder(t *testing.T) {
 	f := newFixture(t)
-	p, mem := f.member("Aino Proposer")
+	p, mem := f.Member("Aino Proposer")
 	d := f.propose(p, motions.Proposal{Title: "Lower the membership fee", Body: "The fee is **40 euros** a year.", AgendaItemID: &f.item})
 	if d.Status != motions.StatusSubmitted || d.ByBoard || d.SeconderMemberID != nil {
 		t.Fatalf("motion %+v, want submitted without a seconder", d.Motion)
@@ -44,62 +45,62 @@ func TestPropose_BoardMotionStartsSeconded(t *testing.T) {
 	if d.Status != motions.StatusSeconded || !d.ByBoard || d.ProposerMemberID != nil || d.SeconderMemberID != nil {
 		t.Fatalf("board motion %+v, want seconded with neither proposing member nor seconder", d.Motion)
 	}
-	other, _ := f.member("Other Member")
+	other, _ := f.Member("Other Member")
 	_, err := f.svc.Second(f.ctx, other, d.ID, nil)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 }
 
 func TestSecond_ByTheProposerIsRefused(t *testing.T) {
 	f := newFixture(t)
-	p, _ := f.member("Aino Proposer")
+	p, _ := f.Member("Aino Proposer")
 	d := f.propose(p, text("Plant trees"))
 	_, err := f.svc.Second(f.ctx, p, d.ID, nil)
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 
 	// Nor through an organisation the proposer represents.
-	org := f.admit(p, members.Application{Kind: members.KindOrganisation, Name: "Proposer Oy", Email: "office@proposer.example.org", Country: "FI", AcceptRules: true})
+	org := f.Admit(p, members.Application{Kind: members.KindOrganisation, Name: "Proposer Oy", Email: "office@proposer.example.org", Country: "FI", AcceptRules: true})
 	_, err = f.svc.Second(f.ctx, p, d.ID, &org.ID)
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 
-	s, seconder := f.member("Bertta Seconder")
+	s, seconder := f.Member("Bertta Seconder")
 	got := f.second(s, d.ID)
 	if got.Status != motions.StatusSeconded || got.SeconderMemberID == nil || *got.SeconderMemberID != seconder.ID || got.SecondedAt == nil {
 		t.Fatalf("seconded motion %+v", got.Motion)
 	}
-	third, _ := f.member("Third Member")
+	third, _ := f.Member("Third Member")
 	_, err = f.svc.Second(f.ctx, third, d.ID, nil)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 }
 
 func TestSecond_NeedsAnActiveMember(t *testing.T) {
 	f := newFixture(t)
-	p, _ := f.member("Aino Proposer")
+	p, _ := f.Member("Aino Proposer")
 	d := f.propose(p, text("Plant trees"))
 	// The board and auditors see the motion but are no members.
 	_, err := f.svc.Second(f.ctx, f.board, d.ID, nil)
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 	_, err = f.svc.Second(f.ctx, f.auditor, d.ID, nil)
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 	// Someone who is not a member does not see it at all.
-	_, err = f.svc.Second(f.ctx, f.person("Outsider"), d.ID, nil)
-	wantKind(t, err, errs.NotFound)
+	_, err = f.svc.Second(f.ctx, f.Person("Outsider"), d.ID, nil)
+	osktest.WantKind(t, err, errs.NotFound)
 	// A suspended member can second nothing.
-	s, smem := f.member("Suspended Member")
+	s, smem := f.Member("Suspended Member")
 	if _, err := f.inst.Server.Members.Suspend(f.ctx, f.board, smem.ID, "Did not pay."); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.Second(f.ctx, s, d.ID, nil)
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 }
 
 func TestPropose_MembersBeforeTheDeadlineTheBoardAnyTime(t *testing.T) {
 	f := newFixture(t)
-	p, _ := f.member("Aino Proposer")
+	p, _ := f.Member("Aino Proposer")
 	main := f.propose(p, text("Plant trees"))
 	f.inst.Clock.Set(f.meeting.MemberMotionDeadline.Add(time.Minute))
 
 	_, err := f.svc.Propose(f.ctx, p, f.meeting.ID, text("Late motion"))
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	if !strings.Contains(errs.Message(err), "deadline") {
 		t.Errorf("message %q does not name the deadline", errs.Message(err))
 	}
@@ -113,7 +114,7 @@ func TestPropose_MembersBeforeTheDeadlineTheBoardAnyTime(t *testing.T) {
 
 func TestPropose_RuleChangeNeedsTwoThirds(t *testing.T) {
 	f := newFixture(t)
-	p, _ := f.member("Aino Proposer")
+	p, _ := f.Member("Aino Proposer")
 
 	// A member's motion on an item that changes the rules takes two thirds.
 	in := text("Change section 5")
@@ -133,7 +134,7 @@ func TestPropose_RuleChangeNeedsTwoThirds(t *testing.T) {
 	}
 	in.Majority = ptr(motions.MajoritySimple)
 	_, err := f.svc.Propose(f.ctx, f.board, f.meeting.ID, in)
-	wantFields(t, err, "majority")
+	osktest.WantFields(t, err, "majority")
 
 	// Elsewhere the board may mark a motion as needing two thirds, or
 	// leave the simple majority.
@@ -145,12 +146,12 @@ func TestPropose_RuleChangeNeedsTwoThirds(t *testing.T) {
 	}
 	other.Majority = ptr("most")
 	_, err = f.svc.Propose(f.ctx, f.board, f.meeting.ID, other)
-	wantFields(t, err, "majority")
+	osktest.WantFields(t, err, "majority")
 
 	// Only the board sets the majority.
 	other.Majority = ptr(motions.MajorityTwoThirds)
 	_, err = f.svc.Propose(f.ctx, p, f.meeting.ID, other)
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 	// An amendment to a rule change is on the same item, so needs as much.
 	ruleChange := text("Change section 5")
 	ruleChange.AgendaItemID = &f.rules
@@ -163,7 +164,7 @@ func TestPropose_RuleChangeNeedsTwoThirds(t *testing.T) {
 
 func TestPropose_BadValuesNameTheirFields(t *testing.T) {
 	f := newFixture(t)
-	p, _ := f.member("Aino Proposer")
+	p, _ := f.Member("Aino Proposer")
 	main := f.propose(p, text("Plant trees"))
 	amendment := f.propose(p, motions.Proposal{Title: "Plant oaks", Body: "Plant oaks.", AmendsMotionID: &main.ID})
 
@@ -195,7 +196,7 @@ func TestPropose_BadValuesNameTheirFields(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := f.svc.Propose(f.ctx, p, f.meeting.ID, tt.in)
-			wantFields(t, err, tt.fields...)
+			osktest.WantFields(t, err, tt.fields...)
 		})
 	}
 	// Exactly 20,000 characters is allowed.
@@ -204,8 +205,8 @@ func TestPropose_BadValuesNameTheirFields(t *testing.T) {
 
 func TestWithdraw_ByTheProposerBeforeVoting(t *testing.T) {
 	f := newFixture(t)
-	p, _ := f.member("Aino Proposer")
-	s, _ := f.member("Bertta Seconder")
+	p, _ := f.Member("Aino Proposer")
+	s, _ := f.Member("Bertta Seconder")
 	d := f.propose(p, text("Plant trees"))
 	f.second(s, d.ID)
 
@@ -225,18 +226,18 @@ func TestWithdraw_ByTheProposerBeforeVoting(t *testing.T) {
 	// Withdrawn is final: no second withdrawal, no seconding, no ballot,
 	// no amendment.
 	_, err = f.svc.Withdraw(f.ctx, p, d.ID)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.OpenBallot(f.ctx, f.board, d.ID, motions.BallotRequest{})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	in := text("Plant oaks")
 	in.AmendsMotionID = &d.ID
 	_, err = f.svc.Propose(f.ctx, s, f.meeting.ID, in)
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 
 	// The board withdraws its own motions.
 	b := f.propose(f.board, text("Adopt the budget"))
 	_, err = f.svc.Withdraw(f.ctx, p, b.ID)
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 	if got, err := f.svc.Withdraw(f.ctx, f.board2, b.ID); err != nil || got.Status != motions.StatusWithdrawn {
 		t.Fatalf("board withdrawal: %v %+v", err, got.Motion)
 	}
@@ -244,8 +245,8 @@ func TestWithdraw_ByTheProposerBeforeVoting(t *testing.T) {
 
 func TestWithdraw_TakesTheOpenAmendmentsWithIt(t *testing.T) {
 	f := newFixture(t)
-	p, _ := f.member("Aino Proposer")
-	a, _ := f.member("Amending Member")
+	p, _ := f.Member("Aino Proposer")
+	a, _ := f.Member("Amending Member")
 	main := f.propose(p, text("Plant trees"))
 	first := f.propose(a, motions.Proposal{Title: "Oaks", Body: "Plant oaks.", AmendsMotionID: &main.ID})
 	second := f.propose(a, motions.Proposal{Title: "Birches", Body: "Plant birches.", AmendsMotionID: &main.ID})
@@ -266,9 +267,9 @@ func TestWithdraw_TakesTheOpenAmendmentsWithIt(t *testing.T) {
 
 func TestOpenBallot_AmendmentsComeFirst(t *testing.T) {
 	f := newFixture(t)
-	chair, _ := f.member("Chair")
-	p, _ := f.member("Aino Proposer")
-	s, _ := f.member("Bertta Seconder")
+	chair, _ := f.Member("Chair")
+	p, _ := f.Member("Aino Proposer")
+	s, _ := f.Member("Bertta Seconder")
 	main := f.propose(p, text("Plant trees"))
 	f.second(s, main.ID)
 	amendment := f.propose(s, motions.Proposal{Title: "Oaks", Body: "Plant oaks.", AmendsMotionID: &main.ID})
@@ -277,45 +278,45 @@ func TestOpenBallot_AmendmentsComeFirst(t *testing.T) {
 	// Neither while the amendment waits for a seconder, nor once it has
 	// one: the amendment is voted on first.
 	_, err := f.svc.OpenBallot(f.ctx, chair, main.ID, motions.BallotRequest{})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	if !strings.Contains(errs.Message(err), "Amendments are voted on first") {
 		t.Errorf("message %q", errs.Message(err))
 	}
 	f.second(p, amendment.ID)
 	_, err = f.svc.OpenBallot(f.ctx, chair, main.ID, motions.BallotRequest{})
-	wantKind(t, err, errs.Conflict)
+	osktest.WantKind(t, err, errs.Conflict)
 	// Once the amendment is withdrawn, the motion is free to go.
 	if _, err := f.svc.Withdraw(f.ctx, s, amendment.ID); err != nil {
 		t.Fatal(err)
 	}
 	// A member who does not chair the meeting cannot open it.
 	_, err = f.svc.OpenBallot(f.ctx, s, main.ID, motions.BallotRequest{})
-	wantKind(t, err, errs.Forbidden)
+	osktest.WantKind(t, err, errs.Forbidden)
 }
 
 func TestOpenBallot_BadValuesNameTheirFields(t *testing.T) {
 	f := newFixture(t)
-	chair, _ := f.member("Chair")
+	chair, _ := f.Member("Chair")
 	d := f.propose(f.board, text("Adopt the budget"))
 	f.inSession(chair)
 	_, err := f.svc.OpenBallot(f.ctx, chair, d.ID, motions.BallotRequest{Electorate: "everyone", ClosesAt: "tomorrow"})
-	wantFields(t, err, "electorate", "closes_at")
+	osktest.WantFields(t, err, "electorate", "closes_at")
 	past := f.now().Add(-time.Minute).Format(time.RFC3339)
 	_, err = f.svc.OpenBallot(f.ctx, chair, d.ID, motions.BallotRequest{ClosesAt: past})
-	wantFields(t, err, "closes_at")
+	osktest.WantFields(t, err, "closes_at")
 }
 
 func TestGet_OnlyThoseWhoSeeTheMeeting(t *testing.T) {
 	f := newFixture(t)
-	p, _ := f.member("Aino Proposer")
+	p, _ := f.Member("Aino Proposer")
 	d := f.propose(p, text("Plant trees"))
 	for name, who := range map[string]auth.Principal{"member": p, "board": f.board, "auditor": f.auditor} {
 		if _, err := f.svc.GetAs(f.ctx, who, d.ID); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	_, err := f.svc.GetAs(f.ctx, f.person("Outsider"), d.ID)
-	wantKind(t, err, errs.NotFound)
+	_, err := f.svc.GetAs(f.ctx, f.Person("Outsider"), d.ID)
+	osktest.WantKind(t, err, errs.NotFound)
 	// The board's motions on a draft meeting stay with the board.
 	draft, err := f.inst.Server.Meetings.Create(f.ctx, f.board, draftOf(f))
 	if err != nil {
@@ -326,7 +327,7 @@ func TestGet_OnlyThoseWhoSeeTheMeeting(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = f.svc.GetAs(f.ctx, p, b.ID)
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 	_, err = f.svc.Propose(f.ctx, p, draft.ID, text("Member's motion to a draft"))
-	wantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.NotFound)
 }
