@@ -32,7 +32,7 @@ type BallotRequest struct {
 // consented on the ballot; nominations end with it. Only the meeting's
 // chair does.
 func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, req BallotRequest) (ballots.Ballot, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return ballots.Ballot{}, err
 	}

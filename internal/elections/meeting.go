@@ -11,7 +11,7 @@ import (
 // ForMeeting lists the elections of a meeting the principal may see, with
 // their candidates, in the order they were added.
 func (s *Service) ForMeeting(ctx context.Context, p auth.Principal, meetingID int64) ([]Election, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -19,7 +19,7 @@ func (s *Service) ForMeeting(ctx context.Context, p auth.Principal, meetingID in
 	if err != nil {
 		return nil, err
 	}
-	if !c.sees(m) {
+	if !m.VisibleTo(c) {
 		return nil, meetings.ErrNotFound
 	}
 	return electionsOf(ctx, s.db, meetingID)
@@ -30,11 +30,11 @@ func (s *Service) ForMeeting(ctx context.Context, p auth.Principal, meetingID in
 // elections, or whose elections the principal may not see, has none.
 func (s *Service) MeetingSection(ctx context.Context, p auth.Principal, m meetings.Meeting) (meetings.Section, error) {
 	sec := meetings.Section{ID: "elections", Heading: "Elections"}
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return meetings.Section{}, err
 	}
-	if !c.sees(m) {
+	if !m.VisibleTo(c) {
 		return sec, nil
 	}
 	all, err := electionsOf(ctx, s.db, m.ID)

@@ -44,18 +44,20 @@ func (s *Service) nominated(m meetings.Meeting, e Election, nominee members.Memb
 }
 
 // nominator names who nominated someone, for the nominee: the member
-// they act for as an individual, or else their own name.
-func (c caller) nominator() string {
-	for _, m := range c.acting {
+// they act for as an individual, or else their own name. Unlike
+// members.Caller.Own it never names an organisation: the nominee is told
+// of the person who put them forward.
+func nominator(c members.Caller) string {
+	for _, m := range c.Acting() {
 		if m.Kind == members.KindIndividual && m.MemberNo != nil {
 			return fmt.Sprintf("%s (member no. %d)", m.DisplayName(), *m.MemberNo)
 		}
 	}
-	name := oneLine(c.p.Name)
+	name := oneLine(c.Principal().Name)
 	if name == "" {
 		name = "Someone"
 	}
-	if c.board() {
+	if c.Board() {
 		return name + ", of the board,"
 	}
 	return name

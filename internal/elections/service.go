@@ -53,37 +53,11 @@ func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock, membersSvc *memb
 	return &Service{db: conn, audit: log, clock: clk, members: membersSvc, meetings: meetingsSvc, ballots: ballots, cfg: cfg}
 }
 
-// caller is a principal with the active members their account acts for.
-type caller struct {
-	p      auth.Principal
-	acting []members.Member
-}
-
-func (s *Service) callerOf(ctx context.Context, p auth.Principal) (caller, error) {
-	if err := p.RequireSignedIn(); err != nil {
-		return caller{}, err
-	}
-	acting, err := s.members.ActiveActingFor(ctx, p.AccountID)
-	if err != nil {
-		return caller{}, err
-	}
-	return caller{p: p, acting: acting}, nil
-}
-
-func (c caller) board() bool { return c.p.Has(auth.RoleBoard) }
-
-func (c caller) actsFor(id int64) bool {
-	return slices.ContainsFunc(c.acting, func(m members.Member) bool { return m.ID == id })
-}
-
-// sees reports whether the caller may see the meeting's elections, as
-// for its motions: the board and auditors those of every meeting,
-// members and the meeting's officers those of every meeting but drafts.
-func (c caller) sees(m meetings.Meeting) bool {
-	if c.p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
-		return true
-	}
-	return m.Status != meetings.StatusDraft && (len(c.acting) > 0 || m.IsOfficer(c.p.AccountID))
+// actsFor reports whether the caller acts for the active member: only
+// the nominee, through whoever acts for them, consents to stand.
+func actsFor(c members.Caller, id int64) bool {
+	_, ok := c.ActsFor(id)
+	return ok
 }
 
 // refuseFinished refuses any change to the elections of a closed or
@@ -108,7 +82,7 @@ type NewElection struct {
 
 // Create adds an election to a meeting. Only the board does.
 func (s *Service) Create(ctx context.Context, p auth.Principal, meetingID int64, in NewElection) (Election, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Election{}, err
 	}
@@ -116,10 +90,10 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, meetingID int64,
 	if err != nil {
 		return Election{}, err
 	}
-	if !c.sees(m) {
+	if !m.VisibleTo(c) {
 		return Election{}, meetings.ErrNotFound
 	}
-	if !c.board() {
+	if !c.Board() {
 		return Election{}, errs.Wrap(errs.Forbidden, "Only the board adds elections to a meeting.")
 	}
 	now := s.clock.Now().Truncate(time.Microsecond)
@@ -178,7 +152,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, meetingID int64,
 
 // GetAs returns an election the principal may see.
 func (s *Service) GetAs(ctx context.Context, p auth.Principal, id int64) (Election, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Election{}, err
 	}
@@ -190,7 +164,7 @@ func (s *Service) GetAs(ctx context.Context, p auth.Principal, id int64) (Electi
 	if err != nil {
 		return Election{}, err
 	}
-	if !c.sees(m) {
+	if !m.VisibleTo(c) {
 		return Election{}, ErrNotFound
 	}
 	return e, nil
@@ -198,7 +172,7 @@ func (s *Service) GetAs(ctx context.Context, p auth.Principal, id int64) (Electi
 
 // lockElection loads an election the caller may see inside tx, its
 // meeting locked FOR SHARE and the election FOR UPDATE.
-func (s *Service) lockElection(ctx context.Context, tx *sqlx.Tx, c caller, id int64) (meetings.Meeting, Election, error) {
+func (s *Service) lockElection(ctx context.Context, tx *sqlx.Tx, c members.Caller, id int64) (meetings.Meeting, Election, error) {
 	peek, err := getElection(ctx, tx, id, noLock)
 	if err != nil {
 		return meetings.Meeting{}, Election{}, err
@@ -207,7 +181,7 @@ func (s *Service) lockElection(ctx context.Context, tx *sqlx.Tx, c caller, id in
 	if err != nil {
 		return meetings.Meeting{}, Election{}, err
 	}
-	if !c.sees(m) {
+	if !m.VisibleTo(c) {
 		return meetings.Meeting{}, Election{}, ErrNotFound
 	}
 	e, err := getElection(ctx, tx, id, lockForUpdate)
@@ -231,11 +205,11 @@ type Nomination struct {
 // before appearing on the ballot; the board may also enter a person or
 // firm who is not a member, such as an audit firm.
 func (s *Service) Nominate(ctx context.Context, p auth.Principal, id int64, in Nomination) (Candidate, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Candidate{}, err
 	}
-	if len(c.acting) == 0 && !c.board() {
+	if !c.IsMember() && !c.Board() {
 		if _, err := s.GetAs(ctx, p, id); err != nil {
 			return Candidate{}, err
 		}
@@ -249,22 +223,18 @@ func (s *Service) Nominate(ctx context.Context, p auth.Principal, id int64, in N
 	switch {
 	case in.MemberID != nil && in.Name != "":
 		v.Add("name", "Name either a member or, for the board, a person who is not a member; not both.")
-	case in.MemberID == nil && in.Name != "" && !c.board():
+	case in.MemberID == nil && in.Name != "" && !c.Board():
 		v.Add("name", "Only the board enters candidates who are not members.")
 	case in.MemberID == nil && in.Name != "" && utf8.RuneCountInString(in.Name) > 200:
 		v.Add("name", "Keep the name to 200 characters.")
 	case in.MemberID == nil && in.Name == "":
 		// As for motions: the caller's individual membership, or else the
-		// only member they act for.
-		i := slices.IndexFunc(c.acting, func(m members.Member) bool { return m.Kind == members.KindIndividual })
-		switch {
-		case i >= 0:
-			own := c.acting[i].ID
-			in.MemberID = &own
-		case len(c.acting) == 1:
-			own := c.acting[0].ID
-			in.MemberID = &own
-		case len(c.acting) == 0:
+		// only member they act for. Not ActingAs: the member named here
+		// is the candidate, and the messages ask for one.
+		switch own, ok := c.Own(); {
+		case ok:
+			in.MemberID = &own.ID
+		case !c.IsMember():
 			v.Add("member_id", "Name the member or the person to nominate.")
 		default:
 			v.Add("member_id", "You act for several members: say which one stands.")
@@ -276,7 +246,7 @@ func (s *Service) Nominate(ctx context.Context, p auth.Principal, id int64, in N
 	cand := Candidate{ElectionID: id, MemberID: in.MemberID, Name: in.Name, Statement: in.Statement, NominatedBy: p.Actor()}
 	// A candidate who stands themself, or whom the board enters by name,
 	// consents by being entered; any other member nominee consents later.
-	consented := in.MemberID == nil || c.actsFor(*in.MemberID)
+	consented := in.MemberID == nil || actsFor(c, *in.MemberID)
 	var nominee members.Member
 	if in.MemberID != nil {
 		nominee, err = s.members.Get(ctx, *in.MemberID)
@@ -311,7 +281,7 @@ func (s *Service) Nominate(ctx context.Context, p auth.Principal, id int64, in N
 		// A member nominated by someone else is told, so that they can
 		// consent: until they do, they are not on the ballot.
 		if !consented {
-			if err := mail.Enqueue(ctx, tx, now, s.nominated(m, e, nominee, c.nominator(), in.Statement)); err != nil {
+			if err := mail.Enqueue(ctx, tx, now, s.nominated(m, e, nominee, nominator(c), in.Statement)); err != nil {
 				return fmt.Errorf("elections: nominate in %d: %w", id, err)
 			}
 		}
@@ -329,7 +299,7 @@ func (s *Service) Nominate(ctx context.Context, p auth.Principal, id int64, in N
 // Consent is the nominee's consent to stand: only an account acting for
 // the nominated member gives it. Consenting again changes nothing.
 func (s *Service) Consent(ctx context.Context, p auth.Principal, id, candidateID int64) (Candidate, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Candidate{}, err
 	}
@@ -343,7 +313,7 @@ func (s *Service) Consent(ctx context.Context, p auth.Principal, id, candidateID
 		if err != nil {
 			return err
 		}
-		if cand.MemberID == nil || !c.actsFor(*cand.MemberID) {
+		if cand.MemberID == nil || !actsFor(c, *cand.MemberID) {
 			return errs.Wrap(errs.Forbidden, "Only the nominee consents to stand.")
 		}
 		if cand.Consented {
@@ -388,7 +358,7 @@ func (v View) CanConsent(c Candidate) bool {
 
 // ViewAs returns an election's page for the principal.
 func (s *Service) ViewAs(ctx context.Context, p auth.Principal, id int64) (View, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return View{}, err
 	}
@@ -400,6 +370,6 @@ func (s *Service) ViewAs(ctx context.Context, p auth.Principal, id int64) (View,
 	if err != nil {
 		return View{}, err
 	}
-	return View{Election: e, Meeting: m, Acting: c.acting, Board: c.board(),
+	return View{Election: e, Meeting: m, Acting: c.Acting(), Board: c.Board(),
 		NominationsOpen: !m.Finished() && !e.NominationsClosed(s.clock.Now())}, nil
 }

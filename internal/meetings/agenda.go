@@ -260,7 +260,7 @@ type ItemRequestInput struct {
 // RequestItem records a member's request for an agenda item, before the
 // member motion deadline of a convened meeting.
 func (s *Service) RequestItem(ctx context.Context, p auth.Principal, id int64, in ItemRequestInput) (ItemRequest, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return ItemRequest{}, err
 	}
@@ -271,7 +271,7 @@ func (s *Service) RequestItem(ctx context.Context, p auth.Principal, id int64, i
 		if err != nil {
 			return err
 		}
-		mem, err := c.actingAs(in.MemberID, "ask for an agenda item")
+		mem, err := c.ActingAs(in.MemberID, "ask for an agenda item")
 		if err != nil {
 			return err
 		}
@@ -319,7 +319,7 @@ func (s *Service) RequestItem(ctx context.Context, p auth.Principal, id int64, i
 // ItemRequests lists the requests for agenda items: all of them to the
 // board and auditors, a member's own to the member.
 func (s *Service) ItemRequests(ctx context.Context, p auth.Principal, id int64) ([]ItemRequest, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -444,24 +444,4 @@ func (s *Service) decide(ctx context.Context, tx *sqlx.Tx, p auth.Principal, m M
 		ActorAccountID: p.Actor(), Action: "meeting.item_request_" + status, Subject: subject(m.ID), Payload: payload,
 	})
 	return err
-}
-
-// actingAs picks the active member the caller acts as: memberID, which
-// they must act for, or their own membership.
-func (c caller) actingAs(memberID *int64, what string) (members.Member, error) {
-	if memberID != nil {
-		if m, ok := c.actsFor(*memberID); ok {
-			return m, nil
-		}
-		return members.Member{}, errs.Wrap(errs.Forbidden, "You can %s only for yourself or an organisation you represent, while its membership is active.", what)
-	}
-	if m, ok := c.own(); ok {
-		return m, nil
-	}
-	if len(c.acting) > 1 {
-		var v errs.Validation
-		v.Add("member_id", "You act for several members: say which one.")
-		return members.Member{}, v.Err()
-	}
-	return members.Member{}, errs.Wrap(errs.Forbidden, "Only active members can %s.", what)
 }

@@ -28,12 +28,12 @@ type AttendInput struct {
 
 // whose works out which member an attendance change is for, and whether
 // the caller makes it as one of the meeting's officers for someone else.
-func (s *Service) whose(ctx context.Context, c caller, m Meeting, memberID *int64, what string) (members.Member, bool, error) {
+func (s *Service) whose(ctx context.Context, c members.Caller, m Meeting, memberID *int64, what string) (members.Member, bool, error) {
 	if memberID != nil {
-		if mem, ok := c.actsFor(*memberID); ok {
+		if mem, ok := c.ActsFor(*memberID); ok {
 			return mem, false, nil
 		}
-		if c.runs(m) {
+		if m.runBy(c) {
 			mem, err := s.members.Get(ctx, *memberID)
 			if errors.Is(err, members.ErrNotFound) {
 				var v errs.Validation
@@ -43,7 +43,7 @@ func (s *Service) whose(ctx context.Context, c caller, m Meeting, memberID *int6
 			return mem, true, err
 		}
 	}
-	mem, err := c.actingAs(memberID, what)
+	mem, err := c.ActingAs(memberID, what)
 	return mem, false, err
 }
 
@@ -65,7 +65,7 @@ func attendanceOpen(m Meeting, now time.Time) error {
 // changes nothing and reports false; in another way (remote instead of in
 // person), it records the change.
 func (s *Service) Attend(ctx context.Context, p auth.Principal, id int64, in AttendInput) (Attendee, bool, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Attendee{}, false, err
 	}
@@ -145,7 +145,7 @@ func (s *Service) Attend(ctx context.Context, p auth.Principal, id int64, in Att
 // Leave records that a member has left the meeting. Leaving when not
 // present changes nothing.
 func (s *Service) Leave(ctx context.Context, p auth.Principal, id int64, memberID *int64) error {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -184,12 +184,12 @@ func (s *Service) Leave(ctx context.Context, p auth.Principal, id int64, memberI
 // Presence returns the caller's open attendance for each member they act
 // for, by member id, for the meeting's page.
 func (s *Service) Presence(ctx context.Context, p auth.Principal, id int64) (map[int64]Attendee, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	out := map[int64]Attendee{}
-	for _, mem := range c.acting {
+	for _, mem := range c.Acting() {
 		a, err := openAttendance(ctx, s.db, id, mem.ID)
 		if err != nil {
 			return nil, err
@@ -204,7 +204,7 @@ func (s *Service) Presence(ctx context.Context, p auth.Principal, id int64) (map
 // Attendance lists everyone who registered at the meeting, with their
 // latest stay: for the chair, the secretary, the board and auditors.
 func (s *Service) Attendance(ctx context.Context, p auth.Principal, id int64) ([]Attendee, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func (s *Service) Attendance(ctx context.Context, p auth.Principal, id int64) ([
 	if err != nil {
 		return nil, err
 	}
-	if !c.runs(m) && !p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
+	if !m.runBy(c) && !p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
 		return nil, errs.Wrap(errs.Forbidden, "Only the chair, the secretary, the board and auditors see the list of attendance.")
 	}
 	list, err := latestAttendance(ctx, s.db, id)
@@ -261,7 +261,7 @@ type ProxyInput struct {
 // GrantProxy records that a member authorises another member to act for
 // them at the meeting, within the limits of the rules.
 func (s *Service) GrantProxy(ctx context.Context, p auth.Principal, id int64, in ProxyInput) (Proxy, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Proxy{}, err
 	}
@@ -275,7 +275,7 @@ func (s *Service) GrantProxy(ctx context.Context, p auth.Principal, id int64, in
 		if err != nil {
 			return err
 		}
-		grantor, err := c.actingAs(in.MemberID, "authorise a proxy")
+		grantor, err := c.ActingAs(in.MemberID, "authorise a proxy")
 		if err != nil {
 			return err
 		}
@@ -364,7 +364,7 @@ func (s *Service) GrantProxy(ctx context.Context, p auth.Principal, id int64, in
 // WithdrawProxy withdraws the member's proxy for the meeting, unless a
 // ballot has used it.
 func (s *Service) WithdrawProxy(ctx context.Context, p auth.Principal, id int64, memberID *int64) (Proxy, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Proxy{}, err
 	}
@@ -374,7 +374,7 @@ func (s *Service) WithdrawProxy(ctx context.Context, p auth.Principal, id int64,
 		if err != nil {
 			return err
 		}
-		grantor, err := c.actingAs(memberID, "withdraw a proxy")
+		grantor, err := c.ActingAs(memberID, "withdraw a proxy")
 		if err != nil {
 			return err
 		}
@@ -417,7 +417,7 @@ func (s *Service) WithdrawProxy(ctx context.Context, p auth.Principal, id int64,
 // the board, auditors, the chair and the secretary; to a member, those
 // they gave or hold.
 func (s *Service) Proxies(ctx context.Context, p auth.Principal, id int64) ([]Proxy, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -425,11 +425,12 @@ func (s *Service) Proxies(ctx context.Context, p auth.Principal, id int64) ([]Pr
 	if err != nil {
 		return nil, err
 	}
-	if c.runs(m) || p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
+	if m.runBy(c) || p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
 		return selectProxies(ctx, s.db, `meeting_id = $1 ORDER BY id`, id)
 	}
-	ids := make([]int64, len(c.acting))
-	for i, mem := range c.acting {
+	acting := c.Acting()
+	ids := make([]int64, len(acting))
+	for i, mem := range acting {
 		ids[i] = mem.ID
 	}
 	return selectProxies(ctx, s.db, `meeting_id = $1 AND (grantor_member_id = ANY($2) OR holder_member_id = ANY($2)) ORDER BY id`,
@@ -484,7 +485,7 @@ func quorumOf(ctx context.Context, q sqlx.QueryerContext, m Meeting) (Quorum, er
 
 // QuorumAs returns the quorum of a meeting the principal may see.
 func (s *Service) QuorumAs(ctx context.Context, p auth.Principal, id int64) (Quorum, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Quorum{}, err
 	}

@@ -64,11 +64,11 @@ func hashFeedToken(raw string) []byte {
 // subscription, replacing any earlier one, and returns its token once;
 // only its hash is kept.
 func (s *Service) NewFeedToken(ctx context.Context, p auth.Principal) (string, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return "", err
 	}
-	if !c.member() && !p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
+	if !c.IsMember() && !p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
 		return "", errs.Wrap(errs.Forbidden, "Only members of the co-op see its general meetings.")
 	}
 	var b [32]byte

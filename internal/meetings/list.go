@@ -50,12 +50,12 @@ func parseListCursor(s string) (*listCursor, bool) {
 // List returns a page of the meetings the principal may see: to members,
 // every meeting but drafts; to the board and auditors, drafts too.
 func (s *Service) List(ctx context.Context, p auth.Principal, f ListFilter) (Page, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Page{}, err
 	}
 	staff := p.HasAny(auth.RoleBoard, auth.RoleAuditor)
-	if !staff && !c.member() {
+	if !staff && !c.IsMember() {
 		return Page{}, errs.Wrap(errs.Forbidden, "Only members of the co-op see its general meetings.")
 	}
 	var v errs.Validation

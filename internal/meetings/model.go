@@ -5,7 +5,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/members"
 )
 
 // Kinds of general meeting.
@@ -155,6 +157,26 @@ func (m Meeting) IsChecker(accountID int64) bool {
 // IsOfficer reports whether the account holds any of the meeting's roles.
 func (m Meeting) IsOfficer(accountID int64) bool {
 	return m.IsChair(accountID) || m.IsSecretary(accountID) || m.IsChecker(accountID)
+}
+
+// VisibleTo reports whether the caller may see the meeting: the board and
+// auditors every meeting, members and the meeting's officers every
+// meeting but drafts, which are the board's work in progress. Motions and
+// elections show what is on a meeting to the same people, so they ask the
+// same question.
+func (m Meeting) VisibleTo(c members.Caller) bool {
+	p := c.Principal()
+	if p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
+		return true
+	}
+	return m.Status != StatusDraft && (c.IsMember() || m.IsOfficer(p.AccountID))
+}
+
+// runBy reports whether the caller runs the meeting in the room: its
+// chair or secretary.
+func (m Meeting) runBy(c members.Caller) bool {
+	id := c.Principal().AccountID
+	return m.IsChair(id) || m.IsSecretary(id)
 }
 
 // Finished reports whether nothing can happen at the meeting any more.

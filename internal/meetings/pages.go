@@ -379,7 +379,7 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 	if err != nil {
 		return err
 	}
-	cl, err := h.svc.callerOf(ctx, p)
+	cl, err := h.svc.members.CallerOf(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -420,7 +420,7 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		ModeLabel string
 	}
 	var acting []actingView
-	for _, mem := range cl.acting {
+	for _, mem := range cl.Acting() {
 		av := actingView{Member: mem}
 		if a, ok := presence[mem.ID]; ok {
 			av.Present = &a
@@ -467,7 +467,7 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		"Officers": officers, "Requests": requests, "Rules": r, "LastEventID": seq,
 		"Board":     p.Has(auth.RoleBoard),
 		"Chair":     m.IsChair(p.AccountID),
-		"Runs":      cl.runs(m) || p.HasAny(auth.RoleBoard, auth.RoleAuditor),
+		"Runs":      m.runBy(cl) || p.HasAny(auth.RoleBoard, auth.RoleAuditor),
 		"CanAttend": attendanceOpen(m, now) == nil,
 		"CanProxy":  r.ProxiesAllowed && (m.Status == StatusConvened || m.Status == StatusInSession),
 		"CanAsk":    m.Status == StatusConvened && !now.After(m.MemberMotionDeadline),
@@ -945,7 +945,7 @@ func (h *Handlers) renderAttendance(c *fiber.Ctx, id int64, formErr error) error
 	if err != nil {
 		return err
 	}
-	cl, err := h.svc.callerOf(ctx, p)
+	cl, err := h.svc.members.CallerOf(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -973,7 +973,7 @@ func (h *Handlers) renderAttendance(c *fiber.Ctx, id int64, formErr error) error
 	}
 	data := formData(c, "Attendance at "+m.Title, formErr, fiber.Map{
 		"Meeting": view(m), "Rows": rows, "Quorum": q, "QuorumSummary": q.Summary(), "LastEventID": seq,
-		"Runs": cl.runs(m) && attendanceOpen(m, h.svc.Now()) == nil, "Done": doneNotice(c),
+		"Runs": m.runBy(cl) && attendanceOpen(m, h.svc.Now()) == nil, "Done": doneNotice(c),
 		"Values": fiber.Map{"member_no": formValue(c, "member_no"), "mode": formValue(c, "mode")},
 	})
 	return web.Render(c, "meetings/attendance", data)

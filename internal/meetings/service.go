@@ -76,74 +76,13 @@ func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock, rulesSvc *rules.
 // Now is the time of every rule of meetings.
 func (s *Service) Now() time.Time { return s.clock.Now() }
 
-// caller is a principal with the active members their account acts for.
-type caller struct {
-	p      auth.Principal
-	acting []members.Member
-}
-
-func (s *Service) callerOf(ctx context.Context, p auth.Principal) (caller, error) {
-	if err := p.RequireSignedIn(); err != nil {
-		return caller{}, err
-	}
-	acting, err := s.members.ActiveActingFor(ctx, p.AccountID)
-	if err != nil {
-		return caller{}, err
-	}
-	return caller{p: p, acting: acting}, nil
-}
-
-// member reports whether the caller acts for an active member.
-func (c caller) member() bool { return len(c.acting) > 0 }
-
-// actsFor returns the active member with this id that the caller acts
-// for.
-func (c caller) actsFor(id int64) (members.Member, bool) {
-	for _, m := range c.acting {
-		if m.ID == id {
-			return m, true
-		}
-	}
-	return members.Member{}, false
-}
-
-// own returns the caller's individual membership, or else the only member
-// they act for.
-func (c caller) own() (members.Member, bool) {
-	for _, m := range c.acting {
-		if m.Kind == members.KindIndividual {
-			return m, true
-		}
-	}
-	if len(c.acting) == 1 {
-		return c.acting[0], true
-	}
-	return members.Member{}, false
-}
-
-// sees reports whether the caller may see the meeting: the board and
-// auditors see every meeting, members and the meeting's officers every
-// meeting but drafts.
-func (c caller) sees(m Meeting) bool {
-	if c.p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
-		return true
-	}
-	return m.Status != StatusDraft && (c.member() || m.IsOfficer(c.p.AccountID))
-}
-
-// runs reports whether the caller runs the meeting in the room: its chair
-// or secretary.
-func (c caller) runs(m Meeting) bool {
-	return m.IsChair(c.p.AccountID) || m.IsSecretary(c.p.AccountID)
-}
-
 // visible loads a meeting the caller may see.
-func (s *Service) visible(ctx context.Context, q sqlx.QueryerContext, c caller, id int64, lock lockMode) (Meeting, error) {
+func (s *Service) visible(ctx context.Context, q sqlx.QueryerContext, c members.Caller, id int64, lock lockMode) (Meeting, error) {
 	m, err := getMeeting(ctx, q, id, lock)
 	if err != nil {
 		return Meeting{}, err
 	}
-	if !c.sees(m) {
+	if !m.VisibleTo(c) {
 		return Meeting{}, ErrNotFound
 	}
 	return m, nil
@@ -167,7 +106,7 @@ func (s *Service) Lock(ctx context.Context, tx *sqlx.Tx, id int64) (Meeting, err
 
 // GetAs returns a meeting the principal may see.
 func (s *Service) GetAs(ctx context.Context, p auth.Principal, id int64) (Meeting, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Meeting{}, err
 	}
@@ -917,12 +856,12 @@ func (s *Service) Cancel(ctx context.Context, p auth.Principal, id int64, reason
 }
 
 // chairMeeting loads and locks a meeting for its chair.
-func (s *Service) chairMeeting(ctx context.Context, tx *sqlx.Tx, c caller, id int64) (Meeting, error) {
+func (s *Service) chairMeeting(ctx context.Context, tx *sqlx.Tx, c members.Caller, id int64) (Meeting, error) {
 	m, err := s.visible(ctx, tx, c, id, lockForUpdate)
 	if err != nil {
 		return Meeting{}, err
 	}
-	if !m.IsChair(c.p.AccountID) {
+	if !m.IsChair(c.Principal().AccountID) {
 		return Meeting{}, errs.Wrap(errs.Forbidden, "Only the meeting's chair can do this.")
 	}
 	return m, nil
@@ -977,7 +916,7 @@ func (s *Service) Close(ctx context.Context, p auth.Principal, id int64) (Meetin
 }
 
 func (s *Service) chairAction(ctx context.Context, p auth.Principal, id int64, action string, change func(tx *sqlx.Tx, m Meeting, now time.Time) error) (Meeting, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Meeting{}, err
 	}

@@ -744,6 +744,48 @@ func TestAgenda_PositionsAndTheNoticePeriod(t *testing.T) {
 	osktest.WantKind(t, err, errs.Conflict)
 }
 
+// VisibleTo is the one rule of who sees a meeting, asked by motions and
+// elections too: the board and auditors see drafts, members and the
+// meeting's officers every other meeting, and nobody else any.
+func TestVisibleTo_DraftsForTheBoardAndAuditorsTheRestForMembersAndOfficers(t *testing.T) {
+	f := newFixture(t)
+	member, _ := f.Member("Member")
+	representative := f.Person("Representative")
+	f.Organisation(representative, "Edustaja Oy")
+	checker := f.Person("Checker")
+	outsider := f.Person("Outsider")
+	for _, tc := range []struct {
+		name  string
+		p     auth.Principal
+		draft bool
+		other bool
+	}{
+		{"board", f.board, true, true},
+		{"auditor", f.auditor, true, true},
+		{"member", member, false, true},
+		{"representative", representative, false, true},
+		{"checker", checker, false, true},
+		{"outsider", outsider, false, false},
+		{"admin", f.admin, false, false},
+	} {
+		c, err := f.inst.Server.Members.CallerOf(f.ctx, tc.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		officers := meetings.Officers{CheckerAccountIDs: []int64{checker.AccountID}}
+		draft := meetings.Meeting{Status: meetings.StatusDraft, Officers: officers}
+		if got := draft.VisibleTo(c); got != tc.draft {
+			t.Errorf("%s sees a draft: %v", tc.name, got)
+		}
+		for _, status := range []string{meetings.StatusConvened, meetings.StatusInSession, meetings.StatusClosed, meetings.StatusCancelled} {
+			m := meetings.Meeting{Status: status, Officers: officers}
+			if got := m.VisibleTo(c); got != tc.other {
+				t.Errorf("%s sees a %s meeting: %v", tc.name, status, got)
+			}
+		}
+	}
+}
+
 func TestVisibility_DraftsAreForTheBoardAndAuditors(t *testing.T) {
 	f := newFixture(t)
 	ada, _ := f.Member("Ada Member")

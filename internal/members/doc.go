@@ -31,6 +31,9 @@
 //     status: its own individual membership and the organisations it
 //     represents. IndividualOf(ctx, accountID) is the individual one.
 //   - ActiveActingFor(ctx, accountID): the active members among them.
+//     CallerOf(ctx, p) reads them for a signed-in principal as a Caller,
+//     whose IsMember, ActsFor, Own and ActingAs are the member's rights
+//     as meetings, motions and elections decide them.
 //   - ActiveCount(ctx) and ActiveMembers(ctx): the active members now, the
 //     latter with number, kind, name, email and account in one query, for
 //     notices to every member.

@@ -43,7 +43,7 @@ type BallotRequest struct {
 // whatever it was proposed with, as the item may have been flagged after
 // the motion was proposed.
 func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, req BallotRequest) (ballots.Ballot, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return ballots.Ballot{}, err
 	}
@@ -56,7 +56,7 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 		if err != nil {
 			return err
 		}
-		if !mt.IsChair(p.AccountID) && !c.board() {
+		if !mt.IsChair(p.AccountID) && !c.Board() {
 			return errs.Wrap(errs.Forbidden, "Only the meeting's chair puts motions to a vote.")
 		}
 		var v errs.Validation

@@ -106,13 +106,13 @@ type motionView struct {
 // pageContext is what every motions page needs: who is asking, the
 // meeting, and the names of the members on its motions.
 type pageContext struct {
-	c       caller
+	c       members.Caller
 	meeting meetings.Meeting
 	names   map[int64]members.Summary
 }
 
 func (h *Handlers) pageContext(ctx context.Context, p auth.Principal, meetingID int64, ms ...Motion) (pageContext, error) {
-	c, err := h.svc.callerOf(ctx, p)
+	c, err := h.svc.members.CallerOf(ctx, p)
 	if err != nil {
 		return pageContext{}, err
 	}
@@ -170,12 +170,12 @@ func (pc pageContext) proposers(amendment bool, inTime func() bool) []proposer {
 	if m.Finished() {
 		return nil
 	}
-	if pc.c.board() {
+	if pc.c.Board() {
 		out = append(out, proposer{Value: "board", Label: "The board"})
 	}
 	if m.Status == meetings.StatusConvened || m.Status == meetings.StatusInSession {
 		if amendment || inTime() {
-			for _, mem := range pc.c.acting {
+			for _, mem := range pc.c.Acting() {
 				label := "Yourself, as a member"
 				if mem.Kind == members.KindOrganisation {
 					label = mem.Name + ", the organisation you represent"
@@ -242,10 +242,10 @@ func (h *Handlers) renderIndex(c *fiber.Ctx, id int64, formErr error) error {
 		selected = proposers[0].Value
 	}
 	data := formData(c, "Motions: "+m.Title, formErr, fiber.Map{
-		"Meeting": m, "Groups": groups, "Proposers": proposers, "Board": pc.c.board(),
+		"Meeting": m, "Groups": groups, "Proposers": proposers, "Board": pc.c.Board(),
 		"Deadline":       m.MemberMotionDeadline,
 		"BeforeDeadline": beforeDeadline,
-		"Member":         pc.c.member(),
+		"Member":         pc.c.IsMember(),
 		"Majorities":     majorityOptions(),
 		"Done":           doneNotices[c.Query("done")],
 		"Values": fiber.Map{"title": formValue(c, "title"), "body": c.FormValue("body"),
@@ -379,7 +379,7 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 	finished := m.Finished()
 	var secondAs []proposer
 	if !finished && !d.ByBoard && d.Status == StatusSubmitted && d.ProposerAccountID != p.AccountID {
-		for _, mem := range pc.c.acting {
+		for _, mem := range pc.c.Acting() {
 			if mem.ID != *d.ProposerMemberID {
 				secondAs = append(secondAs, proposer{Value: strconv.FormatInt(mem.ID, 10), Label: mem.Name})
 			}
@@ -388,9 +388,9 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 	canWithdraw := false
 	if !finished && d.Open() {
 		if d.ByBoard {
-			canWithdraw = pc.c.board()
+			canWithdraw = pc.c.Board()
 		} else {
-			_, canWithdraw = pc.c.actsFor(*d.ProposerMemberID)
+			_, canWithdraw = pc.c.ActsFor(*d.ProposerMemberID)
 		}
 	}
 	var amendAs []proposer
@@ -398,7 +398,7 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		amendAs = pc.proposers(true, func() bool { return true })
 	}
 	chair := m.IsChair(p.AccountID)
-	canBallot := !finished && (chair || pc.c.board()) && d.ReadyForBallot() && len(pending) == 0 &&
+	canBallot := !finished && (chair || pc.c.Board()) && d.ReadyForBallot() && len(pending) == 0 &&
 		(main == nil || main.Open())
 
 	title := d.Title
@@ -420,7 +420,7 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		"Meeting": m, "Motion": self, "Main": mainView, "MainHTML": mainHTML, "TextHTML": text,
 		"Versions": versions, "Amendments": amendments, "Pending": pending,
 		"SecondAs": secondAs, "CanWithdraw": canWithdraw, "AmendAs": amendAs,
-		"CanBallot": canBallot, "Chair": chair, "Board": pc.c.board(),
+		"CanBallot": canBallot, "Chair": chair, "Board": pc.c.Board(),
 		"InSession": m.Status == meetings.StatusInSession,
 		"Ballot":    ballotLink(d.BallotID),
 		"Form":      form, "Done": doneNotices[c.Query("done")],

@@ -39,74 +39,6 @@ func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock, membersSvc *memb
 	return &Service{db: conn, audit: log, clock: clk, members: membersSvc, meetings: meetingsSvc, ballots: ballots}
 }
 
-// caller is a principal with the active members their account acts for.
-type caller struct {
-	p      auth.Principal
-	acting []members.Member
-}
-
-func (s *Service) callerOf(ctx context.Context, p auth.Principal) (caller, error) {
-	if err := p.RequireSignedIn(); err != nil {
-		return caller{}, err
-	}
-	acting, err := s.members.ActiveActingFor(ctx, p.AccountID)
-	if err != nil {
-		return caller{}, err
-	}
-	return caller{p: p, acting: acting}, nil
-}
-
-func (c caller) member() bool { return len(c.acting) > 0 }
-
-func (c caller) board() bool { return c.p.Has(auth.RoleBoard) }
-
-// actsFor reports whether the caller acts for the active member.
-func (c caller) actsFor(id int64) (members.Member, bool) {
-	for _, m := range c.acting {
-		if m.ID == id {
-			return m, true
-		}
-	}
-	return members.Member{}, false
-}
-
-// sees reports whether the caller may see the meeting's motions: the
-// board and auditors those of every meeting, members and the meeting's
-// officers those of every meeting but drafts (as internal/meetings shows
-// the meetings themselves).
-func (c caller) sees(m meetings.Meeting) bool {
-	if c.p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
-		return true
-	}
-	return m.Status != meetings.StatusDraft && (c.member() || m.IsOfficer(c.p.AccountID))
-}
-
-// actingAs picks the active member the caller acts as: memberID, which
-// they must act for, or else their individual membership, or else the
-// only member they act for.
-func (c caller) actingAs(memberID *int64, what string) (members.Member, error) {
-	if memberID != nil {
-		if m, ok := c.actsFor(*memberID); ok {
-			return m, nil
-		}
-		return members.Member{}, errs.Wrap(errs.Forbidden, "You can %s only for yourself or an organisation you represent, while its membership is active.", what)
-	}
-	for _, m := range c.acting {
-		if m.Kind == members.KindIndividual {
-			return m, nil
-		}
-	}
-	switch len(c.acting) {
-	case 1:
-		return c.acting[0], nil
-	case 0:
-		return members.Member{}, errs.Wrap(errs.Forbidden, "Only active members can %s.", what)
-	}
-	var v errs.Validation
-	v.Add("member_id", "You act for several members: say which one.")
-	return members.Member{}, v.Err()
-}
-
 // refuseFinished refuses any change to the motions of a closed or
 // cancelled meeting: its record is complete.
 func refuseFinished(m meetings.Meeting) error {
@@ -123,7 +55,7 @@ func refuseFinished(m meetings.Meeting) error {
 // locked FOR SHARE (so that the meeting cannot close under the change)
 // and the motion FOR UPDATE. Locks are always taken in the order meeting,
 // main motion, amendments.
-func (s *Service) lockMotion(ctx context.Context, tx *sqlx.Tx, c caller, id int64) (meetings.Meeting, Motion, error) {
+func (s *Service) lockMotion(ctx context.Context, tx *sqlx.Tx, c members.Caller, id int64) (meetings.Meeting, Motion, error) {
 	peek, err := getMotion(ctx, tx, id, noLock)
 	if err != nil {
 		return meetings.Meeting{}, Motion{}, err
@@ -132,7 +64,7 @@ func (s *Service) lockMotion(ctx context.Context, tx *sqlx.Tx, c caller, id int6
 	if err != nil {
 		return meetings.Meeting{}, Motion{}, err
 	}
-	if !c.sees(mt) {
+	if !mt.VisibleTo(c) {
 		return meetings.Meeting{}, Motion{}, ErrNotFound
 	}
 	if peek.AmendsMotionID != nil {
@@ -185,7 +117,7 @@ func (in Proposal) normalised() Proposal {
 // The board proposes at any time before a vote, needs no seconder and
 // sets the required majority.
 func (s *Service) Propose(ctx context.Context, p auth.Principal, meetingID int64, in Proposal) (Detail, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Detail{}, err
 	}
@@ -202,15 +134,15 @@ func (s *Service) Propose(ctx context.Context, p auth.Principal, meetingID int64
 		if err != nil {
 			return err
 		}
-		if !c.sees(mt) {
+		if !mt.VisibleTo(c) {
 			return meetings.ErrNotFound
 		}
 		mo := Motion{MeetingID: mt.ID, ProposerAccountID: p.AccountID, SubmittedAt: s.clock.Now(),
 			Title: in.Title, Body: in.Body, AgendaItemID: in.AgendaItemID}
-		if in.MemberID == nil && c.board() {
+		if in.MemberID == nil && c.Board() {
 			mo.ByBoard, mo.Status = true, StatusSeconded
 		} else {
-			mem, err := c.actingAs(in.MemberID, "propose motions")
+			mem, err := c.ActingAs(in.MemberID, "propose motions")
 			if err != nil {
 				return err
 			}
@@ -338,7 +270,7 @@ func majorityFor(v *errs.Validation, chosen *string, item *meetings.AgendaItem) 
 // Second records another active member as the seconder of a member's
 // motion, which can then be put to a vote.
 func (s *Service) Second(ctx context.Context, p auth.Principal, id int64, memberID *int64) (Detail, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Detail{}, err
 	}
@@ -347,7 +279,7 @@ func (s *Service) Second(ctx context.Context, p auth.Principal, id int64, member
 		if err != nil {
 			return err
 		}
-		mem, err := c.actingAs(memberID, "second motions")
+		mem, err := c.ActingAs(memberID, "second motions")
 		if err != nil {
 			return err
 		}
@@ -387,7 +319,7 @@ func (s *Service) Second(ctx context.Context, p auth.Principal, id int64, member
 // board. Withdrawing a main motion withdraws its open amendments with it,
 // as they have nothing left to amend.
 func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id int64) (Detail, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Detail{}, err
 	}
@@ -396,11 +328,11 @@ func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id int64) (Det
 		if err != nil {
 			return err
 		}
-		if mo.ByBoard && !c.board() {
+		if mo.ByBoard && !c.Board() {
 			return errs.Wrap(errs.Forbidden, "Only the board can withdraw the board's motion.")
 		}
 		if !mo.ByBoard {
-			if _, ok := c.actsFor(*mo.ProposerMemberID); !ok {
+			if _, ok := c.ActsFor(*mo.ProposerMemberID); !ok {
 				return errs.Wrap(errs.Forbidden, "Only the member who proposed the motion can withdraw it.")
 			}
 		}
@@ -459,7 +391,7 @@ func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id int64) (Det
 // GetAs returns a motion the principal may see, with its amendments and
 // versions.
 func (s *Service) GetAs(ctx context.Context, p auth.Principal, id int64) (Detail, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Detail{}, err
 	}
@@ -471,7 +403,7 @@ func (s *Service) GetAs(ctx context.Context, p auth.Principal, id int64) (Detail
 	if err != nil {
 		return Detail{}, err
 	}
-	if !c.sees(mt) {
+	if !mt.VisibleTo(c) {
 		return Detail{}, ErrNotFound
 	}
 	return s.detail(ctx, id)
@@ -516,7 +448,7 @@ type Page struct {
 
 // List returns a page of the motions of a meeting the principal may see.
 func (s *Service) List(ctx context.Context, p auth.Principal, meetingID int64, f ListFilter) (Page, error) {
-	c, err := s.callerOf(ctx, p)
+	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
 		return Page{}, err
 	}
@@ -524,7 +456,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, meetingID int64, f
 	if err != nil {
 		return Page{}, err
 	}
-	if !c.sees(mt) {
+	if !mt.VisibleTo(c) {
 		return Page{}, meetings.ErrNotFound
 	}
 	var v errs.Validation
