@@ -17,12 +17,13 @@ import (
 
 // Close ends voting and counts (SPEC.md, "Ballots"), in one transaction:
 // the ballot is locked FOR UPDATE, which waits for every vote in flight
-// and turns away every later one; the votes are counted and checked
-// against the members marked as voted; the ballot quorum and the required
-// majority give the outcome; the votes are rewritten in receipt order; and
-// unless a tie under a simple majority waits for the chair's casting vote,
-// the record is hashed into the audit log and what was voted on learns
-// the outcome (OnDecided). Only the meeting's chair closes a ballot.
+// and turns away every later one; a secret ballot's votes are rewritten in
+// receipt order; the votes are counted and checked against the members
+// marked as voted; the ballot quorum and the required majority give the
+// outcome; and unless a tie under a simple majority waits for the chair's
+// casting vote, the record is hashed into the audit log and what was
+// voted on learns the outcome (OnDecided). Only the meeting's chair closes
+// a ballot.
 func (s *Service) Close(ctx context.Context, p auth.Principal, id int64) (Ballot, error) {
 	v, err := s.viewerOf(ctx, p)
 	if err != nil {
@@ -38,27 +39,34 @@ func (s *Service) Close(ctx context.Context, p auth.Principal, id int64) (Ballot
 			return errs.Wrap(errs.Conflict, "The ballot is already closed.")
 		}
 		now := s.clock.Now().Truncate(time.Microsecond)
-		votes, err := votesOf(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if b.Voted != len(votes) {
-			return fmt.Errorf("ballots: close %d: %d members are marked as voted but %d votes are stored", id, b.Voted, len(votes))
-		}
-		if err := resealVotes(ctx, tx, id, votes); err != nil {
-			return err
-		}
-		var res Result
-		if b.Kind == KindElection {
-			if res, err = s.countElection(ctx, tx, b, votes); err != nil {
+		return withoutJIT(ctx, tx, func() error {
+			// An open ballot's votes are not rewritten: the audit log
+			// records each with its member, its choice and its time, so
+			// their order is no secret to hide.
+			if b.Secret {
+				if err := resealVotes(ctx, tx, id); err != nil {
+					return err
+				}
+			}
+			t, err := countVotes(ctx, tx, b)
+			if err != nil {
 				return err
 			}
-		} else {
-			res = Decide(tallyOf(votes), b.Majority, b.MinVotes, b.Eligible, "")
-		}
-		b.Status, b.ClosedAt, b.ClosedBy, b.Result = StatusClosed, &now, p.Actor(), &res
-		out, err = s.settle(ctx, tx, p, b, votes, now, "ballot.closed")
-		return err
+			if b.Voted != t.votes {
+				return fmt.Errorf("ballots: close %d: %d members are marked as voted but %d votes are stored", id, b.Voted, t.votes)
+			}
+			var res Result
+			if b.Kind == KindElection {
+				if res, err = s.countElection(ctx, tx, b, t.marks); err != nil {
+					return err
+				}
+			} else {
+				res = Decide(t.motion, b.Majority, b.MinVotes, b.Eligible, "")
+			}
+			b.Status, b.ClosedAt, b.ClosedBy, b.Result = StatusClosed, &now, p.Actor(), &res
+			out, err = s.settle(ctx, tx, p, b, t, now, "ballot.closed")
+			return err
+		})
 	})
 	return out, err
 }
@@ -85,17 +93,19 @@ func (s *Service) CastingVote(ctx context.Context, p auth.Principal, id int64, c
 			return errs.Wrap(errs.Conflict, "There is no tie waiting for the chair's casting vote on this ballot.")
 		}
 		now := s.clock.Now().Truncate(time.Microsecond)
-		votes, err := votesOf(ctx, tx, id)
-		if err != nil {
+		return withoutJIT(ctx, tx, func() error {
+			t, err := countVotes(ctx, tx, b)
+			if err != nil {
+				return err
+			}
+			res := Decide(t.motion, b.Majority, b.MinVotes, b.Eligible, choice)
+			if res.AwaitingCastingVote || !res.TieBrokenByChair {
+				return fmt.Errorf("ballots: casting vote on %d: the count %+v is no tie", id, res)
+			}
+			b.Result, b.CastingVote = &res, choice
+			out, err = s.settle(ctx, tx, p, b, t, now, "ballot.decided")
 			return err
-		}
-		res := Decide(tallyOf(votes), b.Majority, b.MinVotes, b.Eligible, choice)
-		if res.AwaitingCastingVote || !res.TieBrokenByChair {
-			return fmt.Errorf("ballots: casting vote on %d: the count %+v is no tie", id, res)
-		}
-		b.Result, b.CastingVote = &res, choice
-		out, err = s.settle(ctx, tx, p, b, votes, now, "ballot.decided")
-		return err
+		})
 	})
 	return out, err
 }
@@ -130,7 +140,7 @@ func (s *Service) chairBallot(ctx context.Context, tx *sqlx.Tx, v viewer, id int
 // settle writes a closed ballot's count inside tx: when the outcome is
 // final, with its record hash and the chain head that carries it, and
 // tells what was voted on.
-func (s *Service) settle(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b Ballot, votes []voteRow, now time.Time, action string) (Ballot, error) {
+func (s *Service) settle(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b Ballot, t votesCount, now time.Time, action string) (Ballot, error) {
 	res := *b.Result
 	decided := !res.AwaitingCastingVote
 	var recordHash []byte
@@ -140,17 +150,7 @@ func (s *Service) settle(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b B
 		if err != nil {
 			return Ballot{}, err
 		}
-		var numbers map[int64]int
-		if !b.Secret {
-			if numbers, err = numbersOf(ctx, tx, b.ID); err != nil {
-				return Ballot{}, err
-			}
-		}
-		rec, err := buildRecord(b, votes, voters, numbers)
-		if err != nil {
-			return Ballot{}, err
-		}
-		if recordHash, err = rec.Hash(); err != nil {
+		if recordHash, err = hashRecord(b, t.record, voters); err != nil {
 			return Ballot{}, err
 		}
 		h := hex.EncodeToString(recordHash)
@@ -207,12 +207,12 @@ func (s *Service) settle(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b B
 // countElection counts an election inside the transaction that closes
 // it. The lot, if needed, is drawn from the audit chain head read here:
 // the event just before the close's own, so that anyone can redraw it.
-func (s *Service) countElection(ctx context.Context, tx *sqlx.Tx, b Ballot, votes []voteRow) (Result, error) {
+func (s *Service) countElection(ctx context.Context, tx *sqlx.Tx, b Ballot, marks [][]int64) (Result, error) {
 	_, seed, err := audit.Head(ctx, tx)
 	if err != nil {
 		return Result{}, fmt.Errorf("ballots: close %d: %w", b.ID, err)
 	}
-	e := Plurality(electionVotes(votes), b.CandidateIDs, b.Seats, b.MinVotes, b.Eligible, seed)
+	e := Plurality(marks, b.CandidateIDs, b.Seats, b.MinVotes, b.Eligible, seed)
 	if names := s.namesHook(); names != nil {
 		byID, err := names(ctx, tx, b.SubjectID, b.CandidateIDs)
 		if err != nil {

@@ -41,17 +41,19 @@
 // A vote row is keyed by the SHA-256 of its receipt and holds the choice;
 // in a secret ballot it holds no member, no account and no time, and the
 // audit event that marks the member as voted holds no receipt and no
-// choice. Votes are written in order of receipt hash, and the close
-// rewrites all of a ballot's votes in that order, so that after the close
-// neither the rows' physical order nor their transaction ids follow the
-// order of voting. What remains, and what Osk cannot remove from inside
-// the database: while a ballot is open, a vote row shares its transaction
-// id with the voting list lines and audit events of the votes committed
-// with it, which someone reading the database's system columns can use,
-// and PostgreSQL's
-// write-ahead log and not yet vacuumed row versions keep the order of
-// voting. Those who run the database must be trusted not to look until
-// the close; the group commit narrows what they could learn to a batch.
+// choice. Votes are written in order of receipt hash, and the close of a
+// secret ballot rewrites all of its votes in that order, so that after the
+// close neither the rows' physical order nor their transaction ids follow
+// the order of voting. (An open ballot's votes are left as they are: the
+// audit log records each with its member, its choice and its time.) What
+// remains, and what Osk cannot remove from inside the database: while a
+// ballot is open, a vote row shares its transaction id with the voting
+// list lines and audit events of the votes committed with it, which
+// someone reading the database's system columns can use, and
+// PostgreSQL's write-ahead log and not yet vacuumed row versions keep the
+// order of voting. Those who run the database must be trusted not to look
+// until the close; the group commit narrows what they could learn to a
+// batch.
 //
 // # Receipts and the record
 //

@@ -261,7 +261,10 @@ func (s *Service) ViewAs(ctx context.Context, p auth.Principal, id int64) (View,
 //     themself (or through their organisation's representative).
 //
 // The meeting stays locked FOR SHARE until tx ends, so that nobody arrives
-// or leaves between the quorum count and the freezing of the list.
+// or leaves between the quorum count and the freezing of the list. The
+// list is selected, written and hashed inside the database (store.go).
+// Open may have written to tx when it fails, even for nobody being able
+// to vote: tx must then be rolled back.
 func (s *Service) Open(ctx context.Context, tx *sqlx.Tx, p auth.Principal, spec OpenSpec) (Ballot, error) {
 	if err := p.RequireSignedIn(); err != nil {
 		return Ballot{}, err
@@ -294,21 +297,21 @@ func (s *Service) Open(ctx context.Context, tx *sqlx.Tx, p auth.Principal, spec 
 				q.Represented, q.Required)
 		}
 	}
-	list, err := s.votingList(ctx, tx, m, spec.Electorate)
-	if err != nil {
-		return Ballot{}, err
+	if m.RecordDate == nil {
+		return Ballot{}, errs.Wrap(errs.Conflict, "The meeting has no record date yet.")
 	}
-	if len(list) == 0 {
-		return Ballot{}, errs.Wrap(errs.Conflict, "Nobody could vote: no member active on the record date is represented at the meeting.")
+	var reps []meetings.Representation
+	if spec.Electorate == ElectorateRepresented {
+		if reps, err = s.meetings.Represented(ctx, tx, m.ID); err != nil {
+			return Ballot{}, err
+		}
 	}
-	listHash, err := votingListHash(list)
-	if err != nil {
-		return Ballot{}, err
-	}
+	// The ballot's row comes first, for the list points at it; the list's
+	// size and hash, known once it is written, are set then.
 	b := Ballot{
 		MeetingID: m.ID, Kind: spec.Kind, SubjectID: spec.SubjectID, Majority: spec.Majority, Seats: spec.Seats,
 		CandidateIDs: spec.CandidateIDs, Secret: spec.Secret, Electorate: spec.Electorate, Status: StatusOpen,
-		RecordDate: m.RecordDate.UTC(), MinVotes: r.BallotMinVotes, Eligible: len(list), VotingListHash: listHash,
+		RecordDate: m.RecordDate.UTC(), MinVotes: r.BallotMinVotes, VotingListHash: make([]byte, sha256.Size),
 		OpenedAt: now, OpenedBy: p.Actor(), ClosesAt: utc(spec.ClosesAt),
 	}
 	id, err := insertBallot(ctx, tx, b)
@@ -318,7 +321,14 @@ func (s *Service) Open(ctx context.Context, tx *sqlx.Tx, p auth.Principal, spec 
 		}
 		return Ballot{}, err
 	}
-	if err := insertVoters(ctx, tx, id, list); err != nil {
+	list, err := freezeVotingList(ctx, tx, id, *m.RecordDate, spec.Electorate, reps)
+	if err != nil {
+		return Ballot{}, err
+	}
+	if list.Eligible == 0 {
+		return Ballot{}, errs.Wrap(errs.Conflict, "Nobody could vote: no member active on the record date is represented at the meeting.")
+	}
+	if err := setVotingList(ctx, tx, id, list); err != nil {
 		return Ballot{}, err
 	}
 	if err := insertTurnout(ctx, tx, id, now); err != nil {
@@ -333,7 +343,7 @@ func (s *Service) Open(ctx context.Context, tx *sqlx.Tx, p auth.Principal, spec 
 	payload := map[string]any{
 		"meeting_id": m.ID, "kind": b.Kind, "subject_id": b.SubjectID, "secret": b.Secret, "electorate": b.Electorate,
 		"record_date": audit.FormatTime(b.RecordDate), "min_votes": b.MinVotes, "eligible": b.Eligible,
-		"voting_list_hash": hex.EncodeToString(listHash), "closes_at": nil,
+		"voting_list_hash": hex.EncodeToString(list.Hash), "closes_at": nil,
 	}
 	if b.ClosesAt != nil {
 		payload["closes_at"] = audit.FormatTime(*b.ClosesAt)
@@ -420,81 +430,6 @@ func mayOpen(p auth.Principal, m meetings.Meeting, r rules.Rules, spec OpenSpec,
 		return errs.Wrap(errs.Conflict, "The meeting has ended or was cancelled: no ballot can be opened.")
 	}
 	return v.Err()
-}
-
-// votingList builds the voting list of a new ballot, in order of member
-// number.
-func (s *Service) votingList(ctx context.Context, tx *sqlx.Tx, m meetings.Meeting, electorate string) ([]Voter, error) {
-	if m.RecordDate == nil {
-		return nil, errs.Wrap(errs.Conflict, "The meeting has no record date yet.")
-	}
-	electors, err := s.members.ElectorsAt(ctx, tx, *m.RecordDate)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[int64]members.Elector, len(electors))
-	for _, e := range electors {
-		byID[e.ID] = e
-	}
-	own := func(e members.Elector) string {
-		if e.Kind == members.KindOrganisation {
-			return CastByRepresentative
-		}
-		return CastBySelf
-	}
-	var list []Voter
-	if electorate == ElectorateAllMembers {
-		for _, e := range electors {
-			list = append(list, Voter{MemberID: e.ID, MemberNo: e.MemberNo, VoterAccountID: e.AccountID, CastBy: own(e)})
-		}
-		return list, nil
-	}
-	reps, err := s.meetings.Represented(ctx, tx, m.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, rep := range reps {
-		e, ok := byID[rep.MemberID]
-		if !ok {
-			continue
-		}
-		if rep.VoterAccountID == 0 {
-			return nil, fmt.Errorf("ballots: voting list of meeting %d: member %d has nobody to cast their vote", m.ID, rep.MemberID)
-		}
-		v := Voter{MemberID: e.ID, MemberNo: e.MemberNo, VoterAccountID: rep.VoterAccountID, CastBy: own(e)}
-		if rep.Via == meetings.ViaProxy {
-			v.CastBy, v.ProxyID = CastByProxy, rep.ProxyID
-		}
-		list = append(list, v)
-	}
-	slices.SortFunc(list, func(a, b Voter) int { return a.MemberNo - b.MemberNo })
-	return list, nil
-}
-
-// listEntry is one line of the voting list as it is hashed and shown to
-// auditors.
-type listEntry struct {
-	MemberNo int    `json:"member_no"`
-	CastBy   string `json:"cast_by"`
-}
-
-func listEntries(list []Voter) []listEntry {
-	out := make([]listEntry, len(list))
-	for i, v := range list {
-		out[i] = listEntry{MemberNo: v.MemberNo, CastBy: v.CastBy}
-	}
-	return out
-}
-
-// votingListHash is the SHA-256 of the canonical JSON of the voting list:
-// [{"cast_by","member_no"}, ...] in order of member number.
-func votingListHash(list []Voter) ([]byte, error) {
-	b, err := audit.Marshal(listEntries(list))
-	if err != nil {
-		return nil, fmt.Errorf("ballots: voting list: %w", err)
-	}
-	sum := sha256.Sum256(b)
-	return sum[:], nil
 }
 
 // Event is the data of a "ballot" event on the meeting's live topic.

@@ -11,6 +11,9 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/members"
 )
 
 const ballotColumns = `id, meeting_id, kind, subject_id, majority, seats, candidate_ids, secret, electorate,
@@ -173,26 +176,105 @@ func insertBallot(ctx context.Context, tx *sqlx.Tx, b Ballot) (int64, error) {
 	return id, nil
 }
 
-// insertVoters writes the whole voting list in one statement, which the
-// schema allows only inside the transaction that opens the ballot.
-func insertVoters(ctx context.Context, tx *sqlx.Tx, ballotID int64, list []Voter) error {
-	members := make([]int64, len(list))
-	numbers := make([]int64, len(list))
-	accounts := make([]int64, len(list))
-	castBy := make([]string, len(list))
-	proxies := make([]sql.NullInt64, len(list))
-	for i, v := range list {
-		members[i], numbers[i], accounts[i], castBy[i] = v.MemberID, int64(v.MemberNo), v.VoterAccountID, v.CastBy
-		if v.ProxyID != nil {
-			proxies[i] = sql.NullInt64{Int64: *v.ProxyID, Valid: true}
+// withoutJIT runs fn inside tx with PostgreSQL's JIT compilation off, and
+// then puts the setting back, tx being perhaps another domain's. The
+// statements that write a whole voting list, or rewrite and read all of a
+// ballot's votes, are costed far above the JIT thresholds, and compiling
+// them takes longer than it saves: a second at a million members.
+func withoutJIT(ctx context.Context, tx *sqlx.Tx, fn func() error) error {
+	var was string
+	if err := tx.GetContext(ctx, &was, `SELECT current_setting('jit')`); err != nil {
+		return fmt.Errorf("ballots: jit: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('jit', 'off', true)`); err != nil {
+		return fmt.Errorf("ballots: jit: %w", err)
+	}
+	if err := fn(); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('jit', $1, true)`, was); err != nil {
+		return fmt.Errorf("ballots: jit: %w", err)
+	}
+	return nil
+}
+
+// listHashSQL is votingListHash computed by the database over the rows of
+// listed: the SHA-256 of the canonical JSON of [{"cast_by","member_no"},
+// ...] in order of member number. cast_by is one of three words and
+// member_no a positive integer (ballot_voters' CHECKs), which canonical
+// JSON writes as they are, so plain concatenation is the canonical
+// encoding. Check recomputes the hash in Go from the stored list.
+const listHashSQL = `sha256(convert_to('[' || coalesce(string_agg(
+	'{"cast_by":"' || cast_by || '","member_no":' || member_no || '}', ',' ORDER BY member_no), '') || ']', 'UTF8'))`
+
+// frozenList is the size and the hash of a voting list just written.
+type frozenList struct {
+	Eligible int    `db:"eligible"`
+	Hash     []byte `db:"hash"`
+}
+
+// insertElectors writes the voting list of a ballot of all members inside
+// the transaction that opens it, which alone may: every elector at the
+// record date (members.ElectorsQuery), each casting their own vote, an
+// organisation's through its representative. One statement selects,
+// writes and hashes the list, so that a million lines never travel
+// through the application. The lines are written in order of member
+// number, which members' ids and accounts mostly follow, so that the
+// writes to the list's indexes stay near their right edge.
+func insertElectors(ctx context.Context, tx *sqlx.Tx, ballotID int64, recordDate time.Time) (frozenList, error) {
+	var out frozenList
+	err := tx.GetContext(ctx, &out, `
+		WITH listed AS (
+			INSERT INTO ballot_voters (ballot_id, member_id, member_no, voter_account_id, cast_by)
+			SELECT $2, e.id, e.member_no, e.account_id, CASE WHEN e.kind = $3 THEN 'representative' ELSE 'self' END
+			FROM (`+members.ElectorsQuery+`) e
+			ORDER BY e.member_no
+			RETURNING member_no, cast_by)
+		SELECT count(*) AS eligible, `+listHashSQL+` AS hash FROM listed`,
+		recordDate, ballotID, members.KindOrganisation)
+	if err != nil {
+		return frozenList{}, fmt.Errorf("ballots: voting list of %d: %w", ballotID, err)
+	}
+	return out, nil
+}
+
+// insertRepresented writes the voting list of a ballot of the members
+// represented at the meeting, as insertElectors does: the electors at the
+// record date among those represented, each with who casts their vote.
+func insertRepresented(ctx context.Context, tx *sqlx.Tx, ballotID int64, recordDate time.Time, reps []meetings.Representation) (frozenList, error) {
+	ids := make([]int64, len(reps))
+	accounts := make([]int64, len(reps))
+	proxied := make([]bool, len(reps))
+	proxies := make([]sql.NullInt64, len(reps))
+	for i, r := range reps {
+		ids[i], accounts[i], proxied[i] = r.MemberID, r.VoterAccountID, r.Via == meetings.ViaProxy
+		if proxied[i] && r.ProxyID != nil {
+			proxies[i] = sql.NullInt64{Int64: *r.ProxyID, Valid: true}
 		}
 	}
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO ballot_voters (ballot_id, member_id, member_no, voter_account_id, cast_by, proxy_id)
-		SELECT $1, l.member_id, l.member_no, l.account_id, l.cast_by, l.proxy_id
-		FROM unnest($2::bigint[], $3::integer[], $4::bigint[], $5::text[], $6::bigint[])
-			AS l (member_id, member_no, account_id, cast_by, proxy_id)`,
-		ballotID, pq.Array(members), pq.Array(numbers), pq.Array(accounts), pq.Array(castBy), pq.Array(proxies))
+	var out frozenList
+	err := tx.GetContext(ctx, &out, `
+		WITH listed AS (
+			INSERT INTO ballot_voters (ballot_id, member_id, member_no, voter_account_id, cast_by, proxy_id)
+			SELECT $2, e.id, e.member_no, r.account_id,
+				CASE WHEN r.proxied THEN 'proxy' WHEN e.kind = $3 THEN 'representative' ELSE 'self' END, r.proxy_id
+			FROM (`+members.ElectorsQuery+`) e
+			JOIN unnest($4::bigint[], $5::bigint[], $6::boolean[], $7::bigint[]) AS r (member_id, account_id, proxied, proxy_id)
+				ON r.member_id = e.id
+			ORDER BY e.member_no
+			RETURNING member_no, cast_by)
+		SELECT count(*) AS eligible, `+listHashSQL+` AS hash FROM listed`,
+		recordDate, ballotID, members.KindOrganisation, pq.Array(ids), pq.Array(accounts), pq.Array(proxied), pq.Array(proxies))
+	if err != nil {
+		return frozenList{}, fmt.Errorf("ballots: voting list of %d: %w", ballotID, err)
+	}
+	return out, nil
+}
+
+// setVotingList fixes the size and the hash of the voting list on the
+// ballot's row, which the schema allows only the opening transaction.
+func setVotingList(ctx context.Context, tx *sqlx.Tx, ballotID int64, list frozenList) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ballots SET eligible = $2, voting_list_hash = $3 WHERE id = $1`, ballotID, list.Eligible, list.Hash)
 	if err != nil {
 		return fmt.Errorf("ballots: voting list of %d: %w", ballotID, err)
 	}
@@ -349,21 +431,31 @@ func votesOf(ctx context.Context, q sqlx.QueryerContext, ballotID int64) ([]vote
 	return out, nil
 }
 
-// resealVotes rewrites the votes of a ballot that is about to close, in
-// order of receipt hash, from votes (as votesOf lists them). Afterwards
-// neither the physical order of the rows nor their transaction ids follow
-// the order in which members voted: every row is the close's.
-func resealVotes(ctx context.Context, tx *sqlx.Tx, ballotID int64, votes []voteRow) error {
+// resealVotes rewrites the votes of a secret ballot that is about to
+// close, in order of receipt hash. Afterwards neither the physical order
+// of the rows nor their transaction ids follow the order in which members
+// voted: every row is the close's. One statement deletes and re-inserts
+// them, so that the votes never leave the database, and the triggers
+// check each half once.
+func resealVotes(ctx context.Context, tx *sqlx.Tx, ballotID int64) error {
 	if _, err := tx.ExecContext(ctx, `SELECT set_config('osk.sealing_ballot', $1, true)`, fmt.Sprint(ballotID)); err != nil {
 		return fmt.Errorf("ballots: seal %d: %w", ballotID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM ballot_votes WHERE ballot_id = $1`, ballotID); err != nil {
+	_, err := tx.ExecContext(ctx, `
+		WITH sealed AS (
+			DELETE FROM ballot_votes WHERE ballot_id = $1
+			RETURNING receipt_hash, ballot_id, choice, candidate_ids, member_id, cast_by_account_id)
+		INSERT INTO ballot_votes (receipt_hash, ballot_id, choice, candidate_ids, member_id, cast_by_account_id)
+		SELECT receipt_hash, ballot_id, choice, candidate_ids, member_id, cast_by_account_id
+		FROM sealed
+		ORDER BY receipt_hash`, ballotID)
+	if err != nil {
 		return fmt.Errorf("ballots: seal %d: %w", ballotID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT set_config('osk.sealing_ballot', '', true)`); err != nil {
 		return fmt.Errorf("ballots: seal %d: %w", ballotID, err)
 	}
-	return insertVotes(ctx, tx, votes)
+	return nil
 }
 
 // insertVotes writes votes in one statement, in order of receipt hash.
