@@ -16,10 +16,14 @@ import (
 )
 
 // MaxBatch is the most votes one group commit holds.
-const MaxBatch = 64
+const MaxBatch = 128
 
-// Batchers is the number of group commits built at once.
-const Batchers = 2
+// Batchers is the number of group commits built at once. With three, one
+// batch commits while the next waits for the chain's head and a third
+// checks and marks its voters; on two cores, three batchers of up to 128
+// votes took a burst of 1,000 votes about a fifth faster than two of up
+// to 64 (make bench, alternating runs).
+const Batchers = 3
 
 // maxBatchAttempts bounds the reruns of a batch that PostgreSQL aborted
 // as a deadlock or a serialisation failure.
