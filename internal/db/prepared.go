@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -17,8 +18,10 @@ type Prepared struct {
 	conn  *sqlx.DB
 	query string
 
+	// stmt is read without the lock on every call; mu only serialises
+	// the preparation.
+	stmt atomic.Pointer[sqlx.Stmt]
 	mu   sync.Mutex
-	stmt *sqlx.Stmt
 }
 
 // NewPrepared returns query, to be prepared on conn at its first use. A
@@ -29,16 +32,20 @@ func NewPrepared(conn *sqlx.DB, query string) *Prepared {
 }
 
 func (p *Prepared) prepared(ctx context.Context) (*sqlx.Stmt, error) {
+	if stmt := p.stmt.Load(); stmt != nil {
+		return stmt, nil
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.stmt == nil {
-		stmt, err := p.conn.PreparexContext(ctx, p.query)
-		if err != nil {
-			return nil, fmt.Errorf("db: prepare: %w", err)
-		}
-		p.stmt = stmt
+	if stmt := p.stmt.Load(); stmt != nil {
+		return stmt, nil
 	}
-	return p.stmt, nil
+	stmt, err := p.conn.PreparexContext(ctx, p.query)
+	if err != nil {
+		return nil, fmt.Errorf("db: prepare: %w", err)
+	}
+	p.stmt.Store(stmt)
+	return stmt, nil
 }
 
 // Get runs the query and scans its one row into dest, as sqlx.Get does:
