@@ -42,6 +42,7 @@ type Service struct {
 	// tokenQuery authenticates a bearer token: it runs on every API
 	// request, so it is prepared.
 	tokenQuery *db.Prepared
+	uses       tokenUses
 }
 
 // NewService returns the accounts service.
@@ -464,6 +465,11 @@ func (s *Service) Tokens(ctx context.Context, p Principal) ([]Token, error) {
 	if err := p.RequireSignedIn(); err != nil {
 		return nil, err
 	}
+	// This instance's uses not yet written are written first, so that the
+	// owner who just used a token sees it used.
+	if err := s.uses.write(ctx, s.db); err != nil {
+		return nil, err
+	}
 	var out []Token
 	err := s.db.SelectContext(ctx, &out,
 		`SELECT id, account_id, name, created_at, expires_at, last_used_at, revoked_at
@@ -514,11 +520,9 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (Principal, erro
 		return Principal{}, ErrBadToken
 	}
 	// Record use at most once a minute, so that a busy script does not
-	// turn every request into a write.
+	// keep the writer busy.
 	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) > time.Minute {
-		if _, err := s.db.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $2 WHERE id = $1`, row.ID, now.UTC()); err != nil {
-			return Principal{}, fmt.Errorf("auth: token use: %w", err)
-		}
+		s.uses.note(row.ID, now)
 	}
 	p.ViaToken = true
 	return p, nil
