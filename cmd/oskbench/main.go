@@ -18,12 +18,12 @@
 //     register imported by an operator would have (account.created,
 //     member.applied, member.admitted), chained as CANONICAL.md says.
 //  2. Set up a general meeting in session through Osk's own services: the
-//     board convenes it and proposes three motions (on a clock set back by
-//     the notice period, as the board would have done two weeks earlier),
-//     -voters members attend it, and each gets a personal access token, as
-//     `osk token create` makes them. The chair puts the motions to the vote
-//     over HTTP in the steps below; the first ballot's voting list is the
-//     members present.
+//     board convenes it and proposes -rounds motions and two more (on a
+//     clock set back by the notice period, as the board would have done
+//     two weeks earlier), -voters members attend it, and each gets a
+//     personal access token, as `osk token create` makes them. The chair
+//     puts the motions to the vote over HTTP in the steps below; a live
+//     vote's voting list is the members present.
 //  3. The member register page, as a board member, over HTTP.
 //  4. Votes: every voter first reads the ballot, as the ballot page does,
 //     then all vote at once, each through POST /api/v1/ballots/{id}/votes
@@ -32,15 +32,19 @@
 //     read from /proc during this step.
 //  5. The reference: the same voters' votes, all at once on a pool of
 //     -reference-conns connections, each a single-statement durable
-//     transaction on scratch tables (reference.go).
-//  6. Close and tally: the second motion goes to a vote of all members,
+//     transaction on scratch tables (reference.go). Steps 4 and 5 are a
+//     round, run -rounds times, each on a motion of its own: a burst of a
+//     thousand votes lasts under a second, and on a shared machine a
+//     single pair can fall on a slow moment for either side. The table
+//     gives the medians and every round.
+//  6. Close and tally: the next motion goes to a vote of all members,
 //     -tally-votes votes are seeded into it, and the chair closes it over
 //     HTTP.
 //  7. Verify: the chain is padded with account.signed_in events up to
 //     -verify-events, and auditor.Verify runs with server.Checks(), as
 //     `osk verify` does. A seeded event that was hashed wrongly fails here.
 //  8. Freeze: the register is topped up to -freeze-members, and the chair
-//     puts the third motion to a vote of all members over HTTP. The top-up
+//     puts the last motion to a vote of all members over HTTP. The top-up
 //     comes last, so that every other step measures the register at
 //     -members.
 //
@@ -101,6 +105,7 @@ func cli(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 type options struct {
 	members       int
 	voters        int
+	rounds        int
 	freezeMembers int
 	tallyVotes    int
 	verifyEvents  int
@@ -117,6 +122,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	var o options
 	fs.IntVar(&o.members, "members", 100_000, "members in the register during the votes and the register page")
 	fs.IntVar(&o.voters, "voters", 1000, "concurrent voters, each casting one vote through HTTP")
+	fs.IntVar(&o.rounds, "rounds", 3, "live votes, each followed by the reference on its voting list; the figures are their medians")
 	fs.IntVar(&o.freezeMembers, "freeze-members", 1_000_000, "members on the voting list frozen by the last step; the register is topped up to it")
 	fs.IntVar(&o.tallyVotes, "tally-votes", 100_000, "votes seeded into the ballot that is then closed and counted (at most -members)")
 	fs.IntVar(&o.verifyEvents, "verify-events", 1_000_000, "audit events the verification walks at least; the chain is padded up to it")
@@ -134,8 +140,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	switch {
 	case fs.NArg() > 0:
 		return options{}, fmt.Errorf("unexpected arguments %q", fs.Args())
-	case o.members < 1 || o.voters < 1 || o.registerReqs < 1 || o.refConns < 1:
-		return options{}, fmt.Errorf("-members, -voters, -register-requests and -reference-conns must be at least 1")
+	case o.members < 1 || o.voters < 1 || o.rounds < 1 || o.registerReqs < 1 || o.refConns < 1:
+		return options{}, fmt.Errorf("-members, -voters, -rounds, -register-requests and -reference-conns must be at least 1")
 	case o.voters > o.members:
 		return options{}, fmt.Errorf("-voters (%d) cannot exceed -members (%d): every voter is a member", o.voters, o.members)
 	case o.freezeMembers < o.members:

@@ -39,7 +39,7 @@ func TestBench_TinyRunWritesEveryFigure(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "bench.json")
 	o, err := parseOptions([]string{
-		"-members", "300", "-voters", "30", "-freeze-members", "400", "-tally-votes", "120",
+		"-members", "300", "-voters", "30", "-rounds", "2", "-freeze-members", "400", "-tally-votes", "120",
 		"-verify-events", "2000", "-register-requests", "20", "-reference-conns", "4", "-osk", buildOsk(t),
 	}, func(k string) string { return map[string]string{"BENCH_OUT": out}[k] }, logWriter{t})
 	if err != nil {
@@ -66,7 +66,7 @@ func TestBench_TinyRunWritesEveryFigure(t *testing.T) {
 	}
 	for _, key := range []string{"vote_throughput", "reference_throughput", "vote_ratio", "vote_p50_ms", "vote_p95_ms",
 		"vote_p99_ms", "vote_errors", "freeze_1m_s", "tally_100k_s", "verify_1m_s", "register_p50_ms", "register_p99_ms",
-		"peak_rss_mb", "members", "voters", "machine"} {
+		"peak_rss_mb", "members", "voters", "rounds", "machine"} {
 		if _, ok := got[key]; !ok {
 			t.Errorf("%s has no %q", out, key)
 		}
@@ -87,6 +87,9 @@ func TestBench_TinyRunWritesEveryFigure(t *testing.T) {
 		if v <= 0 {
 			t.Errorf("%s = %v, want a measure", name, v)
 		}
+	}
+	if len(res.Rounds) != 2 {
+		t.Errorf("%d rounds measured, want 2", len(res.Rounds))
 	}
 	if res.Members != 300 || res.Voters != 30 || res.FreezeMembers != 400 || res.TallyVotes != 120 || res.VerifyEvents < 2000 {
 		t.Errorf("measured at %d members, %d voters, %d frozen, %d counted, %d verified", res.Members, res.Voters,

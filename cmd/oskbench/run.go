@@ -70,7 +70,7 @@ func run(ctx context.Context, o options, stderr io.Writer) (results, error) {
 		return r, err
 	}
 	log.printf("the board convenes a meeting; the chair opens its session")
-	if err := co.holdMeeting(ctx); err != nil {
+	if err := co.holdMeeting(ctx, o.rounds); err != nil {
 		return r, err
 	}
 	accounts := make([]int64, o.voters)
@@ -89,38 +89,21 @@ func run(ctx context.Context, o options, stderr io.Writer) (results, error) {
 	}
 	r.RegisterP50Ms, r.RegisterP99Ms = reg.percentile(0.50), reg.percentile(0.99)
 
-	live, _, err := openBallot(ctx, cl, co, co.motions[0], ballots.ElectorateRepresented, true)
-	if err != nil {
-		return r, err
+	var rounds []round
+	for i := range o.rounds {
+		log.printf("round %d of %d", i+1, o.rounds)
+		rd, err := liveVote(ctx, osk, cl, co, co.motions[i], d.url, tokens, o.refConns, log)
+		if err != nil {
+			return r, err
+		}
+		rounds = append(rounds, rd)
 	}
-	votes, peakKB, err := voteLoad(ctx, osk, cl, live.ID, tokens, log)
-	if err != nil {
-		return r, err
-	}
-	r.VoteThroughput, r.VoteErrors = votes.throughput(), votes.errors
-	r.VoteP50Ms, r.VoteP95Ms, r.VoteP99Ms = votes.percentile(0.50), votes.percentile(0.95), votes.percentile(0.99)
-	r.PeakRSSMB = float64(peakKB) / 1024
-	log.printf("Osk: %.0f votes/s, p99 %.1f ms, %d errors, peak RSS %.0f MB", r.VoteThroughput, r.VoteP99Ms, r.VoteErrors, r.PeakRSSMB)
-	if _, _, err := closeBallot(ctx, cl, co, live.ID); err != nil {
-		return r, err
-	}
-
-	ref, err := reference(ctx, d.url, live.ID, o.refConns, log)
-	if err != nil {
-		return r, err
-	}
-	for _, e := range ref.errorSamples {
-		log.printf("reference error: %s", e)
-	}
-	r.ReferenceThroughput, r.ReferenceErrors = ref.throughput(), ref.errors
-	r.ReferenceP50Ms, r.ReferenceP99Ms = ref.percentile(0.50), ref.percentile(0.99)
-	if r.ReferenceThroughput > 0 {
-		r.VoteRatio = r.VoteThroughput / r.ReferenceThroughput
-	}
-	log.printf("reference: %.0f votes/s, p99 %.1f ms; ratio %.2f", r.ReferenceThroughput, r.ReferenceP99Ms, r.VoteRatio)
+	r.summarise(rounds)
+	log.printf("over %d rounds: Osk %.0f votes/s, reference %.0f votes/s, ratio %.2f (medians)",
+		len(rounds), r.VoteThroughput, r.ReferenceThroughput, r.VoteRatio)
 
 	log.printf("a ballot of all %d members for the tally", o.members)
-	counted, _, err := openBallot(ctx, cl, co, co.motions[1], ballots.ElectorateAllMembers, false)
+	counted, _, err := openBallot(ctx, cl, co, co.motions[o.rounds], ballots.ElectorateAllMembers, false)
 	if err != nil {
 		return r, err
 	}
@@ -155,7 +138,7 @@ func run(ctx context.Context, o options, stderr io.Writer) (results, error) {
 		}
 	}
 	log.printf("a ballot of all %d members: freezing its voting list", o.freezeMembers)
-	frozen, took, err := openBallot(ctx, cl, co, co.motions[2], ballots.ElectorateAllMembers, true)
+	frozen, took, err := openBallot(ctx, cl, co, co.motions[o.rounds+1], ballots.ElectorateAllMembers, true)
 	if err != nil {
 		return r, err
 	}

@@ -29,9 +29,10 @@ type coop struct {
 	board      auth.Principal
 	boardToken string
 	meetingID  int64
-	// motions are the board's motions put to the vote: the live vote, the
-	// vote that is closed and counted, and the vote of a million members.
-	motions [3]int64
+	// motions are the board's motions put to the vote: one live vote per
+	// round, then the vote that is closed and counted, and the vote of a
+	// million members.
+	motions []int64
 }
 
 func newCoop(ctx context.Context, conn *sqlx.DB, databaseURL string) (*coop, error) {
@@ -86,9 +87,9 @@ func (c *coop) person(ctx context.Context, email, name, role string) (auth.Princ
 }
 
 // holdMeeting convenes an extraordinary general meeting that starts within
-// the hour, chaired by the board member, with the board's three motions,
-// and opens its session.
-func (c *coop) holdMeeting(ctx context.Context) error {
+// the hour, chaired by the board member, with a motion for each live vote
+// and two more, and opens its session.
+func (c *coop) holdMeeting(ctx context.Context, liveVotes int) error {
 	now := time.Now().UTC()
 	start := now.Add(40 * time.Minute).Truncate(time.Minute)
 	c.clock.Set(now.Add(-14 * 24 * time.Hour))
@@ -109,7 +110,12 @@ func (c *coop) holdMeeting(ctx context.Context) error {
 	if _, err := c.srv.Meetings.SetOfficers(ctx, c.board, m.ID, meetings.Officers{ChairAccountID: &c.board.AccountID}); err != nil {
 		return fmt.Errorf("set up: chair: %w", err)
 	}
-	titles := [3]string{"Adopt the new energy purchase policy", "Elect the auditors for the coming year", "Amend the co-op's rules on remote participation"}
+	var titles []string
+	for i := range liveVotes {
+		titles = append(titles, fmt.Sprintf("Adopt part %d of the new energy purchase policy", i+1))
+	}
+	titles = append(titles, "Elect the auditors for the coming year", "Amend the co-op's rules on remote participation")
+	c.motions = make([]int64, len(titles))
 	for i, title := range titles {
 		d, err := c.srv.Motions.Propose(ctx, c.board, m.ID, motions.Proposal{
 			Title: title, Body: "The board proposes that the meeting decides as follows.\n\n" + title + ".",

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/citizen-network/osk/internal/ballots"
 )
 
 // load is the outcome of many concurrent requests, each timed alone.
@@ -158,4 +160,95 @@ func voteLoad(ctx context.Context, osk *oskProcess, cl *client, ballotID int64, 
 		log.printf("vote error: %s", e)
 	}
 	return votes, max(peak, sampled), nil
+}
+
+// round is one live vote through Osk and the reference run right after it
+// on the same voting list, so that the two meet the machine in the same
+// mood: on a shared machine either may run at half speed for a while.
+type round struct {
+	osk, reference load
+	peakKB         int64
+}
+
+// roundFigures are a round's figures as the JSON lists them.
+type roundFigures struct {
+	VoteThroughput      float64 `json:"vote_throughput"`
+	ReferenceThroughput float64 `json:"reference_throughput"`
+	VoteRatio           float64 `json:"vote_ratio"`
+	VoteP99Ms           float64 `json:"vote_p99_ms"`
+	ReferenceP99Ms      float64 `json:"reference_p99_ms"`
+}
+
+func (rd round) figures() roundFigures {
+	f := roundFigures{VoteThroughput: rd.osk.throughput(), ReferenceThroughput: rd.reference.throughput(),
+		VoteP99Ms: rd.osk.percentile(0.99), ReferenceP99Ms: rd.reference.percentile(0.99)}
+	if f.ReferenceThroughput > 0 {
+		f.VoteRatio = f.VoteThroughput / f.ReferenceThroughput
+	}
+	return f
+}
+
+// liveVote opens a secret ballot of the members present on the motion,
+// has every voter vote at once, closes it, and runs the reference on its
+// voting list.
+func liveVote(ctx context.Context, osk *oskProcess, cl *client, c *coop, motion int64, databaseURL string,
+	tokens []string, refConns int, log *progress) (round, error) {
+	live, _, err := openBallot(ctx, cl, c, motion, ballots.ElectorateRepresented, true)
+	if err != nil {
+		return round{}, err
+	}
+	var rd round
+	if rd.osk, rd.peakKB, err = voteLoad(ctx, osk, cl, live.ID, tokens, log); err != nil {
+		return round{}, err
+	}
+	log.printf("Osk: %.0f votes/s, p99 %.1f ms, %d errors, peak RSS %.0f MB",
+		rd.osk.throughput(), rd.osk.percentile(0.99), rd.osk.errors, float64(rd.peakKB)/1024)
+	if _, _, err := closeBallot(ctx, cl, c, live.ID); err != nil {
+		return round{}, err
+	}
+	if rd.reference, err = reference(ctx, databaseURL, live.ID, refConns, log); err != nil {
+		return round{}, err
+	}
+	for _, e := range rd.reference.errorSamples {
+		log.printf("reference error: %s", e)
+	}
+	f := rd.figures()
+	log.printf("reference: %.0f votes/s, p99 %.1f ms; ratio %.2f", f.ReferenceThroughput, f.ReferenceP99Ms, f.VoteRatio)
+	return rd, nil
+}
+
+// summarise puts the rounds' figures into r: throughputs and the ratio
+// are medians over the rounds (the ratio the median of each round's own,
+// so it need not be the quotient of the two medians), latencies are over
+// every vote of every round, errors add up, and the peak is the highest.
+func (r *results) summarise(rounds []round) {
+	var osk, ref load
+	var vote, reference, ratio []float64
+	for _, rd := range rounds {
+		f := rd.figures()
+		r.Rounds = append(r.Rounds, f)
+		vote, reference, ratio = append(vote, f.VoteThroughput), append(reference, f.ReferenceThroughput), append(ratio, f.VoteRatio)
+		osk.latencies = append(osk.latencies, rd.osk.latencies...)
+		ref.latencies = append(ref.latencies, rd.reference.latencies...)
+		r.VoteErrors += rd.osk.errors
+		r.ReferenceErrors += rd.reference.errors
+		r.PeakRSSMB = max(r.PeakRSSMB, float64(rd.peakKB)/1024)
+	}
+	r.VoteThroughput, r.ReferenceThroughput, r.VoteRatio = median(vote), median(reference), median(ratio)
+	r.VoteP50Ms, r.VoteP95Ms, r.VoteP99Ms = osk.percentile(0.50), osk.percentile(0.95), osk.percentile(0.99)
+	r.ReferenceP50Ms, r.ReferenceP99Ms = ref.percentile(0.50), ref.percentile(0.99)
+}
+
+// median is the middle value, or the mean of the two middle values.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
