@@ -146,11 +146,8 @@ func (s *Service) settle(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b B
 	var recordHash []byte
 	if decided {
 		b.DecidedAt = &now
-		voters, err := votedNumbers(ctx, tx, b.ID)
-		if err != nil {
-			return Ballot{}, err
-		}
-		if recordHash, err = hashRecord(b, t.record, voters); err != nil {
+		var err error
+		if recordHash, err = hashRecord(b, t.record, t.voters); err != nil {
 			return Ballot{}, err
 		}
 		h := hex.EncodeToString(recordHash)
