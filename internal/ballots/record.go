@@ -177,6 +177,8 @@ func countVotes(ctx context.Context, q sqlx.QueryerContext, b Ballot) (votesCoun
 		Members pq.Int64Array `db:"members"`
 		Numbers pq.Int64Array `db:"numbers"`
 	}
+	// A member number is on one line of a list at most, so the two arrays,
+	// each in its order, line up.
 	err := sqlx.GetContext(ctx, q, &voted, `
 		SELECT coalesce(array_agg(member_id ORDER BY member_no), '{}') AS members,
 		       coalesce(array_agg(member_no ORDER BY member_no), '{}') AS numbers
