@@ -80,8 +80,9 @@ func (s *Service) RecordTokenUses(ctx context.Context, logger *slog.Logger) {
 			}
 		case <-ctx.Done():
 			last, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			defer cancel()
-			if err := s.uses.write(last, s.db); err != nil {
+			err := s.uses.write(last, s.db)
+			cancel()
+			if err != nil {
 				logger.Error("auth: token uses lost at shutdown", "error", err)
 			}
 			return

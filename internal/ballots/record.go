@@ -173,18 +173,9 @@ type votesCount struct {
 // ballot, the number of each vote's member; the votes then come straight
 // from the index on (ballot_id, receipt_hash), unsorted and unjoined.
 func countVotes(ctx context.Context, q sqlx.QueryerContext, b Ballot) (votesCount, error) {
-	var voted struct {
-		Members pq.Int64Array `db:"members"`
-		Numbers pq.Int64Array `db:"numbers"`
-	}
-	// A member number is on one line of a list at most, so the two arrays,
-	// each in its order, line up.
-	err := sqlx.GetContext(ctx, q, &voted, `
-		SELECT coalesce(array_agg(member_id ORDER BY member_no), '{}') AS members,
-		       coalesce(array_agg(member_no ORDER BY member_no), '{}') AS numbers
-		FROM ballot_voters WHERE ballot_id = $1 AND voted`, b.ID)
+	voted, err := votedOf(ctx, q, b.ID)
 	if err != nil {
-		return votesCount{}, fmt.Errorf("ballots: voters of %d: %w", b.ID, err)
+		return votesCount{}, err
 	}
 	var numberOf map[int64]int
 	if !b.Secret {
@@ -205,10 +196,7 @@ func countVotes(ctx context.Context, q sqlx.QueryerContext, b Ballot) (votesCoun
 	defer rows.Close()
 	// About a hundred bytes a vote: growing the record from nothing
 	// copied it over and over.
-	out := votesCount{record: make([]byte, 0, 128*len(voted.Numbers)), voters: make([]int, len(voted.Numbers))}
-	for i, no := range voted.Numbers {
-		out.voters[i] = int(no)
-	}
+	out := votesCount{record: make([]byte, 0, 128*len(voted.Numbers)), voters: voted.voters()}
 	enc := recordEncoder{election: b.Kind == KindElection}
 	for rows.Next() {
 		var (
@@ -349,7 +337,7 @@ func recordOf(ctx context.Context, q sqlx.QueryerContext, b Ballot) (Record, err
 	if err != nil {
 		return Record{}, err
 	}
-	voters, err := votedNumbers(ctx, q, b.ID)
+	voted, err := votedOf(ctx, q, b.ID)
 	if err != nil {
 		return Record{}, err
 	}
@@ -359,7 +347,7 @@ func recordOf(ctx context.Context, q sqlx.QueryerContext, b Ballot) (Record, err
 			return Record{}, err
 		}
 	}
-	return buildRecord(b, votes, voters, numbers)
+	return buildRecord(b, votes, voted.voters(), numbers)
 }
 
 // ErrUndecided is returned for the record of a ballot not yet decided.
