@@ -215,7 +215,7 @@ type frozenList struct {
 
 // insertElectors writes the voting list of a ballot of all members inside
 // the transaction that opens it, which alone may: every elector at the
-// record date (members.ElectorsQuery), each casting their own vote, an
+// record date (members.AllElectorsQuery), each casting their own vote, an
 // organisation's through its representative. One statement selects,
 // writes and hashes the list, so that a million lines never travel
 // through the application. The lines are written in order of member
@@ -227,7 +227,7 @@ func insertElectors(ctx context.Context, tx *sqlx.Tx, ballotID int64, recordDate
 		WITH listed AS (
 			INSERT INTO ballot_voters (ballot_id, member_id, member_no, voter_account_id, cast_by)
 			SELECT $2, e.id, e.member_no, e.account_id, CASE WHEN e.kind = $3 THEN 'representative' ELSE 'self' END
-			FROM (`+members.ElectorsQuery+`) e
+			FROM (`+members.AllElectorsQuery+`) e
 			ORDER BY e.member_no
 			RETURNING member_no, cast_by)
 		SELECT count(*) AS eligible, `+listHashSQL+` AS hash FROM listed`,
