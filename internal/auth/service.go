@@ -39,15 +39,17 @@ type Service struct {
 	db    *sqlx.DB
 	audit *audit.Log
 	clock clock.Clock
-	// tokenQuery authenticates a bearer token: it runs on every API
+	// tokenQuery authenticates bearer tokens: it runs on every API
 	// request, so it is prepared.
 	tokenQuery *db.Prepared
+	checks     tokenChecks
 	uses       tokenUses
 }
 
 // NewService returns the accounts service.
 func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock) *Service {
-	return &Service{db: conn, audit: log, clock: clk, tokenQuery: db.NewPrepared(conn, tokenPrincipalSQL)}
+	return &Service{db: conn, audit: log, clock: clk, tokenQuery: db.NewPrepared(conn, tokenPrincipalsSQL),
+		checks: tokenChecks{queue: make(chan *tokenCheck), stopped: make(chan struct{})}}
 }
 
 // Identity is what a provider asserted about the person signing in.
@@ -508,13 +510,14 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (Principal, erro
 	if !wellFormedToken(raw) {
 		return Principal{}, ErrBadToken
 	}
-	row, p, err := tokenPrincipal(ctx, s.tokenQuery, hashToken(raw))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Principal{}, ErrBadToken
-	}
+	m, found, err := s.checkToken(ctx, hashToken(raw))
 	if err != nil {
 		return Principal{}, fmt.Errorf("auth: authenticate: %w", err)
 	}
+	if !found {
+		return Principal{}, ErrBadToken
+	}
+	row, p := m.token, m.p
 	now := time.Now()
 	if !row.Active(s.clock.Now()) {
 		return Principal{}, ErrBadToken

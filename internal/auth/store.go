@@ -101,18 +101,26 @@ func getPrincipal(ctx context.Context, q sqlx.QueryerContext, accountID int64) (
 	return r.principal(), nil
 }
 
-// tokenPrincipalSQL reads the token whose secret hashes to $1, and its
-// account with its roles, in one statement: the bearer of a token is
-// authenticated on every request.
-const tokenPrincipalSQL = `
-	SELECT t.id AS token_id, t.name AS token_name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,
+// tokenPrincipalsSQL reads the tokens whose secrets hash to the values of
+// $1, each with its account and the account's roles, in one statement:
+// bearers of tokens are authenticated on every request, many at once.
+const tokenPrincipalsSQL = `
+	SELECT t.token_hash, t.id AS token_id, t.name AS token_name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,
 		` + principalColumns + `
 	FROM api_tokens t JOIN accounts a ON a.id = t.account_id
-	WHERE t.token_hash = $1`
+	WHERE t.token_hash = ANY($1::bytea[])`
 
-// tokenPrincipal runs tokenPrincipalSQL, prepared.
-func tokenPrincipal(ctx context.Context, q *db.Prepared, hash []byte) (Token, Principal, error) {
-	var r struct {
+// tokenMatch is a token found by its hash, with its bearer.
+type tokenMatch struct {
+	token Token
+	p     Principal
+}
+
+// tokenPrincipals runs tokenPrincipalsSQL, prepared, and returns what it
+// found by hash; a hash matching no token is absent.
+func tokenPrincipals(ctx context.Context, q *db.Prepared, hashes [][]byte) (map[string]tokenMatch, error) {
+	var rows []struct {
+		Hash       []byte     `db:"token_hash"`
 		TokenID    int64      `db:"token_id"`
 		CreatedAt  time.Time  `db:"created_at"`
 		ExpiresAt  *time.Time `db:"expires_at"`
@@ -121,13 +129,16 @@ func tokenPrincipal(ctx context.Context, q *db.Prepared, hash []byte) (Token, Pr
 		TokenName  string     `db:"token_name"`
 		principalRow
 	}
-	err := q.Get(ctx, &r, hash)
-	if err != nil {
-		return Token{}, Principal{}, err
+	if err := q.Select(ctx, &rows, pq.ByteaArray(hashes)); err != nil {
+		return nil, err
 	}
-	t := Token{ID: r.TokenID, AccountID: r.ID, Name: r.TokenName, CreatedAt: r.CreatedAt,
-		ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
-	return t, r.principal(), nil
+	found := make(map[string]tokenMatch, len(rows))
+	for _, r := range rows {
+		t := Token{ID: r.TokenID, AccountID: r.ID, Name: r.TokenName, CreatedAt: r.CreatedAt,
+			ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+		found[string(r.Hash)] = tokenMatch{token: t, p: r.principal()}
+	}
+	return found, nil
 }
 
 func accountsByEmail(ctx context.Context, q sqlx.QueryerContext, email string) ([]Account, error) {

@@ -57,3 +57,13 @@ func (p *Prepared) Get(ctx context.Context, dest any, args ...any) error {
 	}
 	return stmt.GetContext(ctx, dest, args...)
 }
+
+// Select runs the query and scans its rows into dest, a pointer to a
+// slice, as sqlx.Select does.
+func (p *Prepared) Select(ctx context.Context, dest any, args ...any) error {
+	stmt, err := p.prepared(ctx)
+	if err != nil {
+		return err
+	}
+	return stmt.SelectContext(ctx, dest, args...)
+}

@@ -148,6 +148,7 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 		func(ctx context.Context) { sessions.PurgeEvery(ctx, 10*time.Minute, logger) },
 		func(ctx context.Context) { authHandlers.Limits().PurgeEvery(ctx, time.Minute, logger) },
 		func(ctx context.Context) { s.Auth.RecordTokenUses(ctx, logger) },
+		s.Auth.RunTokenChecks,
 		s.Live.Run,
 		s.Ballots.RunTurnout,
 		s.Ballots.RunVotes,
