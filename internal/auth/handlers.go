@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -48,13 +49,14 @@ const CSRFField = "_csrf"
 // Handlers serves sign-in, sign-out, the account pages and /api/v1/me, and
 // provides the middleware that tells every other handler who is asking.
 type Handlers struct {
-	svc       *Service
-	sessions  *session.Store
-	providers []*provider
-	secret    []byte
-	cfg       config.Config
-	logger    *slog.Logger
-	limits    *Storage
+	svc         *Service
+	sessions    *session.Store
+	sessionData *Storage
+	providers   []*provider
+	secret      []byte
+	cfg         config.Config
+	logger      *slog.Logger
+	limits      *Storage
 	// MemberOf returns the caller's member record for /api/v1/me, or nil;
 	// internal/members provides it.
 	MemberOf func(c *fiber.Ctx, p Principal) (any, error)
@@ -74,8 +76,9 @@ func NewHandlers(svc *Service, conn *sqlx.DB, cfg config.Config, logger *slog.Lo
 		// the whole site, which no subdomain can override.
 		cookie = "__Host-osk_session"
 	}
+	data := NewStorage(conn, SessionsTable)
 	store := session.New(session.Config{
-		Storage:        NewStorage(conn, SessionsTable),
+		Storage:        data,
 		Expiration:     signedInSession,
 		KeyLookup:      "cookie:" + cookie,
 		CookiePath:     "/",
@@ -85,18 +88,23 @@ func NewHandlers(svc *Service, conn *sqlx.DB, cfg config.Config, logger *slog.Lo
 		KeyGenerator:   randomToken,
 	})
 	return &Handlers{
-		svc:       svc,
-		sessions:  store,
-		providers: buildProviders(cfg, dev.Issuer, dev.ClientID, dev.Secret),
-		secret:    []byte(cfg.SessionSecret),
-		cfg:       cfg,
-		logger:    logger,
-		limits:    NewStorage(conn, RateLimitsTable),
+		svc:         svc,
+		sessions:    store,
+		sessionData: data,
+		providers:   buildProviders(cfg, dev.Issuer, dev.ClientID, dev.Secret),
+		secret:      []byte(cfg.SessionSecret),
+		cfg:         cfg,
+		logger:      logger,
+		limits:      NewStorage(conn, RateLimitsTable),
 	}
 }
 
 // Limits is the shared rate-limit storage, for other packages' limiters.
 func (h *Handlers) Limits() *Storage { return h.limits }
+
+// RunReads gathers the session reads of concurrent requests into shared
+// queries until ctx ends.
+func (h *Handlers) RunReads(ctx context.Context) { h.sessionData.RunReads(ctx) }
 
 // Sessions is the session storage, for the purge loop.
 func (h *Handlers) Sessions() *session.Store { return h.sessions }

@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -39,17 +40,34 @@ type Service struct {
 	db    *sqlx.DB
 	audit *audit.Log
 	clock clock.Clock
-	// tokenQuery authenticates bearer tokens: it runs on every API
-	// request, so it is prepared.
-	tokenQuery *db.Prepared
-	checks     tokenChecks
+	// tokens and principals read who is asking, a bearer token or the
+	// account of a session, on every request: the reads of requests that
+	// come together share one query while RunReads runs.
+	tokens     *db.GroupRead[string, tokenMatch]
+	principals *db.GroupRead[int64, Principal]
 	uses       tokenUses
 }
 
 // NewService returns the accounts service.
 func NewService(conn *sqlx.DB, log *audit.Log, clk clock.Clock) *Service {
-	return &Service{db: conn, audit: log, clock: clk, tokenQuery: db.NewPrepared(conn, tokenPrincipalsSQL),
-		checks: tokenChecks{queue: make(chan *tokenCheck), stopped: make(chan struct{})}}
+	tokens, principals := db.NewPrepared(conn, tokenPrincipalsSQL), db.NewPrepared(conn, principalsSQL)
+	return &Service{db: conn, audit: log, clock: clk,
+		tokens: db.NewGroupRead(func(ctx context.Context, hashes []string) (map[string]tokenMatch, error) {
+			return tokenPrincipals(ctx, tokens, hashes)
+		}),
+		principals: db.NewGroupRead(func(ctx context.Context, ids []int64) (map[int64]Principal, error) {
+			return principalsOf(ctx, principals, ids)
+		}),
+	}
+}
+
+// RunReads gathers the reads of who is asking of concurrent requests into
+// shared queries until ctx ends (db.GroupRead).
+func (s *Service) RunReads(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.tokens.Run(ctx) })
+	wg.Go(func() { s.principals.Run(ctx) })
+	wg.Wait()
 }
 
 // Identity is what a provider asserted about the person signing in.
@@ -199,7 +217,14 @@ func (s *Service) Identities(ctx context.Context, p Principal) ([]LinkedIdentity
 
 // Principal loads an account and its roles.
 func (s *Service) Principal(ctx context.Context, accountID int64) (Principal, error) {
-	return getPrincipal(ctx, s.db, accountID)
+	p, found, err := s.principals.Get(ctx, accountID)
+	if err != nil {
+		return Principal{}, err
+	}
+	if !found {
+		return Principal{}, ErrNoAccount
+	}
+	return p, nil
 }
 
 // Account returns one account. Anyone signed in may look up names; email
@@ -510,7 +535,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (Principal, erro
 	if !wellFormedToken(raw) {
 		return Principal{}, ErrBadToken
 	}
-	m, found, err := s.checkToken(ctx, hashToken(raw))
+	m, found, err := s.tokens.Get(ctx, string(hashToken(raw)))
 	if err != nil {
 		return Principal{}, fmt.Errorf("auth: authenticate: %w", err)
 	}

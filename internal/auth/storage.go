@@ -3,13 +3,14 @@ package auth
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/citizen-network/osk/internal/db"
 )
 
 // Storage implements fiber.Storage over a PostgreSQL table of the shape
@@ -21,6 +22,10 @@ type Storage struct {
 	table string
 	// timeout bounds each call, since fiber.Storage passes no context.
 	timeout time.Duration
+	// reads reads values by key hash: a session is read on every request,
+	// and the reads of requests that come together share one query while
+	// RunReads runs.
+	reads *db.GroupRead[string, []byte]
 }
 
 // The tables a Storage may use.
@@ -30,11 +35,41 @@ const (
 )
 
 // NewStorage returns a Storage over one of the tables above.
-func NewStorage(db *sqlx.DB, table string) *Storage {
+func NewStorage(conn *sqlx.DB, table string) *Storage {
 	if table != SessionsTable && table != RateLimitsTable {
 		panic("auth: no storage table " + table)
 	}
-	return &Storage{db: db, table: table, timeout: 5 * time.Second}
+	s := &Storage{db: conn, table: table, timeout: 5 * time.Second}
+	s.reads = db.NewGroupRead(s.readMany)
+	return s
+}
+
+// RunReads gathers the reads of concurrent requests into shared queries
+// until ctx ends (db.GroupRead).
+func (s *Storage) RunReads(ctx context.Context) { s.reads.Run(ctx) }
+
+// readMany returns the live values of the keys whose hashes are given, by
+// hash.
+func (s *Storage) readMany(ctx context.Context, hashes []string) (map[string][]byte, error) {
+	raw := make([][]byte, len(hashes))
+	for i, h := range hashes {
+		raw[i] = []byte(h)
+	}
+	var rows []struct {
+		Hash []byte `db:"key_hash"`
+		Data []byte `db:"data"`
+	}
+	err := s.db.SelectContext(ctx, &rows,
+		`SELECT key_hash, data FROM `+s.table+` WHERE key_hash = ANY($1::bytea[]) AND (expires_at IS NULL OR expires_at > now())`,
+		pq.ByteaArray(raw))
+	if err != nil {
+		return nil, fmt.Errorf("auth: storage get: %w", err)
+	}
+	found := make(map[string][]byte, len(rows))
+	for _, r := range rows {
+		found[string(r.Hash)] = r.Data
+	}
+	return found, nil
 }
 
 func hashKey(key string) []byte {
@@ -53,17 +88,8 @@ func (s *Storage) Get(key string) ([]byte, error) {
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	var data []byte
-	err := s.db.GetContext(ctx, &data,
-		`SELECT data FROM `+s.table+` WHERE key_hash = $1 AND (expires_at IS NULL OR expires_at > now())`,
-		hashKey(key))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("auth: storage get: %w", err)
-	}
-	return data, nil
+	data, _, err := s.reads.Get(ctx, string(hashKey(key)))
+	return data, err
 }
 
 // Set stores val under key for exp (0: no expiry).

@@ -89,16 +89,22 @@ func (r principalRow) principal() Principal {
 	return p
 }
 
-func getPrincipal(ctx context.Context, q sqlx.QueryerContext, accountID int64) (Principal, error) {
-	var r principalRow
-	err := sqlx.GetContext(ctx, q, &r, `SELECT `+principalColumns+` FROM accounts a WHERE a.id = $1`, accountID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Principal{}, ErrNoAccount
+// principalsSQL reads the accounts whose ids are the values of $1, each
+// with its roles: the account of a session is read on every request.
+const principalsSQL = `SELECT ` + principalColumns + ` FROM accounts a WHERE a.id = ANY($1::bigint[])`
+
+// principalsOf runs principalsSQL, prepared, and returns the principals
+// it found by account id.
+func principalsOf(ctx context.Context, q *db.Prepared, ids []int64) (map[int64]Principal, error) {
+	var rows []principalRow
+	if err := q.Select(ctx, &rows, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("auth: accounts: %w", err)
 	}
-	if err != nil {
-		return Principal{}, fmt.Errorf("auth: account %d: %w", accountID, err)
+	found := make(map[int64]Principal, len(rows))
+	for _, r := range rows {
+		found[r.ID] = r.principal()
 	}
-	return r.principal(), nil
+	return found, nil
 }
 
 // tokenPrincipalsSQL reads the tokens whose secrets hash to the values of
@@ -117,8 +123,8 @@ type tokenMatch struct {
 }
 
 // tokenPrincipals runs tokenPrincipalsSQL, prepared, and returns what it
-// found by hash; a hash matching no token is absent.
-func tokenPrincipals(ctx context.Context, q *db.Prepared, hashes [][]byte) (map[string]tokenMatch, error) {
+// found by hash, given as a string.
+func tokenPrincipals(ctx context.Context, q *db.Prepared, hashes []string) (map[string]tokenMatch, error) {
 	var rows []struct {
 		Hash       []byte     `db:"token_hash"`
 		TokenID    int64      `db:"token_id"`
@@ -129,8 +135,12 @@ func tokenPrincipals(ctx context.Context, q *db.Prepared, hashes [][]byte) (map[
 		TokenName  string     `db:"token_name"`
 		principalRow
 	}
-	if err := q.Select(ctx, &rows, pq.ByteaArray(hashes)); err != nil {
-		return nil, err
+	raw := make([][]byte, len(hashes))
+	for i, h := range hashes {
+		raw[i] = []byte(h)
+	}
+	if err := q.Select(ctx, &rows, pq.ByteaArray(raw)); err != nil {
+		return nil, fmt.Errorf("auth: tokens: %w", err)
 	}
 	found := make(map[string]tokenMatch, len(rows))
 	for _, r := range rows {

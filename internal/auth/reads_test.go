@@ -14,11 +14,11 @@ import (
 	"github.com/citizen-network/osk/internal/osktest"
 )
 
-// Requests that come at once have their tokens checked together; each is
-// answered as its own bearer, and a token revoked or unknown is refused,
-// over HTTP and straight from the service, while the group checks run and
-// after they stop.
-func TestTokenChecks_AnswerEachRequestAsItsOwnBearer(t *testing.T) {
+// Requests that come at once have their tokens, sessions and accounts read
+// together; each is answered as its own bearer, and a token revoked or
+// unknown, or an account that does not exist, is refused: over HTTP, and
+// straight from the service while the group reads run and after they stop.
+func TestReads_AnswerEachRequestAsItsOwnBearer(t *testing.T) {
 	inst := osktest.Start(t, osktest.Options{})
 	ctx := context.Background()
 	svc := inst.Server.Auth
@@ -123,17 +123,62 @@ func TestTokenChecks_AnswerEachRequestAsItsOwnBearer(t *testing.T) {
 			return nil
 		}
 	}
-	t.Run("while the group checks run and after they stop", func(t *testing.T) {
+	principal := func(s *auth.Service) func(i int, raw string, want int64) error {
+		return func(i int, _ string, want int64) error {
+			id := want
+			if want == 0 {
+				id = ids[bearers-1] + 1000 + int64(i)
+			}
+			p, err := s.Principal(ctx, id)
+			switch {
+			case want == 0 && !errors.Is(err, auth.ErrNoAccount):
+				return fmt.Errorf("principal %d of no account: %+v, %v", i, p, err)
+			case want != 0 && (err != nil || p.AccountID != want || p.ViaToken):
+				return fmt.Errorf("principal %d: %+v, %v; want account %d", i, p, err, want)
+			}
+			return nil
+		}
+	}
+	t.Run("while the group reads run and after they stop", func(t *testing.T) {
 		own := auth.NewService(inst.DB.DB, audit.New(clock.Real{}), clock.Real{})
 		running, stop := context.WithCancel(ctx)
 		stopped := make(chan struct{})
 		go func() {
-			own.RunTokenChecks(running)
+			own.RunReads(running)
 			close(stopped)
 		}()
 		all(t, 500, authenticate(own))
+		all(t, 500, principal(own))
 		stop()
 		<-stopped
 		all(t, 50, authenticate(own))
+		all(t, 50, principal(own))
+	})
+
+	t.Run("signed in, over HTTP", func(t *testing.T) {
+		const people = 12
+		clients := make([]*osktest.Client, people)
+		for i := range people {
+			clients[i] = inst.Client(t)
+			clients[i].SignIn(fmt.Sprintf("person%d@example.org", i), fmt.Sprintf("Person %d", i))
+		}
+		all(t, people, func(i int, _ string, _ int64) error {
+			for range 10 {
+				var me struct {
+					Account struct {
+						Email string `json:"email"`
+					} `json:"account"`
+				}
+				r := clients[i].Get("/api/v1/me")
+				if r.StatusCode != 200 {
+					return fmt.Errorf("person %d: %d %s", i, r.StatusCode, r.Body)
+				}
+				r.JSON(t, &me)
+				if me.Account.Email != fmt.Sprintf("person%d@example.org", i) {
+					return fmt.Errorf("person %d answered as %q", i, me.Account.Email)
+				}
+			}
+			return nil
+		})
 	})
 }
