@@ -51,17 +51,13 @@ func (s *Storage) RunReads(ctx context.Context) { s.reads.Run(ctx) }
 // readMany returns the live values of the keys whose hashes are given, by
 // hash.
 func (s *Storage) readMany(ctx context.Context, hashes []string) (map[string][]byte, error) {
-	raw := make([][]byte, len(hashes))
-	for i, h := range hashes {
-		raw[i] = []byte(h)
-	}
 	var rows []struct {
 		Hash []byte `db:"key_hash"`
 		Data []byte `db:"data"`
 	}
 	err := s.db.SelectContext(ctx, &rows,
 		`SELECT key_hash, data FROM `+s.table+` WHERE key_hash = ANY($1::bytea[]) AND (expires_at IS NULL OR expires_at > now())`,
-		pq.ByteaArray(raw))
+		hashArray(hashes))
 	if err != nil {
 		return nil, fmt.Errorf("auth: storage get: %w", err)
 	}
@@ -70,6 +66,16 @@ func (s *Storage) readMany(ctx context.Context, hashes []string) (map[string][]b
 		found[string(r.Hash)] = r.Data
 	}
 	return found, nil
+}
+
+// hashArray passes hashes, kept as strings to be map keys (db.GroupRead),
+// as a bytea[] parameter.
+func hashArray(hashes []string) pq.ByteaArray {
+	out := make(pq.ByteaArray, len(hashes))
+	for i, h := range hashes {
+		out[i] = []byte(h)
+	}
+	return out
 }
 
 func hashKey(key string) []byte {

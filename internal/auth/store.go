@@ -135,11 +135,7 @@ func tokenPrincipals(ctx context.Context, q *db.Prepared, hashes []string) (map[
 		TokenName  string     `db:"token_name"`
 		principalRow
 	}
-	raw := make([][]byte, len(hashes))
-	for i, h := range hashes {
-		raw[i] = []byte(h)
-	}
-	if err := q.Select(ctx, &rows, pq.ByteaArray(raw)); err != nil {
+	if err := q.Select(ctx, &rows, hashArray(hashes)); err != nil {
 		return nil, fmt.Errorf("auth: tokens: %w", err)
 	}
 	found := make(map[string]tokenMatch, len(rows))
