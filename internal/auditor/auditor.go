@@ -221,7 +221,9 @@ func (h *Handlers) eventsPage(c *fiber.Ctx) error {
 	if len(items) == effectiveLimit(f.Limit) {
 		q := c.Queries()
 		q["after_seq"] = strconv.FormatInt(items[len(items)-1].Seq, 10)
-		data["Next"] = encodeQuery(q)
+		// A whole path rather than a query after a literal "?" in the
+		// template, which would escape the query's own "=" and "&".
+		data["Next"] = "/audit?" + encodeQuery(q)
 	}
 	return web.Render(c, "auditor/events", data)
 }

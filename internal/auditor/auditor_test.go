@@ -2,7 +2,9 @@ package auditor_test
 
 import (
 	"context"
+	"html"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,7 +96,49 @@ func TestEvents_PagesThroughTheWholeChainWithFilters(t *testing.T) {
 	if page := c.Get("/audit?action=account.created"); page.StatusCode != http.StatusOK || !strings.Contains(string(page.Body), "account.created") {
 		t.Fatalf("audit page: %d", page.StatusCode)
 	}
+
+	// The page's own "Later events" link, followed as a browser would,
+	// leads on through the whole log and keeps the filter.
+	path, pages := "/audit?limit=3", 0
+	var pagedSeqs []string
+	for path != "" {
+		page := c.Get(html.UnescapeString(path))
+		if page.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", path, page.StatusCode)
+		}
+		pagedSeqs = append(pagedSeqs, eventRowSeqs.FindAllString(string(page.Body), -1)...)
+		path = ""
+		if m := laterLink.FindStringSubmatch(string(page.Body)); m != nil {
+			path = m[1]
+		}
+		if pages++; pages > 20 {
+			t.Fatalf("still paging after %d pages, at %s", pages, path)
+		}
+	}
+	if int64(len(pagedSeqs)) != total {
+		t.Fatalf("the page's links led through %d events, the log has %d", len(pagedSeqs), total)
+	}
+	var filtered []string
+	for path = "/audit?action=account.created&limit=3"; path != ""; {
+		body := string(c.Get(html.UnescapeString(path)).Body)
+		filtered = append(filtered, eventRowSeqs.FindAllString(body, -1)...)
+		path = ""
+		if m := laterLink.FindStringSubmatch(body); m != nil {
+			path = m[1]
+		}
+		if len(filtered) > 8 {
+			t.Fatalf("the filtered pages led past the 8 account.created events: %v", filtered)
+		}
+	}
+	if len(filtered) != 8 {
+		t.Fatalf("the filtered pages led through %d events, want 8", len(filtered))
+	}
 }
+
+var (
+	laterLink    = regexp.MustCompile(`<a href="([^"]*)">Later events</a>`)
+	eventRowSeqs = regexp.MustCompile(`<tr>\s*<td>\d+</td>`)
+)
 
 func TestVerify_ReportsTamperingThroughEveryDoor(t *testing.T) {
 	inst := osktest.Start(t, osktest.Options{})
