@@ -19,6 +19,11 @@ const (
 	RoleAuditor = "auditor" // reads everything, changes nothing
 )
 
+// AuditorIndependent names the schema's rule (migration 00016) that an
+// account holding the auditor role acts for no member or applicant, which
+// both this package and internal/members recognise in a refused write.
+const AuditorIndependent = "auditor_independent"
+
 // Roles lists the site roles in the order pages show them.
 var Roles = []string{RoleAdmin, RoleBoard, RoleAuditor}
 

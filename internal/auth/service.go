@@ -362,9 +362,13 @@ func (s *Service) changeRole(ctx context.Context, p Principal, accountID int64, 
 			if role != RoleAuditor && has(RoleAuditor) {
 				return errs.Wrap(errs.Conflict, "An auditor cannot also hold the %s role: auditors read everything and change nothing.", role)
 			}
-			if _, err := tx.ExecContext(ctx,
+			_, err := tx.ExecContext(ctx,
 				`INSERT INTO account_roles (account_id, role, granted_at, granted_by) VALUES ($1, $2, $3, $4)`,
-				accountID, role, s.clock.Now(), p.Actor()); err != nil {
+				accountID, role, s.clock.Now(), p.Actor())
+			if db.ViolatesRule(err, AuditorIndependent) {
+				return errs.Wrap(errs.Conflict, "An auditor must be independent: this account acts for a member or has applied to be one, and an auditor reads everything and changes nothing.")
+			}
+			if err != nil {
 				return fmt.Errorf("auth: grant: %w", err)
 			}
 		} else {

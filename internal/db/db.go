@@ -90,6 +90,13 @@ func WithTx(ctx context.Context, conn *sqlx.DB, fn func(tx *sqlx.Tx) error) (err
 	return nil
 }
 
+// ViolatesRule reports whether err is the schema refusing a write by the
+// named rule: a constraint, or a trigger that raises an error naming it.
+func ViolatesRule(err error, name string) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Constraint == name
+}
+
 // IsUniqueViolation reports whether err is PostgreSQL's unique_violation,
 // which the schema raises when a duplicate would be stored.
 func IsUniqueViolation(err error) bool {

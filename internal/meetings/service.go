@@ -1005,12 +1005,12 @@ func (s *Service) checkOfficers(ctx context.Context, v *errs.Validation, o *Offi
 		o.CheckerAccountIDs = []int64{}
 	}
 	check := func(field string, id int64) error {
-		ok, err := s.Eligible(ctx, id)
+		refusal, err := s.officerRefusal(ctx, id)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			v.Add(field, "Account %d cannot hold this role: choose the account of an active member or of a board member.", id)
+		if refusal != "" {
+			v.Add(field, "%s", refusal)
 		}
 		return nil
 	}
@@ -1045,29 +1045,34 @@ func (s *Service) checkOfficers(ctx context.Context, v *errs.Validation, o *Offi
 	return nil
 }
 
-// Eligible reports whether an account may be a meeting's officer: it acts
-// for an active member or belongs to the board or the admins, and is no
-// auditor.
-func (s *Service) Eligible(ctx context.Context, accountID int64) (bool, error) {
+// officerRefusal says why an account may not be a meeting's officer, or
+// nothing when it may: it acts for an active member or belongs to the
+// board or the admins, and is no auditor, who reads everything and
+// changes nothing.
+func (s *Service) officerRefusal(ctx context.Context, accountID int64) (string, error) {
+	const nobody = "Choose the account of an active member or of a board member: there is no such account."
 	if accountID <= 0 {
-		return false, nil
+		return nobody, nil
 	}
 	p, err := s.accounts.Principal(ctx, accountID)
+	if errors.Is(err, errs.NotFound) {
+		return nobody, nil
+	}
 	if err != nil {
-		if errors.Is(err, errs.NotFound) {
-			return false, nil
-		}
-		return false, err
+		return "", err
 	}
 	if p.Has(auth.RoleAuditor) {
-		return false, nil
+		return p.Name + " is an auditor, and an auditor holds no office in a meeting: auditors read everything and change nothing.", nil
 	}
 	if p.HasAny(auth.RoleBoard, auth.RoleAdmin) {
-		return true, nil
+		return "", nil
 	}
 	acting, err := s.members.ActiveActingFor(ctx, accountID)
 	if err != nil {
-		return false, err
+		return "", err
 	}
-	return len(acting) > 0, nil
+	if len(acting) == 0 {
+		return p.Name + " acts for no active member and is not on the board, so cannot hold this office.", nil
+	}
+	return "", nil
 }

@@ -192,6 +192,9 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, a Application) (M
 	if err := p.RequireSignedIn(); err != nil {
 		return Member{}, err
 	}
+	if p.Has(auth.RoleAuditor) {
+		return Member{}, errAuditorApplies
+	}
 	a = a.normalised()
 	if err := a.validate(); err != nil {
 		return Member{}, err
@@ -220,6 +223,9 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, a Application) (M
 		if db.IsUniqueViolation(err) {
 			return errs.Wrap(errs.Conflict, "This application has already been made.")
 		}
+		if db.ViolatesRule(err, auth.AuditorIndependent) {
+			return errAuditorApplies
+		}
 		if err != nil {
 			return err
 		}
@@ -239,6 +245,16 @@ func (s *Service) Apply(ctx context.Context, p auth.Principal, a Application) (M
 		return err
 	})
 	return out, err
+}
+
+// An auditor reads everything and changes nothing (SPEC.md), so acts for
+// no member; the schema holds the rule too (auth.AuditorIndependent).
+var errAuditorApplies = errs.Wrap(errs.Conflict, "You are an auditor of the co-op, and an auditor reads everything and changes nothing, so cannot apply for membership or act for a member. Ask an admin to revoke the auditor role first if you are no longer an auditor.")
+
+func auditorRepresents(acc auth.Account) error {
+	var v errs.Validation
+	v.Add("email", "%s is an auditor of the co-op, and an auditor reads everything and changes nothing, so cannot represent a member.", acc.Name)
+	return v.Err()
 }
 
 // standing says where a member stands, for messages to them.
@@ -908,6 +924,13 @@ func (s *Service) ChangeRepresentative(ctx context.Context, p auth.Principal, id
 	if err != nil {
 		return Member{}, err
 	}
+	rep, err := s.accounts.Principal(ctx, acc.ID)
+	if err != nil {
+		return Member{}, err
+	}
+	if rep.Has(auth.RoleAuditor) {
+		return Member{}, auditorRepresents(acc)
+	}
 	var out Member
 	err = db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		m, err := boardDecision(ctx, tx, p, id)
@@ -922,7 +945,11 @@ func (s *Service) ChangeRepresentative(ctx context.Context, p auth.Principal, id
 		case m.ActsFor(acc.ID):
 			return errs.Wrap(errs.Conflict, "%s already represents %s.", acc.Name, m.Name)
 		}
-		if err := setAccount(ctx, tx, id, acc.ID); err != nil {
+		err = setAccount(ctx, tx, id, acc.ID)
+		if db.ViolatesRule(err, auth.AuditorIndependent) {
+			return auditorRepresents(acc)
+		}
+		if err != nil {
 			return err
 		}
 		if out, err = getMember(ctx, tx, id, false); err != nil {
