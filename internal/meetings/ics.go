@@ -29,14 +29,14 @@ func (s *Service) Calendar(ctx context.Context, p auth.Principal, id int64) ([]b
 	if err != nil {
 		return nil, err
 	}
-	if m.Status == StatusDraft {
-		return nil, errs.Wrap(errs.Conflict, "A draft has no calendar entry: the meeting is not convened yet.")
+	if !m.Noticed() {
+		return nil, errs.Wrap(errs.Conflict, "This meeting was never convened, so it has no calendar entry.")
 	}
 	return s.ics([]Meeting{m}), nil
 }
 
 // Feed returns the iCalendar feed of the meetings the principal may see,
-// drafts left out.
+// those never convened left out.
 func (s *Service) Feed(ctx context.Context, p auth.Principal) ([]byte, error) {
 	all, err := s.visibleMeetings(ctx, p)
 	if err != nil {
@@ -44,7 +44,7 @@ func (s *Service) Feed(ctx context.Context, p auth.Principal) ([]byte, error) {
 	}
 	out := all[:0]
 	for _, m := range all {
-		if m.Status != StatusDraft {
+		if m.Noticed() {
 			out = append(out, m)
 		}
 	}

@@ -161,16 +161,21 @@ func (m Meeting) IsOfficer(accountID int64) bool {
 
 // VisibleTo reports whether the caller may see the meeting: the board and
 // auditors every meeting, members and the meeting's officers every
-// meeting but drafts, which are the board's work in progress. Motions and
-// elections show what is on a meeting to the same people, so they ask the
-// same question.
+// meeting whose notice went out. A draft, and a draft cancelled before any
+// notice, are the board's work, never published. Motions and elections
+// show what is on a meeting to the same people, so they ask the same
+// question.
 func (m Meeting) VisibleTo(c members.Caller) bool {
 	p := c.Principal()
 	if p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
 		return true
 	}
-	return m.Status != StatusDraft && (c.IsMember() || m.IsOfficer(p.AccountID))
+	return m.Noticed() && (c.IsMember() || m.IsOfficer(p.AccountID))
 }
+
+// Noticed reports whether the meeting's notice went out, whatever became
+// of the meeting since.
+func (m Meeting) Noticed() bool { return m.ConvenedAt != nil }
 
 // runBy reports whether the caller runs the meeting in the room: its
 // chair or secretary.

@@ -499,9 +499,20 @@ func StatutoryAgenda() []ItemInput {
 	return out
 }
 
-// boardMeeting loads and locks a meeting for a change by the board.
+// boardMeeting loads and locks a meeting for a change by the board. Anyone
+// else learns only what they may see: a meeting hidden from them is not
+// found rather than forbidden.
 func (s *Service) boardMeeting(ctx context.Context, tx *sqlx.Tx, p auth.Principal, id int64) (Meeting, error) {
 	if err := p.RequireAny(auth.RoleBoard); err != nil {
+		if errors.Is(err, errs.Forbidden) {
+			c, cerr := s.members.CallerOf(ctx, p)
+			if cerr != nil {
+				return Meeting{}, cerr
+			}
+			if _, cerr := s.visible(ctx, tx, c, id, noLock); cerr != nil {
+				return Meeting{}, cerr
+			}
+		}
 		return Meeting{}, err
 	}
 	return getMeeting(ctx, tx, id, lockForUpdate)
@@ -572,10 +583,17 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, ch Cha
 					return errs.Wrap(errs.Conflict, "The notice of this meeting has gone out, so only the place and the way of taking part remotely can change. To change %s, cancel the meeting and convene a new one.", strings.ReplaceAll(f, "_", " "))
 				}
 			}
+			// The notice promised a way to take part; a change may alter it
+			// but not take it away.
+			var v errs.Validation
 			if next.RemoteAllowed && next.OnlineURL == "" {
-				var v errs.Validation
 				v.Add("online_url", "Give the link members use to take part remotely.")
-				return v.Err()
+			}
+			if next.Location == "" && !next.RemoteAllowed {
+				v.Add("location", "Say where the meeting is held, or allow remote participation with a link: members must have a way to take part.")
+			}
+			if err := v.Err(); err != nil {
+				return err
 			}
 			next.Revision++
 		}

@@ -314,6 +314,16 @@ func TestUpdate_AfterTheNoticeOnlyThePlaceChangesAndMembersAreTold(t *testing.T)
 	if sent := f.mailTo(a.Email); len(sent) != 2 || !strings.HasPrefix(sent[0].Subject, "Changed: ") {
 		t.Fatalf("mail: %+v", sent)
 	}
+
+	// The notice promised a way to take part: a change cannot leave none.
+	_, err = f.svc.Update(f.ctx, f.board, m.ID, meetings.Change{Location: ptr(""), RemoteAllowed: ptr(false)})
+	osktest.WantFields(t, err, "location")
+	if again, _ := f.svc.Get(f.ctx, m.ID); again.Location != moved.Location || again.Revision != 1 {
+		t.Fatalf("a refused change changed the meeting: %+v", again)
+	}
+	if sent := f.mailTo(a.Email); len(sent) != 2 {
+		t.Fatalf("a refused change was mailed: %d messages", len(sent))
+	}
 }
 
 func TestOfficers_OnlyActiveMembersOrStaffAndNeverAnAuditor(t *testing.T) {
@@ -773,12 +783,15 @@ func TestVisibleTo_DraftsForTheBoardAndAuditorsTheRestForMembersAndOfficers(t *t
 			t.Fatal(err)
 		}
 		officers := meetings.Officers{CheckerAccountIDs: []int64{checker.AccountID}}
-		draft := meetings.Meeting{Status: meetings.StatusDraft, Officers: officers}
-		if got := draft.VisibleTo(c); got != tc.draft {
-			t.Errorf("%s sees a draft: %v", tc.name, got)
+		for _, status := range []string{meetings.StatusDraft, meetings.StatusCancelled} {
+			unnoticed := meetings.Meeting{Status: status, Officers: officers}
+			if got := unnoticed.VisibleTo(c); got != tc.draft {
+				t.Errorf("%s sees a %s meeting never convened: %v", tc.name, status, got)
+			}
 		}
+		convenedAt := time.Now()
 		for _, status := range []string{meetings.StatusConvened, meetings.StatusInSession, meetings.StatusClosed, meetings.StatusCancelled} {
-			m := meetings.Meeting{Status: status, Officers: officers}
+			m := meetings.Meeting{Status: status, Officers: officers, ConvenedAt: &convenedAt}
 			if got := m.VisibleTo(c); got != tc.other {
 				t.Errorf("%s sees a %s meeting: %v", tc.name, status, got)
 			}
@@ -813,6 +826,14 @@ func TestVisibility_DraftsAreForTheBoardAndAuditors(t *testing.T) {
 	if _, err := f.svc.GetAs(f.ctx, ada, m.ID); err != nil {
 		t.Fatal(err)
 	}
+	// A member asking to change a draft learns no more than by reading it;
+	// a meeting they may see is theirs to read, not to change.
+	title := "Renamed"
+	_, err = f.svc.Update(f.ctx, ada, d.ID, meetings.Change{Title: &title})
+	osktest.WantKind(t, err, errs.NotFound)
+	_, err = f.svc.Update(f.ctx, ada, m.ID, meetings.Change{Title: &title})
+	osktest.WantKind(t, err, errs.Forbidden)
+
 	_, err = f.svc.List(f.ctx, outsider, meetings.ListFilter{})
 	osktest.WantKind(t, err, errs.Forbidden)
 	_, err = f.svc.GetAs(f.ctx, outsider, m.ID)
@@ -827,5 +848,32 @@ func TestVisibility_DraftsAreForTheBoardAndAuditors(t *testing.T) {
 	next, err := f.svc.List(f.ctx, f.board, meetings.ListFilter{Limit: 1, Cursor: *page.NextCursor})
 	if err != nil || len(next.Items) != 1 || next.Items[0].ID == page.Items[0].ID || next.NextCursor != nil {
 		t.Fatalf("second page: %v %+v", err, next)
+	}
+
+	// A draft cancelled before its notice went out stays the board's.
+	dropped := f.draftAt(f.now().Add(25 * 24 * time.Hour))
+	if _, err := f.svc.Cancel(f.ctx, f.board, dropped.ID, "Planned twice."); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.GetAs(f.ctx, ada, dropped.ID)
+	osktest.WantKind(t, err, errs.NotFound)
+	seen, err := f.svc.List(f.ctx, ada, meetings.ListFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range seen.Items {
+		if it.ID == dropped.ID {
+			t.Error("a member sees a meeting cancelled before its notice in the list")
+		}
+	}
+	feed, err := f.svc.Feed(f.ctx, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(feed), "BEGIN:VEVENT") != 1 {
+		t.Errorf("a member's calendar feed has other than the one convened meeting:\n%s", feed)
+	}
+	if _, err := f.svc.GetAs(f.ctx, f.board, dropped.ID); err != nil {
+		t.Errorf("the board lost the cancelled draft: %v", err)
 	}
 }

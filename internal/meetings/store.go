@@ -205,9 +205,9 @@ type listCursor struct {
 	ID       int64
 }
 
-func listMeetings(ctx context.Context, q sqlx.QueryerContext, withDrafts bool, after *listCursor, limit int) ([]Meeting, error) {
-	query := `SELECT ` + meetingColumns + ` FROM meetings WHERE (status <> 'draft' OR $1)`
-	args := []any{withDrafts}
+func listMeetings(ctx context.Context, q sqlx.QueryerContext, withUnnoticed bool, after *listCursor, limit int) ([]Meeting, error) {
+	query := `SELECT ` + meetingColumns + ` FROM meetings WHERE (convened_at IS NOT NULL OR $1)`
+	args := []any{withUnnoticed}
 	if after != nil {
 		args = append(args, after.StartsAt, after.ID)
 		query += ` AND (starts_at, id) < ($2, $3)`
