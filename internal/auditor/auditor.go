@@ -117,10 +117,17 @@ func requireAuditor(c *fiber.Ctx) error {
 func filter(c *fiber.Ctx) (audit.Filter, error) {
 	var f audit.Filter
 	var v errs.Validation
-	if raw := c.Query("after_seq", c.Query("cursor")); raw != "" {
+	// ?cursor= is the next_cursor of a page, which is the sequence number
+	// ?after_seq= takes; an error names the parameter given.
+	field := "after_seq"
+	raw := c.Query(field)
+	if raw == "" {
+		field, raw = "cursor", c.Query("cursor")
+	}
+	if raw != "" {
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || n < 0 {
-			v.Add("after_seq", "Use a sequence number, 0 or more.")
+			v.Add(field, "Use a sequence number, 0 or more.")
 		}
 		f.AfterSeq = n
 	}
@@ -171,9 +178,11 @@ func (h *Handlers) apiEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	next := ""
+	// null on the last page, as every list of the API gives it.
+	var next *string
 	if len(items) > 0 && len(items) == effectiveLimit(f.Limit) {
-		next = strconv.FormatInt(items[len(items)-1].Seq, 10)
+		seq := strconv.FormatInt(items[len(items)-1].Seq, 10)
+		next = &seq
 	}
 	if items == nil {
 		items = []audit.Entry{}

@@ -40,7 +40,7 @@ type eventsPage struct {
 		Subject string `json:"subject"`
 		Hash    string `json:"hash"`
 	} `json:"items"`
-	NextCursor string `json:"next_cursor"`
+	NextCursor *string `json:"next_cursor"`
 }
 
 func TestEvents_PagesThroughTheWholeChainWithFilters(t *testing.T) {
@@ -65,10 +65,10 @@ func TestEvents_PagesThroughTheWholeChainWithFilters(t *testing.T) {
 		for _, e := range page.Items {
 			seen = append(seen, e.Seq)
 		}
-		if page.NextCursor == "" {
+		if page.NextCursor == nil {
 			break
 		}
-		cursor = page.NextCursor
+		cursor = *page.NextCursor
 	}
 	var total int64
 	if err := inst.DB.Get(&total, `SELECT count(*) FROM audit_events`); err != nil {
@@ -88,10 +88,18 @@ func TestEvents_PagesThroughTheWholeChainWithFilters(t *testing.T) {
 	if len(created.Items) != 8 {
 		t.Fatalf("%d account.created events, want 8", len(created.Items))
 	}
-	for _, bad := range []string{"limit=0", "limit=501", "after_seq=-1", "actor=x", "from=yesterday"} {
-		if resp := c.Get("/api/v1/audit/events?" + bad); resp.StatusCode != http.StatusUnprocessableEntity {
-			t.Errorf("events?%s: %d", bad, resp.StatusCode)
+	for _, bad := range []string{"limit=0", "limit=501", "after_seq=-1", "cursor=x", "actor=x", "from=yesterday"} {
+		resp := c.Get("/api/v1/audit/events?" + bad)
+		field := strings.SplitN(bad, "=", 2)[0]
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(resp.Body), `"field":"`+field+`"`) {
+			t.Errorf("events?%s: %d %s, want 422 on %s", bad, resp.StatusCode, resp.Body, field)
 		}
+	}
+	var last struct {
+		NextCursor *string `json:"next_cursor"`
+	}
+	if c.Get("/api/v1/audit/events?after_seq=100000").JSON(t, &last); last.NextCursor != nil {
+		t.Errorf("past the end, next_cursor is %q, want null", *last.NextCursor)
 	}
 	if page := c.Get("/audit?action=account.created"); page.StatusCode != http.StatusOK || !strings.Contains(string(page.Body), "account.created") {
 		t.Fatalf("audit page: %d", page.StatusCode)

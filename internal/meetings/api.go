@@ -130,17 +130,22 @@ func (h *Handlers) apiCreate(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(m)
 }
 
-func (h *Handlers) apiList(c *fiber.Ctx) error {
+// listFilter reads ?cursor= and ?limit=; a limit that is no number is
+// refused by name after the access check, with those out of range.
+func listFilter(c *fiber.Ctx) ListFilter {
 	f := ListFilter{Cursor: c.Query("cursor")}
 	if raw := c.Query("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 {
-			// The service names the field, after its access check.
 			n = -1
 		}
 		f.Limit = n
 	}
-	page, err := h.svc.List(c.UserContext(), auth.PrincipalOf(c), f)
+	return f
+}
+
+func (h *Handlers) apiList(c *fiber.Ctx) error {
+	page, err := h.svc.List(c.UserContext(), auth.PrincipalOf(c), listFilter(c))
 	if err != nil {
 		return err
 	}
@@ -386,11 +391,6 @@ func (h *Handlers) apiLeave(c *fiber.Ctx) error {
 }
 
 // list is a complete list in the API's list form.
-type list[T any] struct {
-	Items      []T     `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
-
 func (h *Handlers) apiAttendance(c *fiber.Ctx) error {
 	id, err := meetingID(c.Params("id"))
 	if err != nil {
@@ -400,7 +400,11 @@ func (h *Handlers) apiAttendance(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(list[Attendee]{Items: items})
+	page, err := pageOf(items, listFilter(c), func(a Attendee) keyset { return keyset{At: a.ArrivedAt, ID: a.MemberID} })
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
 }
 
 type proxyBody struct {
@@ -457,7 +461,11 @@ func (h *Handlers) apiProxies(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(list[Proxy]{Items: items})
+	page, err := pageOf(items, listFilter(c), func(px Proxy) keyset { return keyset{ID: px.ID} })
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
 }
 
 func (h *Handlers) apiQuorum(c *fiber.Ctx) error {
@@ -545,7 +553,11 @@ func (h *Handlers) apiItemRequests(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(list[ItemRequest]{Items: items})
+	page, err := pageOf(items, listFilter(c), func(r ItemRequest) keyset { return keyset{ID: r.ID} })
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
 }
 
 func (h *Handlers) requestPath(c *fiber.Ctx) (int64, int64, error) {

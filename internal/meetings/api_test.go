@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/osktest"
 )
@@ -416,5 +417,78 @@ func TestPages_TheBoardPreparesAndMembersTakePart(t *testing.T) {
 	}
 	if !strings.Contains(string(member.Get("/").Body), `href="/meetings"`) {
 		t.Fatal("no link to the meetings")
+	}
+}
+
+// The lists of a meeting page as every list of the API does: ?limit= and
+// the next_cursor of each page lead through the whole list once, in order,
+// and a limit out of range or a cursor Osk did not give is refused.
+func TestAPI_AMeetingsListsPage(t *testing.T) {
+	f := newFixture(t)
+	chair, _ := f.Member("Chair")
+	m := f.inSession(chair)
+	var want []int64
+	var holders []auth.Principal
+	for i := range 7 {
+		p, mem := f.Member("Attendee " + strconv.Itoa(i))
+		f.inst.Clock.Set(f.now().Add(time.Minute))
+		f.attend(p, m.ID, "in_person", nil)
+		want = append(want, mem.ID)
+		holders = append(holders, p)
+	}
+	for i := range 4 {
+		giver, _ := f.Member("Giver " + strconv.Itoa(i))
+		holder, _ := f.inst.Server.Members.IndividualOf(f.ctx, holders[i].AccountID)
+		if _, err := f.svc.GrantProxy(f.ctx, giver, m.ID, meetings.ProxyInput{HolderMemberID: holder.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	board := f.Client(f.board)
+	path := "/api/v1/meetings/" + strconv.FormatInt(m.ID, 10)
+
+	type page struct {
+		Items []struct {
+			MemberID int64 `json:"member_id"`
+			ID       int64 `json:"id"`
+		} `json:"items"`
+		NextCursor *string `json:"next_cursor"`
+	}
+	walk := func(list string, limit int, key func(memberID, id int64) int64) (ids []int64) {
+		t.Helper()
+		q := url.Values{"limit": {strconv.Itoa(limit)}}
+		for pages := 0; ; pages++ {
+			r := board.Get(path + "/" + list + "?" + q.Encode())
+			if r.StatusCode != http.StatusOK || pages > 10 {
+				t.Fatalf("%s page %d: %d %s", list, pages, r.StatusCode, r.Body)
+			}
+			var p page
+			r.JSON(t, &p)
+			if len(p.Items) > limit {
+				t.Fatalf("%s: %d items on a page of %d", list, len(p.Items), limit)
+			}
+			for _, it := range p.Items {
+				ids = append(ids, key(it.MemberID, it.ID))
+			}
+			if p.NextCursor == nil {
+				return ids
+			}
+			q.Set("cursor", *p.NextCursor)
+		}
+	}
+	member := func(memberID, _ int64) int64 { return memberID }
+	proxy := func(_, id int64) int64 { return id }
+	if got := walk("attendance", 3, member); !slices.Equal(got, want) {
+		t.Fatalf("attendance paged as %v, want %v in order of arrival", got, want)
+	}
+	if got := walk("attendance", 500, member); !slices.Equal(got, want) {
+		t.Fatalf("attendance in one page: %v, want %v", got, want)
+	}
+	if got := walk("proxies", 3, proxy); len(got) != 4 || !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != 4 {
+		t.Fatalf("proxies paged as %v, want 4 in order", got)
+	}
+	for _, bad := range []string{"limit=0", "limit=501", "limit=x", "cursor=nonsense"} {
+		field := strings.SplitN(bad, "=", 2)[0]
+		wantProblem(t, board.Get(path+"/attendance?"+bad), http.StatusUnprocessableEntity, field)
+		wantProblem(t, board.Get(path+"/proxies?"+bad), http.StatusUnprocessableEntity, field)
 	}
 }

@@ -3,6 +3,7 @@ package meetings
 import (
 	"context"
 	"encoding/base64"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -25,12 +26,29 @@ type Page struct {
 	NextCursor *string   `json:"next_cursor"`
 }
 
-func (c listCursor) String() string {
-	raw := strconv.FormatInt(c.StartsAt.UnixMicro(), 10) + "." + strconv.FormatInt(c.ID, 10)
+// keyset is the place in a list after which its next page starts: a time
+// and an id, the order of every list of this package (the meetings by
+// start, newest first; attendance by arrival; proxies and requests by id
+// alone).
+type keyset struct {
+	At time.Time
+	ID int64
+}
+
+func (k keyset) String() string {
+	raw := strconv.FormatInt(k.At.UnixMicro(), 10) + "." + strconv.FormatInt(k.ID, 10)
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
-func parseListCursor(s string) (*listCursor, bool) {
+// after reports whether k comes after o in ascending order.
+func (k keyset) after(o keyset) bool {
+	if !k.At.Equal(o.At) {
+		return k.At.After(o.At)
+	}
+	return k.ID > o.ID
+}
+
+func parseKeyset(s string) (*keyset, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return nil, false
@@ -44,7 +62,55 @@ func parseListCursor(s string) (*listCursor, bool) {
 	if err1 != nil || err2 != nil || id <= 0 {
 		return nil, false
 	}
-	return &listCursor{StartsAt: time.UnixMicro(us).UTC(), ID: id}, true
+	return &keyset{At: time.UnixMicro(us).UTC(), ID: id}, true
+}
+
+// bounds validates the filter: the page size (50 when not given) and the
+// place the page starts after, if any.
+func (f ListFilter) bounds() (int, *keyset, error) {
+	var v errs.Validation
+	limit := f.Limit
+	switch {
+	case limit == 0:
+		limit = defaultLimit
+	case limit < 1 || limit > maxListLimit:
+		v.Add("limit", "Must be a whole number from 1 to %d.", maxListLimit)
+	}
+	var after *keyset
+	if f.Cursor != "" {
+		cur, ok := parseKeyset(f.Cursor)
+		if !ok {
+			v.Add("cursor", "This cursor is not one Osk gave out.")
+		}
+		after = cur
+	}
+	return limit, after, v.Err()
+}
+
+// Listing is a page of one of a meeting's lists; NextCursor is nil on the
+// last.
+type Listing[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// pageOf cuts a page out of a list read whole, in ascending keyset order:
+// the lists of one meeting, whose size the meeting bounds.
+func pageOf[T any](items []T, f ListFilter, key func(T) keyset) (Listing[T], error) {
+	limit, after, err := f.bounds()
+	if err != nil {
+		return Listing[T]{}, err
+	}
+	if after != nil {
+		items = items[sort.Search(len(items), func(i int) bool { return key(items[i]).after(*after) }):]
+	}
+	page := Listing[T]{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		next := key(items[limit-1]).String()
+		page.NextCursor = &next
+	}
+	return page, nil
 }
 
 // List returns a page of the meetings the principal may see: to members,
@@ -58,23 +124,8 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f ListFilter) (Pag
 	if !staff && !c.IsMember() {
 		return Page{}, errs.Wrap(errs.Forbidden, "Only members of the co-op see its general meetings.")
 	}
-	var v errs.Validation
-	limit := f.Limit
-	switch {
-	case limit == 0:
-		limit = defaultLimit
-	case limit < 1 || limit > maxListLimit:
-		v.Add("limit", "Must be a whole number from 1 to %d.", maxListLimit)
-	}
-	var after *listCursor
-	if f.Cursor != "" {
-		cur, ok := parseListCursor(f.Cursor)
-		if !ok {
-			v.Add("cursor", "This cursor is not one Osk gave out.")
-		}
-		after = cur
-	}
-	if err := v.Err(); err != nil {
+	limit, after, err := f.bounds()
+	if err != nil {
 		return Page{}, err
 	}
 	items, err := listMeetings(ctx, s.db, staff, after, limit+1)
@@ -89,7 +140,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f ListFilter) (Pag
 	if len(items) > limit {
 		page.Items = items[:limit]
 		last := page.Items[limit-1]
-		next := listCursor{StartsAt: last.StartsAt, ID: last.ID}.String()
+		next := keyset{At: last.StartsAt, ID: last.ID}.String()
 		page.NextCursor = &next
 	}
 	now := s.clock.Now()

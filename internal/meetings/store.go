@@ -199,17 +199,11 @@ func setOfficers(ctx context.Context, tx *sqlx.Tx, id int64, o Officers) error {
 	return nil
 }
 
-// Keyset of the list: newest meetings first.
-type listCursor struct {
-	StartsAt time.Time
-	ID       int64
-}
-
-func listMeetings(ctx context.Context, q sqlx.QueryerContext, withUnnoticed bool, after *listCursor, limit int) ([]Meeting, error) {
+func listMeetings(ctx context.Context, q sqlx.QueryerContext, withUnnoticed bool, after *keyset, limit int) ([]Meeting, error) {
 	query := `SELECT ` + meetingColumns + ` FROM meetings WHERE (convened_at IS NOT NULL OR $1)`
 	args := []any{withUnnoticed}
 	if after != nil {
-		args = append(args, after.StartsAt, after.ID)
+		args = append(args, after.At, after.ID)
 		query += ` AND (starts_at, id) < ($2, $3)`
 	}
 	args = append(args, limit)
