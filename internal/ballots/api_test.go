@@ -96,6 +96,12 @@ func TestAPI_TheBallotRoutes(t *testing.T) {
 		{"a casting vote without a tie", func() int {
 			return chair.Do(http.MethodPost, path+"/casting-vote", map[string]any{"choice": "for"}).StatusCode
 		}, 409},
+		{"a casting vote without a tie or a choice", func() int {
+			return chair.Do(http.MethodPost, path+"/casting-vote", map[string]any{}).StatusCode
+		}, 409},
+		{"a casting vote without a choice by a member", func() int {
+			return carol.Do(http.MethodPost, path+"/casting-vote", map[string]any{}).StatusCode
+		}, 403},
 		{"the record before the close", func() int { return alice.Get(path + "/record").StatusCode }, 409},
 		{"a close by a member", func() int { return carol.Do(http.MethodPost, path+"/close", nil).StatusCode }, 403},
 		{"a receipt nobody has", func() int { return grace.Get("/api/v1/receipts/aaaaaaaaaaaaaaaaaaaaaaaaaa").StatusCode }, 404},

@@ -78,19 +78,22 @@ func (s *Service) CastingVote(ctx context.Context, p auth.Principal, id int64, c
 	if err != nil {
 		return Ballot{}, err
 	}
-	if choice != ChoiceFor && choice != ChoiceAgainst {
-		var val errs.Validation
-		val.Add("choice", "Choose for or against.")
-		return Ballot{}, val.Err()
-	}
 	var out Ballot
 	err = db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		// Who may give it, and whether there is a tie, come before the
+		// choice: a caller learns nothing of a ballot from its errors but
+		// what their standing allows.
 		b, err := s.chairBallot(ctx, tx, v, id, "gives the casting vote")
 		if err != nil {
 			return err
 		}
 		if !b.AwaitingCastingVote() {
 			return errs.Wrap(errs.Conflict, "There is no tie waiting for the chair's casting vote on this ballot.")
+		}
+		if choice != ChoiceFor && choice != ChoiceAgainst {
+			var val errs.Validation
+			val.Add("choice", "Choose for or against.")
+			return val.Err()
 		}
 		now := s.clock.Now().Truncate(time.Microsecond)
 		return withoutJIT(ctx, tx, func() error {

@@ -499,20 +499,9 @@ func StatutoryAgenda() []ItemInput {
 	return out
 }
 
-// boardMeeting loads and locks a meeting for a change by the board. Anyone
-// else learns only what they may see: a meeting hidden from them is not
-// found rather than forbidden.
+// boardMeeting loads and locks a meeting for a change by the board.
 func (s *Service) boardMeeting(ctx context.Context, tx *sqlx.Tx, p auth.Principal, id int64) (Meeting, error) {
 	if err := p.RequireAny(auth.RoleBoard); err != nil {
-		if errors.Is(err, errs.Forbidden) {
-			c, cerr := s.members.CallerOf(ctx, p)
-			if cerr != nil {
-				return Meeting{}, cerr
-			}
-			if _, cerr := s.visible(ctx, tx, c, id, noLock); cerr != nil {
-				return Meeting{}, cerr
-			}
-		}
 		return Meeting{}, err
 	}
 	return getMeeting(ctx, tx, id, lockForUpdate)

@@ -246,6 +246,10 @@ func TestAPI_TheLifeCycle(t *testing.T) {
 
 	wantProblemFields(t, board.Do(http.MethodPost, path+"/reject", map[string]any{}), "reason")
 	wantProblemFields(t, board.Do(http.MethodPost, path+"/reject", nil), "reason")
+	// Who may decide, and on whom, are answered before the reason is asked.
+	wantStatus(t, board.Do(http.MethodPost, "/api/v1/members/999999/reject", map[string]any{}), http.StatusNotFound)
+	wantStatus(t, member.Do(http.MethodPost, path+"/suspend", map[string]any{}), http.StatusForbidden)
+	wantStatus(t, board.Do(http.MethodPost, path+"/reinstate", map[string]any{}), http.StatusConflict)
 	wantStatus(t, auditor.Do(http.MethodPost, path+"/admit", nil), http.StatusForbidden)
 	wantStatus(t, member.Do(http.MethodPost, path+"/admit", nil), http.StatusForbidden)
 	wantStatus(t, board.Do(http.MethodPost, path+"/admit", map[string]any{"share_due": "100.00"}), http.StatusOK)

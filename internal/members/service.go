@@ -663,22 +663,24 @@ func (s *Service) decide(ctx context.Context, p auth.Principal, id int64, mv mov
 		return Member{}, err
 	}
 	reason = strings.TrimSpace(reason)
-	var v errs.Validation
-	if reason == "" {
-		v.Add("reason", "Give the reason: the member is told it.")
-	}
-	checkText(&v, "reason", reason, maxReason, true)
-	if err := v.Err(); err != nil {
-		return Member{}, err
-	}
 	var out Member
 	err := db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		// The member must exist and the move fit before the reason is
+		// asked for: a decision that cannot be made needs no reason.
 		m, err := boardDecision(ctx, tx, p, id)
 		if err != nil {
 			return err
 		}
 		if !slices.Contains(mv.from, m.Status) {
 			return refuse(mv, m)
+		}
+		var v errs.Validation
+		if reason == "" {
+			v.Add("reason", "Give the reason: the member is told it.")
+		}
+		checkText(&v, "reason", reason, maxReason, true)
+		if err := v.Err(); err != nil {
+			return err
 		}
 		now := s.clock.Now()
 		var left *time.Time

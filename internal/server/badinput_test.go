@@ -190,7 +190,7 @@ func TestBadInput(t *testing.T) {
 		{"another member's record", "member", "GET", "/api/v1/members/" + otherID, nil, nil, 404},
 		{"another member's contact details", "member", "PATCH", "/api/v1/members/" + otherID, map[string]any{"address": "Elsewhere"}, nil, 404},
 		{"admitting a member twice", "board", "POST", "/api/v1/members/" + selfID + "/admit", map[string]any{}, nil, 409},
-		{"rejecting without a reason", "board", "POST", "/api/v1/members/" + selfID + "/reject", map[string]any{}, nil, 422},
+		{"rejecting an active member without a reason", "board", "POST", "/api/v1/members/" + selfID + "/reject", map[string]any{}, nil, 409},
 		{"rejecting an active member", "board", "POST", "/api/v1/members/" + selfID + "/reject", map[string]any{"reason": script}, nil, 409},
 		{"suspending without a reason", "board", "POST", "/api/v1/members/" + selfID + "/suspend", map[string]any{"reason": ""}, nil, 422},
 		{"member acting as board", "member", "POST", "/api/v1/members/" + otherID + "/expel", map[string]any{"reason": injection}, nil, 403},
