@@ -399,6 +399,13 @@ func TestPages_TheBoardPreparesAndMembersTakePart(t *testing.T) {
 			t.Errorf("GET %s: %d", where+sub, r.StatusCode)
 		}
 	}
+	// What stops the notice is mended elsewhere: the problems link there.
+	f.inst.Clock.Set(start.Add(-3 * 24 * time.Hour))
+	r = board.Do(http.MethodPost, where+"/convene", url.Values{})
+	if r.StatusCode != 422 || !strings.Contains(string(r.Body), `href="`+where+`/edit#starts_at"`) {
+		t.Fatalf("convening too late: %d, want 422 with a link to the start on the edit page\n%s", r.StatusCode, r.Body)
+	}
+	f.inst.Clock.Set(start.Add(-10 * 24 * time.Hour))
 	if r := board.Do(http.MethodPost, where+"/convene", url.Values{}); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("convene: %d %s", r.StatusCode, r.Body)
 	}

@@ -813,9 +813,16 @@ func (h *Handlers) renderConvene(c *fiber.Ctx, m Meeting, formErr error) error {
 		now := h.svc.Now()
 		preview.RecordDate = &now
 	}
+	// What stops the notice is mended on the edit and agenda pages, so the
+	// problems link there.
+	edit := meetingPath(m.ID) + "/edit#"
 	data := formData(c, "Convene "+m.Title, formErr, fiber.Map{
 		"Meeting": view(m), "Earliest": timeView(earliest, m), "Latest": timeView(latest, m),
 		"Notice": h.svc.noticeText(preview, r), "Recipients": recipients, "Weighty": m.HasWeightyItem(),
+		"ErrorLinks": map[string]string{
+			"agenda": meetingPath(m.ID) + "/agenda", "starts_at": edit + "starts_at", "ends_at": edit + "ends_at",
+			"location": edit + "location", "online_url": edit + "online_url", "record_date": edit + "record_date",
+		},
 	})
 	return web.Render(c, "meetings/convene", data)
 }
