@@ -499,3 +499,41 @@ func TestAPI_AMeetingsListsPage(t *testing.T) {
 		wantProblem(t, board.Get(path+"/proxies?"+bad), http.StatusUnprocessableEntity, field)
 	}
 }
+
+// Declining a request without a reason shows the problem at that
+// request's own reason field, linked from the summary, with nothing
+// decided.
+func TestPages_DecliningARequestNeedsAReasonAtItsField(t *testing.T) {
+	f := newFixture(t)
+	ada, _ := f.Member("Ada Member")
+	m, err := f.svc.Convene(f.ctx, f.board, f.draftAt(f.now().Add(45*24*time.Hour)).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, title := range []string{"Accessible venues", "Translation budget"} {
+		req, err := f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: title})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, req.ID)
+	}
+	board := f.Client(f.board)
+	second := strconv.FormatInt(ids[1], 10)
+	where := "/meetings/" + strconv.FormatInt(m.ID, 10) + "/requests/"
+	r := board.Do(http.MethodPost, where+second+"/decline", url.Values{"reason": {"   "}})
+	body := string(r.Body)
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#reason-`+second+`"`) ||
+		!strings.Contains(body, `id="reason-`+second+`-error"`) || strings.Contains(body, `id="reason-`+strconv.FormatInt(ids[0], 10)+`-error"`) {
+		t.Fatalf("declining without a reason: %d\n%s", r.StatusCode, body)
+	}
+	reqs, err := f.svc.ItemRequests(f.ctx, f.board, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range reqs {
+		if req.Status != "pending" {
+			t.Errorf("request %d is %s after a refused decision", req.ID, req.Status)
+		}
+	}
+}

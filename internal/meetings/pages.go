@@ -876,10 +876,13 @@ func (h *Handlers) requestsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.renderRequests(c, m, nil)
+	return h.renderRequests(c, m, 0, nil)
 }
 
-func (h *Handlers) renderRequests(c *fiber.Ctx, m Meeting, formErr error) error {
+// renderRequests shows the requests; a decision on request failed that was
+// refused shows its problem next to that request's form, with what was
+// typed there.
+func (h *Handlers) renderRequests(c *fiber.Ctx, m Meeting, failed int64, formErr error) error {
 	reqs, err := h.svc.ItemRequests(c.UserContext(), auth.PrincipalOf(c), m.ID)
 	if err != nil {
 		return err
@@ -894,6 +897,8 @@ func (h *Handlers) renderRequests(c *fiber.Ctx, m Meeting, formErr error) error 
 	}
 	data := formData(c, "Members' requests for agenda items", formErr, fiber.Map{
 		"Meeting": view(m), "Requests": reqs, "Names": names, "Done": doneNotice(c),
+		"Failed": failed, "Reason": formValue(c, "reason"),
+		"ErrorLinks": map[string]string{"reason": fmt.Sprintf("#reason-%d", failed)},
 	})
 	return web.Render(c, "meetings/requests", data)
 }
@@ -909,7 +914,7 @@ func (h *Handlers) decision(c *fiber.Ctx, do func(m Meeting, rid int64) error) e
 	}
 	if err := do(m, rid); err != nil {
 		if formFailure(err) {
-			return h.renderRequests(c, m, pageFields(err))
+			return h.renderRequests(c, m, rid, pageFields(err))
 		}
 		return err
 	}
