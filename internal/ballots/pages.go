@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,8 +88,15 @@ func formKey() string {
 type voteForm struct {
 	MyVoter
 	Key string
-	// Legend says whose vote the form casts.
+	// Legend says whose vote the form casts. Cast and Blank are its
+	// buttons' words, which say it too unless the form is the viewer's
+	// only vote and their own.
 	Legend string
+	Cast   string
+	Blank  string
+	// Options are an election's candidates, marked as the form last sent
+	// them.
+	Options []candidateOption
 }
 
 func legendOf(v MyVoter, several bool) string {
@@ -104,8 +112,31 @@ func legendOf(v MyVoter, several bool) string {
 	return "Your vote"
 }
 
-// renderShow renders the ballot's page, with the errors of a failed form.
-func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, failedMember int64) error {
+// buttonsOf names the buttons of a member's vote form: a proxy holder or
+// a representative sees several forms, and each button says whose vote it
+// casts.
+func buttonsOf(v MyVoter, several bool) (cast, blank string) {
+	switch {
+	case v.CastBy != CastBySelf:
+		whose := fmt.Sprintf("%s (member %d)", v.Name, v.MemberNo)
+		return "Cast the vote of " + whose, "Vote blank for " + whose
+	case several:
+		return fmt.Sprintf("Cast your own vote (member %d)", v.MemberNo), fmt.Sprintf("Vote blank with your own vote (member %d)", v.MemberNo)
+	}
+	return "Cast this vote", "Vote blank"
+}
+
+// sentVote is what a vote form sent: whose vote, the candidates it marked
+// and whether it asked for a blank vote. A refused form comes back with
+// it.
+type sentVote struct {
+	Member int64
+	Marked []int64
+	Blank  bool
+}
+
+// renderShow renders the ballot's page, with the errors of a refused form.
+func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, sent sentVote) error {
 	p := auth.PrincipalOf(c)
 	v, err := h.svc.ViewAs(c.UserContext(), p, id)
 	if err != nil {
@@ -115,6 +146,13 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, failedMembe
 	if err != nil {
 		return err
 	}
+	var candidates []candidateOption
+	if v.Ballot.Kind == KindElection {
+		if candidates, err = h.candidatesOf(c.UserContext(), v.Ballot); err != nil {
+			return err
+		}
+	}
+	several := len(v.Mine) > 1
 	var forms []voteForm
 	voted := 0
 	for _, mv := range v.Mine {
@@ -122,52 +160,78 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, failedMembe
 			voted++
 			continue
 		}
-		forms = append(forms, voteForm{MyVoter: mv, Key: formKey(), Legend: legendOf(mv, len(v.Mine) > 1)})
+		f := voteForm{MyVoter: mv, Key: formKey(), Legend: legendOf(mv, several)}
+		f.Cast, f.Blank = buttonsOf(mv, several)
+		for _, cand := range candidates {
+			cand.Checked = mv.MemberID == sent.Member && slices.Contains(sent.Marked, cand.ID)
+			f.Options = append(f.Options, cand)
+		}
+		forms = append(forms, f)
 	}
 	data := fiber.Map{
 		"Title": "Ballot: " + v.Subject.Title, "View": v, "Forms": forms, "Voted": voted,
 		"CanVote": v.Ballot.Open() && !v.ClosingPassed, "Done": doneNotices[c.Query("done")],
 		"MajorityText": MajorityLabel(v.Ballot.Majority), "ElectorateText": electorateLabel(v.Ballot.Electorate),
-		"OutcomeText": "", "LastEventID": lastEvent, "FailedMember": failedMember,
+		"OutcomeText": "", "LastEventID": lastEvent, "FailedMember": sent.Member,
 		"Choices": []string{ChoiceFor, ChoiceAgainst, ChoiceAbstain},
 	}
 	if r := v.Ballot.Result; r != nil {
 		data["OutcomeText"] = OutcomeLabel(string(r.Outcome))
-	}
-	if v.Ballot.Kind == KindElection {
-		candidates, err := h.candidatesOf(c.UserContext(), v.Ballot)
-		if err != nil {
-			return err
+		if e := r.Election; e != nil && e.Lot != nil {
+			data["LotText"] = markedText(e.Lot.Drawn, resultNames(e), false)
 		}
-		data["Candidates"] = candidates
 	}
 	if formErr != nil {
 		data["Title"] = "Error: " + data["Title"].(string)
-		web.AddFormErrors(data, pageFields(formErr, failedMember))
+		web.AddFormErrors(data, pageFields(formErr, sent, v.Ballot))
 		c.Status(web.StatusOf(formErr))
 	}
 	return web.Render(c, "ballots/show", data)
 }
 
 // pageFields names a vote form's fields as the page does: each member's
-// form has its own.
-func pageFields(err error, member int64) error {
+// form has its own. An election's form asks for a blank vote with a
+// button of its own, which the service knows nothing of, so what the
+// form got wrong in its marks is said in the form's words.
+func pageFields(err error, sent sentVote, b Ballot) error {
 	var v *errs.Validation
-	if errors.As(err, &v) {
-		out := &errs.Validation{}
-		for _, f := range v.Fields {
-			field := f.Field
-			switch field {
-			case "choice":
-				field = fmt.Sprintf("choice-%d-for", member)
-			case "candidates":
-				field = fmt.Sprintf("candidates-%d", member)
-			}
-			out.Fields = append(out.Fields, errs.FieldError{Field: field, Message: f.Message})
-		}
-		return out
+	if !errors.As(err, &v) {
+		return err
 	}
-	return err
+	var marks string
+	switch n := len(sent.Marked); {
+	case b.Kind != KindElection:
+	case sent.Blank && n > 0:
+		marks = "You marked candidates and chose to vote blank. Clear the marks to vote blank, or cast your vote for the candidates you marked."
+	case !sent.Blank && n == 0:
+		marks = "Mark the candidates you vote for. To vote for nobody, choose to vote blank."
+	case n > b.Seats:
+		marks = fmt.Sprintf("Mark at most %d %s.", b.Seats, plural(b.Seats, "candidate", "candidates"))
+	}
+	out := &errs.Validation{}
+	for _, f := range v.Fields {
+		switch f.Field {
+		case "choice":
+			f.Field = fmt.Sprintf("choice-%d-for", sent.Member)
+		case "candidates":
+			f.Field = fmt.Sprintf("candidates-%d", sent.Member)
+			if marks != "" {
+				if out.Has(f.Field) {
+					continue
+				}
+				f.Message = marks
+			}
+		}
+		out.Fields = append(out.Fields, f)
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // formFailure reports whether err is one the page shows next to its
@@ -181,7 +245,7 @@ func (h *Handlers) showPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.renderShow(c, id, nil, 0)
+	return h.renderShow(c, id, nil, sentVote{})
 }
 
 func (h *Handlers) vote(c *fiber.Ctx) error {
@@ -194,34 +258,40 @@ func (h *Handlers) vote(c *fiber.Ctx) error {
 		return err
 	}
 	in := VoteInput{Choice: strings.TrimSpace(c.FormValue("choice")), IdempotencyKey: c.FormValue("key")}
-	var member int64
+	var sent sentVote
 	if raw := c.FormValue("member_id"); raw != "" {
-		member, err = strconv.ParseInt(raw, 10, 64)
+		member, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || member <= 0 {
 			var v errs.Validation
 			v.Add("member_id", "Choose whose vote this is.")
-			return h.renderShow(c, id, v.Err(), 0)
+			return h.renderShow(c, id, v.Err(), sent)
 		}
 		in.OnBehalfOf = &member
+		sent.Member = member
 	}
 	if c.FormValue("kind") == KindElection {
-		// An election's form marks candidates with checkboxes; none
-		// marked is a blank vote.
-		in.Candidates = []int64{}
+		sent.Blank = c.FormValue("cast") == "blank"
 		for _, raw := range c.Request().PostArgs().PeekMulti("candidates") {
 			cid, err := strconv.ParseInt(string(raw), 10, 64)
 			if err != nil || cid <= 0 {
 				var v errs.Validation
 				v.Add("candidates", "Mark candidates from the list.")
-				return h.renderShow(c, id, v.Err(), member)
+				return h.renderShow(c, id, v.Err(), sent)
 			}
-			in.Candidates = append(in.Candidates, cid)
+			sent.Marked = append(sent.Marked, cid)
+		}
+		// A blank vote is cast only by its own button with nothing
+		// marked: marks sent with it, or nothing marked with the other
+		// button, are no vote, which the service refuses after deciding
+		// whether the caller may vote at all.
+		if sent.Blank == (len(sent.Marked) == 0) {
+			in.Candidates = append([]int64{}, sent.Marked...)
 		}
 	}
 	cast, err := h.svc.Vote(c.UserContext(), p, id, in)
 	if err != nil {
 		if formFailure(err) {
-			return h.renderShow(c, id, err, member)
+			return h.renderShow(c, id, err, sent)
 		}
 		return err
 	}
@@ -263,7 +333,7 @@ func (h *Handlers) close(c *fiber.Ctx) error {
 	}
 	if _, err := h.svc.Close(c.UserContext(), auth.PrincipalOf(c), id); err != nil {
 		if errors.Is(err, errs.Conflict) {
-			return h.renderShow(c, id, err, 0)
+			return h.renderShow(c, id, err, sentVote{})
 		}
 		return err
 	}
@@ -277,7 +347,7 @@ func (h *Handlers) castingVote(c *fiber.Ctx) error {
 	}
 	if _, err := h.svc.CastingVote(c.UserContext(), auth.PrincipalOf(c), id, c.FormValue("choice")); err != nil {
 		if errors.Is(err, errs.Invalid) || errors.Is(err, errs.Conflict) {
-			return h.renderShow(c, id, renameField(err, "choice", "casting-for"), 0)
+			return h.renderShow(c, id, renameField(err, "choice", "casting-for"), sentVote{})
 		}
 		return err
 	}
@@ -317,23 +387,36 @@ func (h *Handlers) recordPage(c *fiber.Ctx) error {
 		return err
 	}
 	names := map[int64]string{}
+	lot := ""
 	if e := rec.Result.Election; e != nil {
-		for _, cand := range e.Candidates {
-			names[cand.ID] = cand.Name
+		names = resultNames(e)
+		if e.Lot != nil {
+			// The record is for redrawing the lot too, which orders the
+			// tied candidates by their ids.
+			lot = markedText(e.Lot.Drawn, names, true)
 		}
 	}
 	votes := make([]recordVote, len(rec.Votes))
 	for i, rv := range rec.Votes {
 		votes[i] = recordVote{RecordVote: rv, ChoiceText: ChoiceLabel(rv.Choice)}
 		if rv.Election {
-			votes[i].ChoiceText = markedText(rv.Candidates, names)
+			votes[i].ChoiceText = markedText(rv.Candidates, names, false)
 		}
 	}
 	return web.Render(c, "ballots/record", fiber.Map{
-		"Title": "Ballot record: " + v.Subject.Title, "View": v, "Record": rec, "Votes": votes,
+		"Title": "Ballot record: " + v.Subject.Title, "View": v, "Record": rec, "Votes": votes, "LotText": lot,
 		"MajorityText": MajorityLabel(rec.Result.Majority), "OutcomeText": OutcomeLabel(string(rec.Result.Outcome)),
 		"Auditor": p.Has(auth.RoleAuditor),
 	})
+}
+
+// resultNames names the candidates of an election's result, by id.
+func resultNames(e *ElectionResult) map[int64]string {
+	names := make(map[int64]string, len(e.Candidates))
+	for _, cand := range e.Candidates {
+		names[cand.ID] = cand.Name
+	}
+	return names
 }
 
 func (h *Handlers) receiptsPage(c *fiber.Ctx) error {
@@ -359,8 +442,9 @@ func (h *Handlers) checkReceipt(c *fiber.Ctx) error {
 		case err != nil:
 			return err
 		default:
-			data["Check"] = check
-			data["ChoiceText"] = ChoiceLabel(check.Choice)
+			if err := h.describeCheck(c.UserContext(), check, data); err != nil {
+				return err
+			}
 		}
 	}
 	if fail != nil {
@@ -373,10 +457,42 @@ func (h *Handlers) checkReceipt(c *fiber.Ctx) error {
 	return web.Render(c, "ballots/receipts", data)
 }
 
+// describeCheck says on the receipts page what the receipt's vote was
+// on and what it chose, in words rather than ids.
+func (h *Handlers) describeCheck(ctx context.Context, check ReceiptCheck, data fiber.Map) error {
+	b, err := h.svc.Get(ctx, check.BallotID)
+	if err != nil {
+		return err
+	}
+	subj, err := h.svc.Describe(ctx, b)
+	if err != nil {
+		return err
+	}
+	data["Check"], data["Subject"] = check, subj
+	switch {
+	case b.Kind != KindElection:
+		data["ChoiceText"] = ChoiceLabel(check.Choice)
+	case len(check.Candidates) == 0:
+		data["ChoiceText"] = "A blank vote"
+	default:
+		candidates, err := h.candidatesOf(ctx, b)
+		if err != nil {
+			return err
+		}
+		names := make(map[int64]string, len(candidates))
+		for _, cand := range candidates {
+			names[cand.ID] = cand.Name
+		}
+		data["ChoiceText"] = "For " + markedText(check.Candidates, names, false)
+	}
+	return nil
+}
+
 // candidateOption is a candidate on an election's ballot page.
 type candidateOption struct {
-	ID   int64
-	Name string
+	ID      int64
+	Name    string
+	Checked bool
 }
 
 // candidatesOf names the candidates of an election's ballot, in the
@@ -399,16 +515,21 @@ func (h *Handlers) candidatesOf(ctx context.Context, b Ballot) ([]candidateOptio
 	return out, nil
 }
 
-// markedText says whom an election's vote marks.
-func markedText(candidates []int64, names map[int64]string) string {
+// markedText says whom an election's vote marks, or whom a lot drew;
+// withIDs adds each candidate's id.
+func markedText(candidates []int64, names map[int64]string, withIDs bool) string {
 	if len(candidates) == 0 {
 		return "Blank"
 	}
 	out := make([]string, len(candidates))
 	for i, id := range candidates {
-		out[i] = names[id]
-		if out[i] == "" {
+		switch name := names[id]; {
+		case name == "":
 			out[i] = fmt.Sprintf("Candidate %d", id)
+		case withIDs:
+			out[i] = fmt.Sprintf("%s (candidate %d)", name, id)
+		default:
+			out[i] = name
 		}
 	}
 	return strings.Join(out, ", ")

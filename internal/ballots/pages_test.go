@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/citizen-network/osk/internal/ballots"
+	"github.com/citizen-network/osk/internal/rules"
 )
 
 var (
@@ -41,6 +42,18 @@ func TestPages_VotingWithoutJavaScript(t *testing.T) {
 	}
 	if !strings.Contains(body, "a receipt shown to someone else proves your choice") {
 		t.Error("the page does not say what a receipt proves")
+	}
+	// Each button says whose vote it casts.
+	for _, want := range []string{
+		fmt.Sprintf(`<button type="submit" class="button">Cast your own vote (member %d)</button>`, *h.aliceM.MemberNo),
+		fmt.Sprintf(`<button type="submit" class="button">Cast the vote of Bob (member %d)</button>`, *h.bobM.MemberNo),
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the proxy holder's page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "Cast this vote") || strings.Contains(body, "Vote blank") {
+		t.Error("the proxy holder's page has a button that does not say whose vote it casts, or a blank vote on a motion")
 	}
 	own, proxy := forms[0], forms[1]
 	if own[1] != itoa(h.aliceM.ID) {
@@ -112,6 +125,10 @@ func TestPages_VotingWithoutJavaScript(t *testing.T) {
 	if !strings.Contains(decided, "The motion is carried.") || !strings.Contains(decided, "the chair's casting vote was for") {
 		t.Fatalf("decided: %s", decided)
 	}
+	// Once decided, the chair has nothing left to do on the page.
+	if done := string(chair.Get(page).Body); strings.Contains(done, "Chairing the ballot") {
+		t.Fatalf("the chair's decided ballot still has a heading for the chair: %s", done)
+	}
 
 	record := alice.Get(page + "/record")
 	if record.StatusCode != 200 || !strings.Contains(string(record.Body), hexOf(ballots.ReceiptHash(receipt))) {
@@ -133,11 +150,33 @@ func TestPages_VotingWithoutJavaScript(t *testing.T) {
 	if found.StatusCode != 200 || !strings.Contains(string(found.Body), "This receipt belongs to a vote") || !strings.Contains(string(found.Body), "Yes: the ballot is closed") {
 		t.Fatalf("receipt check: %d %s", found.StatusCode, found.Body)
 	}
+	// The check names what was voted on, not the ballot's number.
+	if named := fmt.Sprintf(`<dt>Voted on</dt><dd><a href="%s">Test motion %d</a></dd>`, page, b.SubjectID); !strings.Contains(string(found.Body), named) ||
+		!strings.Contains(string(found.Body), "<dt>The vote</dt><dd>For</dd>") || strings.Contains(string(found.Body), "Ballot Ballot") {
+		t.Fatalf("receipt check does not name the motion and the choice: %s", found.Body)
+	}
 	missing := anyone.Do(http.MethodPost, "/receipts", url.Values{"receipt": {"aaaaaaaaaaaaaaaaaaaaaaaaaa"}})
 	if missing.StatusCode != 404 || !strings.Contains(string(missing.Body), "No vote has this receipt") {
 		t.Fatalf("unknown receipt: %d %s", missing.StatusCode, missing.Body)
 	}
 	if empty := anyone.Do(http.MethodPost, "/receipts", url.Values{}); empty.StatusCode != 422 {
 		t.Fatalf("empty receipt: %d", empty.StatusCode)
+	}
+}
+
+func TestPages_OneVoteReadsInTheSingular(t *testing.T) {
+	f := newFixture(t)
+	f.setRules(func(r *rules.Rules) { r.BallotMinVotes = 1 })
+	h := newHall(f)
+	b := f.openBallot(h.chair, ballots.OpenSpec{MeetingID: h.m.ID})
+	f.vote(h.alice, b.ID, ballots.ChoiceFor, nil)
+	f.close(h.chair, b.ID)
+	page := fmt.Sprintf("/ballots/%d", b.ID)
+	alice := f.client(h.alice)
+	for _, path := range []string{page, page + "/record"} {
+		r := alice.Get(path)
+		if r.StatusCode != 200 || !strings.Contains(string(r.Body), "At least 1 vote cast: met") || strings.Contains(string(r.Body), "1 votes") {
+			t.Fatalf("%s: %d %s", path, r.StatusCode, r.Body)
+		}
 	}
 }

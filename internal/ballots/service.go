@@ -461,7 +461,7 @@ func summary(b Ballot, change string) string {
 	turnout := strconv.Itoa(b.Voted) + " of " + strconv.Itoa(b.Eligible) + " have voted."
 	switch change {
 	case "opened":
-		return "A ballot is open. " + strconv.Itoa(b.Eligible) + " members are on its voting list."
+		return "A ballot is open. " + strconv.Itoa(b.Eligible) + plural(b.Eligible, " member is", " members are") + " on its voting list."
 	case "turnout":
 		return turnout
 	}
@@ -475,7 +475,7 @@ func summary(b Ballot, change string) string {
 		if !e.QuorumMet {
 			return "The election is decided: " + OutcomeLabel(OutcomeNoQuorum) + "."
 		}
-		return "The election is decided: " + strconv.Itoa(len(e.Elected())) + " of " + strconv.Itoa(b.Seats) + " seats are filled."
+		return "The election is decided: " + strconv.Itoa(len(e.Elected())) + " of " + strconv.Itoa(b.Seats) + plural(b.Seats, " seat is", " seats are") + " filled."
 	}
 	return "The ballot is decided: " + OutcomeLabel(string(b.Result.Outcome)) + "."
 }

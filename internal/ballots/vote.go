@@ -95,7 +95,7 @@ func checkChoice(b Ballot, in VoteInput) error {
 		v.Add("candidates", "Mark the candidates you vote for, or none for a blank vote.")
 	}
 	if len(in.Candidates) > b.Seats {
-		v.Add("candidates", "Mark at most %d candidates.", b.Seats)
+		v.Add("candidates", "Mark at most %d %s.", b.Seats, plural(b.Seats, "candidate", "candidates"))
 	}
 	seen := map[int64]bool{}
 	for _, id := range in.Candidates {

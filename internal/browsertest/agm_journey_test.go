@@ -185,11 +185,11 @@ func TestJourney_AnnualGeneralMeeting(t *testing.T) {
 	pia.See(forOtto)
 	pia.See(own)
 	pia.Within(browsertest.FormWith(forOtto)).Check("Against")
-	pia.Within(browsertest.FormWith(forOtto)).Submit("Cast this vote")
+	pia.Within(browsertest.FormWith(forOtto)).Submit(fmt.Sprintf("Cast the vote of Otto Away (member %s)", ottoNo))
 	pia.See(forOtto + ": recorded.")
 	pia.ClickLink("Cast the other vote you hold")
 	pia.Within(browsertest.FormWith(own)).Check("For")
-	pia.Within(browsertest.FormWith(own)).Submit("Cast this vote")
+	pia.Within(browsertest.FormWith(own)).Submit(fmt.Sprintf("Cast your own vote (member %s)", piaNo))
 	pia.See(own + ": recorded.")
 	if pia.Has(browsertest.Link("Cast the other vote you hold")) {
 		t.Error("after both votes, Pia is offered another")

@@ -84,7 +84,7 @@ func TestElectionAPI(t *testing.T) {
 	}
 	// The ballot's page: checkboxes, saying how many may be marked.
 	page := voters[2].Get(fmt.Sprintf("/ballots/%d", ballot))
-	if page.StatusCode != 200 || !strings.Contains(string(page.Body), `type="checkbox"`) || !strings.Contains(string(page.Body), "Mark at most 1 candidate.") {
+	if page.StatusCode != 200 || !strings.Contains(string(page.Body), `type="checkbox"`) || !strings.Contains(string(page.Body), "Mark at most 1 candidate, then cast the vote.") {
 		t.Fatalf("ballot page: %d\n%s", page.StatusCode, page.Body)
 	}
 	form := func(ids ...int64) url.Values {
@@ -95,7 +95,7 @@ func TestElectionAPI(t *testing.T) {
 		return v
 	}
 	if r := voters[2].Do("POST", fmt.Sprintf("/ballots/%d/vote", ballot), form(cands...)); r.StatusCode != 422 ||
-		!strings.Contains(string(r.Body), "Mark at most 1 candidates.") {
+		!strings.Contains(string(r.Body), "Mark at most 1 candidate.</a>") {
 		t.Fatalf("over-voting on the page: %d\n%s", r.StatusCode, r.Body)
 	}
 	if r := voters[2].Do("POST", fmt.Sprintf("/ballots/%d/vote", ballot), form(cands[0])); r.StatusCode != 201 {

@@ -100,12 +100,9 @@ func closingTime(v *errs.Validation, raw string, mt meetings.Meeting, now time.T
 	if raw == "" {
 		return nil
 	}
-	t, err := time.Parse(time.RFC3339, raw)
-	if err != nil {
-		t, err = time.ParseInLocation("2006-01-02T15:04", raw, mt.Zone())
-	}
+	t, ok := meetingTime(raw, mt)
 	switch {
-	case err != nil:
+	case !ok:
 		v.Add("closes_at", "Give the time as 2026-06-01T18:30 in the meeting's time zone, or in RFC 3339 such as 2026-06-01T15:30:00Z.")
 	case !t.After(now):
 		v.Add("closes_at", "Choose a closing time in the future.")
@@ -114,6 +111,21 @@ func closingTime(v *errs.Validation, raw string, mt meetings.Meeting, now time.T
 		return &t
 	}
 	return nil
+}
+
+// meetingTime reads a time as forms send it: RFC 3339, or a local time
+// in the meeting's zone as a date and time field gives it (with seconds
+// when the browser adds them).
+func meetingTime(raw string, mt meetings.Meeting) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339, raw); err == nil {
+		return t, true
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, raw, mt.Zone()); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // Decided records the outcome of an election's ballot inside tx, the

@@ -3,6 +3,7 @@ package elections
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/meetings"
@@ -41,12 +42,31 @@ func (s *Service) MeetingSection(ctx context.Context, p auth.Principal, m meetin
 	if err != nil {
 		return meetings.Section{}, err
 	}
+	now := s.clock.Now()
 	for _, e := range all {
 		seats := "1 seat"
 		if e.Seats != 1 {
 			seats = strconv.Itoa(e.Seats) + " seats"
 		}
-		sec.Links = append(sec.Links, meetings.Link{Text: e.Title + " (" + seats + ")", URL: electionPath(e.ID), Status: e.StatusText()})
+		sec.Links = append(sec.Links, meetings.Link{Text: e.Title + " (" + seats + ")", URL: electionPath(e.ID), Status: statusText(e, m, nominationsOpen(e, m, now))})
 	}
 	return sec, nil
+}
+
+// nominationsOpen reports whether the election takes nominations at now:
+// not after their closing time, nor once the meeting is over.
+func nominationsOpen(e Election, m meetings.Meeting, now time.Time) bool {
+	return !m.Finished() && !e.NominationsClosed(now)
+}
+
+// statusText says an election's status in words: one still nominating
+// whose nominations have closed is not said to be taking them.
+func statusText(e Election, m meetings.Meeting, open bool) string {
+	switch {
+	case e.Status != StatusNominating || open:
+		return e.StatusText()
+	case m.Finished():
+		return "Not put to the vote"
+	}
+	return "Nominations closed: waiting to be put to the vote"
 }

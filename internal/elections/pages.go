@@ -2,6 +2,7 @@ package elections
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,22 +10,32 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/ballots"
 	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/web"
 )
 
 // doneNotices are the notices the page shows after a form succeeded.
 var doneNotices = map[string]string{
+	"created":   "The election is added to the meeting. Members can now stand or nominate candidates.",
 	"nominated": "The nomination is recorded.",
 	"pending":   "The nomination is recorded. The nominee appears on the ballot once they consent.",
 	"consented": "Your consent is recorded: you are on the ballot when the election is put to the vote.",
+	"ballot":    "The ballot is open. Members on the voting list can vote now.",
 }
 
 func (h *Handlers) mountPages(r fiber.Router) {
+	r.Get("/meetings/:id/elections/new", h.newPage)
+	r.Post("/meetings/:id/elections", h.create)
 	r.Get("/elections/:id", h.showPage)
 	r.Post("/elections/:id/candidates", h.nominate)
 	r.Post("/elections/:id/candidates/:cid/consent", h.consent)
+	r.Post("/elections/:id/ballots", h.openBallot)
 }
+
+func formValue(c *fiber.Ctx, name string) string { return strings.TrimSpace(c.FormValue(name)) }
 
 // formFailure reports whether err is one the page shows next to its
 // forms rather than as an error page.
@@ -32,14 +43,39 @@ func formFailure(err error) bool {
 	return errors.Is(err, errs.Invalid) || errors.Is(err, errs.Conflict)
 }
 
-func (h *Handlers) render(c *fiber.Ctx, id int64, formErr error) error {
+// The forms of an election's page, by the name render is given after one
+// of them failed.
+const (
+	formNominate = "nominate"
+	formBallot   = "ballot"
+)
+
+func (h *Handlers) render(c *fiber.Ctx, id int64, formErr error, form string) error {
 	p := auth.PrincipalOf(c)
 	v, err := h.svc.ViewAs(c.UserContext(), p, id)
 	if err != nil {
 		return err
 	}
 	title := "Election: " + v.Election.Title
-	data := fiber.Map{"Title": title, "View": v, "Done": doneNotices[c.Query("done")]}
+	nominee := fiber.Map{"member_no": "", "name": "", "statement": ""}
+	ballot := fiber.Map{"secret": "yes", "closes_at": "", "electorate": ballots.ElectorateRepresented}
+	switch form {
+	case formNominate:
+		nominee = fiber.Map{"member_no": formValue(c, "member_no"), "name": formValue(c, "name"), "statement": c.FormValue("statement")}
+	case formBallot:
+		ballot = fiber.Map{"secret": formValue(c, "secret"), "closes_at": formValue(c, "closes_at"), "electorate": formValue(c, "electorate")}
+	}
+	data := fiber.Map{
+		"Title": title, "View": v, "Done": doneNotices[c.Query("done")],
+		"NomineeValues": nominee, "BallotValues": ballot,
+		"CanBallot": v.Chair && !v.Meeting.Finished() && v.Election.Status == StatusNominating,
+		"InSession": v.Meeting.Status == meetings.StatusInSession,
+	}
+	for _, item := range v.Meeting.Agenda {
+		if v.Election.AgendaItemID != nil && item.ID == *v.Election.AgendaItemID {
+			data["Item"] = itemLabel(item)
+		}
+	}
 	if v.Election.BallotID != nil {
 		data["BallotURL"] = "/ballots/" + strconv.FormatInt(*v.Election.BallotID, 10)
 	}
@@ -56,10 +92,13 @@ func (h *Handlers) showPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, id, nil)
+	return h.render(c, id, nil, "")
 }
 
-func (h *Handlers) nominate(c *fiber.Ctx) error {
+// electionForm runs a form on an election's page: on a wrong value or
+// state, the page comes back with the message by the form and what was
+// typed in it.
+func (h *Handlers) electionForm(c *fiber.Ctx, form string, do func(p auth.Principal, id int64) (string, error)) error {
 	p := auth.PrincipalOf(c)
 	if err := p.RequireSignedIn(); err != nil {
 		return err
@@ -68,48 +107,105 @@ func (h *Handlers) nominate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := Nomination{Name: c.FormValue("name"), Statement: c.FormValue("statement")}
-	if raw := strings.TrimSpace(c.FormValue("member_id")); raw != "" {
-		member, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil || member <= 0 {
-			var v errs.Validation
-			v.Add("member_id", "Give the member's id as a number.")
-			return h.render(c, id, v.Err())
-		}
-		in.MemberID = &member
-	}
-	cand, err := h.svc.Nominate(c.UserContext(), p, id, in)
+	done, err := do(p, id)
 	if err != nil {
 		if formFailure(err) {
-			return h.render(c, id, err)
+			return h.render(c, id, err, form)
 		}
 		return err
-	}
-	done := "nominated"
-	if !cand.Consented {
-		done = "pending"
 	}
 	return c.Redirect(electionPath(id)+"?done="+url.QueryEscape(done), fiber.StatusSeeOther)
 }
 
-func (h *Handlers) consent(c *fiber.Ctx) error {
-	p := auth.PrincipalOf(c)
-	if err := p.RequireSignedIn(); err != nil {
-		return err
-	}
-	id, err := web.PathID(c, "id", ErrNotFound)
-	if err != nil {
-		return err
-	}
-	cid, err := web.PathID(c, "cid", ErrCandidateNotFound)
-	if err != nil {
-		return err
-	}
-	if _, err := h.svc.Consent(c.UserContext(), p, id, cid); err != nil {
-		if formFailure(err) {
-			return h.render(c, id, err)
+// nominate takes the nominee's member number, which members know from
+// their membership page, rather than the register's internal id.
+func (h *Handlers) nominate(c *fiber.Ctx) error {
+	return h.electionForm(c, formNominate, func(p auth.Principal, id int64) (string, error) {
+		ctx := c.UserContext()
+		in := Nomination{Name: c.FormValue("name"), Statement: c.FormValue("statement")}
+		raw := formValue(c, "member_no")
+		no := 0
+		known := true
+		if raw != "" {
+			var err error
+			no, err = strconv.Atoi(raw)
+			if err != nil || no <= 0 {
+				var v errs.Validation
+				v.Add("member_no", "Enter the member number in digits, such as 42, or leave it empty to stand yourself.")
+				return "", v.Err()
+			}
+			// An unknown number goes on as no member, so that the service
+			// decides access before it judges the value.
+			var member int64
+			m, err := h.svc.members.ByNumber(ctx, no)
+			switch {
+			case err == nil:
+				member = m.ID
+			case errors.Is(err, members.ErrNotFound):
+				known = false
+			default:
+				return "", err
+			}
+			in.MemberID = &member
 		}
-		return err
+		cand, err := h.svc.Nominate(ctx, p, id, in)
+		if err != nil {
+			return "", numberField(err, no, known)
+		}
+		if !cand.Consented {
+			return "pending", nil
+		}
+		return "nominated", nil
+	})
+}
+
+// numberField moves the service's complaints about the nominee to the
+// form's member number, saying so when no member has the number given.
+func numberField(err error, no int, known bool) error {
+	var v *errs.Validation
+	if errors.As(err, &v) {
+		for i := range v.Fields {
+			if v.Fields[i].Field == "member_id" {
+				v.Fields[i].Field = "member_no"
+				if !known {
+					v.Fields[i].Message = fmt.Sprintf("There is no member with the number %d.", no)
+				}
+			}
+		}
 	}
-	return c.Redirect(electionPath(id)+"?done=consented", fiber.StatusSeeOther)
+	return err
+}
+
+func (h *Handlers) consent(c *fiber.Ctx) error {
+	return h.electionForm(c, "", func(p auth.Principal, id int64) (string, error) {
+		cid, err := web.PathID(c, "cid", ErrCandidateNotFound)
+		if err != nil {
+			return "", err
+		}
+		if _, err := h.svc.Consent(c.UserContext(), p, id, cid); err != nil {
+			return "", err
+		}
+		return "consented", nil
+	})
+}
+
+func (h *Handlers) openBallot(c *fiber.Ctx) error {
+	return h.electionForm(c, formBallot, func(p auth.Principal, id int64) (string, error) {
+		req := BallotRequest{ClosesAt: formValue(c, "closes_at"), Electorate: formValue(c, "electorate")}
+		secret := true
+		switch formValue(c, "secret") {
+		case "yes":
+		case "no":
+			secret = false
+		default:
+			var v errs.Validation
+			v.Add("secret", "Choose whether the ballot is secret.")
+			return "", v.Err()
+		}
+		req.Secret = &secret
+		if _, err := h.svc.OpenBallot(c.UserContext(), p, id, req); err != nil {
+			return "", err
+		}
+		return "ballot", nil
+	})
 }

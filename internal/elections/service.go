@@ -80,24 +80,29 @@ type NewElection struct {
 	NominationsCloseAt *time.Time
 }
 
-// Create adds an election to a meeting. Only the board does.
-func (s *Service) Create(ctx context.Context, p auth.Principal, meetingID int64, in NewElection) (Election, error) {
+// MeetingForNewElection returns a meeting the principal may add an
+// election to: only the board does.
+func (s *Service) MeetingForNewElection(ctx context.Context, p auth.Principal, meetingID int64) (meetings.Meeting, error) {
 	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
-		return Election{}, err
+		return meetings.Meeting{}, err
 	}
 	m, err := s.meetings.Get(ctx, meetingID)
 	if err != nil {
-		return Election{}, err
+		return meetings.Meeting{}, err
 	}
 	if !m.VisibleTo(c) {
-		return Election{}, meetings.ErrNotFound
+		return meetings.Meeting{}, meetings.ErrNotFound
 	}
 	if !c.Board() {
-		return Election{}, errs.Wrap(errs.Forbidden, "Only the board adds elections to a meeting.")
+		return meetings.Meeting{}, errs.Wrap(errs.Forbidden, "Only the board adds elections to a meeting.")
 	}
-	now := s.clock.Now().Truncate(time.Microsecond)
-	var v errs.Validation
+	return m, nil
+}
+
+// checkNew adds to v what is wrong with an election for meeting m, and
+// returns it tidied: the title trimmed, the closing time in UTC.
+func checkNew(v *errs.Validation, m meetings.Meeting, in NewElection, now time.Time) NewElection {
 	in.Title = strings.TrimSpace(in.Title)
 	if n := utf8.RuneCountInString(in.Title); n == 0 || n > 200 {
 		v.Add("title", "Give a title of 1 to 200 characters.")
@@ -115,6 +120,18 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, meetingID int64,
 			v.Add("nominations_close_at", "Choose a time in the future for nominations to close.")
 		}
 	}
+	return in
+}
+
+// Create adds an election to a meeting. Only the board does.
+func (s *Service) Create(ctx context.Context, p auth.Principal, meetingID int64, in NewElection) (Election, error) {
+	m, err := s.MeetingForNewElection(ctx, p, meetingID)
+	if err != nil {
+		return Election{}, err
+	}
+	now := s.clock.Now().Truncate(time.Microsecond)
+	var v errs.Validation
+	in = checkNew(&v, m, in, now)
 	if err := v.Err(); err != nil {
 		return Election{}, err
 	}
@@ -346,8 +363,25 @@ type View struct {
 	// as these, and consent for them.
 	Acting []members.Member
 	Board  bool
+	// Chair is true when the viewer chairs the meeting: they put the
+	// election to the vote.
+	Chair bool
 	// NominationsOpen reports whether nominations are still taken.
 	NominationsOpen bool
+}
+
+// StatusText says the election's status in words as of the view.
+func (v View) StatusText() string { return statusText(v.Election, v.Meeting, v.NominationsOpen) }
+
+// Consenting counts the candidates who would be on the ballot.
+func (v View) Consenting() int {
+	n := 0
+	for _, c := range v.Election.Candidates {
+		if c.Consented {
+			n++
+		}
+	}
+	return n
 }
 
 // CanConsent reports whether the viewer consents for the candidate.
@@ -370,6 +404,6 @@ func (s *Service) ViewAs(ctx context.Context, p auth.Principal, id int64) (View,
 	if err != nil {
 		return View{}, err
 	}
-	return View{Election: e, Meeting: m, Acting: c.Acting(), Board: c.Board(),
-		NominationsOpen: !m.Finished() && !e.NominationsClosed(s.clock.Now())}, nil
+	return View{Election: e, Meeting: m, Acting: c.Acting(), Board: c.Board(), Chair: m.IsChair(p.AccountID),
+		NominationsOpen: nominationsOpen(e, m, s.clock.Now())}, nil
 }

@@ -39,6 +39,11 @@ var electionRoutes = map[string]expect{
 		form: url.Values{"name": {"Tarkastus Oy"}}, want: callers(401, 404, 422, 303, 403, 404)},
 	"POST /elections/:id/candidates/:cid/consent": {path: "/elections/{electionOfConsentPage}/candidates/{electionConsentPage}/consent",
 		form: url.Values{}, want: callers(401, 404, 303, 403, 403, 404)},
+	"GET /meetings/:id/elections/new": {path: "/meetings/{electionMeeting}/elections/new", want: callers(toSignIn, 404, 403, 200, 403, 404)},
+	"POST /meetings/:id/elections": {path: "/meetings/{electionMeeting}/elections",
+		form: url.Values{"title": {"Board"}, "seats": {"2"}}, want: callers(401, 404, 403, 303, 403, 404)},
+	"POST /elections/:id/ballots": {path: "/elections/{electionBallot}/ballots",
+		form: url.Values{"secret": {"yes"}}, want: callers(401, 404, 409, 403, 403, 404)},
 }
 
 func init() { maps.Copy(accessTable, electionRoutes) }
