@@ -142,7 +142,7 @@ func readyForBallot(ctx context.Context, tx *sqlx.Tx, mo Motion) error {
 		return err
 	}
 	for _, a := range amendments {
-		if a.Open() || a.Status == StatusVoting {
+		if a.HoldsBack() {
 			return errs.Wrap(errs.Conflict, "Amendments are voted on first: amendment %d, %q, is still %s. Put it to a vote, or its proposer withdraws it.",
 				a.ID, a.Title, statusInSentence(a.Status))
 		}
@@ -153,8 +153,6 @@ func readyForBallot(ctx context.Context, tx *sqlx.Tx, mo Motion) error {
 // statusInSentence says where a motion stands, inside a sentence.
 func statusInSentence(status string) string {
 	switch status {
-	case StatusSubmitted:
-		return "waiting for a seconder"
 	case StatusSeconded:
 		return "waiting for its vote"
 	case StatusVoting:

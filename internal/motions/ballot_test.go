@@ -146,14 +146,22 @@ func TestBallot_AmendmentsFirstThenTheAmendedMotion(t *testing.T) {
 		t.Errorf("a failed amendment changed the text to version %d", got.Version)
 	}
 
-	// The unseconded amendment still holds the motion back until it goes.
-	_, err = r.svc.OpenBallot(r.ctx, r.chair, main.ID, motions.BallotRequest{})
-	osktest.WantKind(t, err, errs.Conflict)
-	if _, err := r.svc.Withdraw(r.ctx, r.v, late.ID); err != nil {
-		t.Fatal(err)
+	// An amendment nobody seconded holds nothing back: the chair is told
+	// it falls, puts the motion to the vote, and it can be seconded no
+	// more.
+	if page := string(r.Client(r.chair).Get(fmt.Sprintf("/motions/%d", main.ID)).Body); !strings.Contains(page, "it falls") {
+		t.Error("the chair is not told that the unseconded amendment falls")
 	}
 	if r.ballot(main.ID, "for", "for", "for", "abstain").Result.Outcome != ballots.OutcomeCarried {
 		t.Fatal("the amended motion did not carry")
+	}
+	_, err = r.svc.Second(r.ctx, r.p, late.ID, nil)
+	osktest.WantKind(t, err, errs.Conflict)
+	if a := r.get(late.ID); a.Status != motions.StatusSubmitted {
+		t.Errorf("the fallen amendment is %s", a.Status)
+	}
+	if page := string(mc.Get(fmt.Sprintf("/motions/%d", late.ID)).Body); !strings.Contains(page, "Fell: nobody seconded it") {
+		t.Error("the fallen amendment's page does not say it fell")
 	}
 	final := r.get(main.ID)
 	if final.Status != motions.StatusCarried || final.Version != 2 || final.Body != oaks.Body {

@@ -124,6 +124,12 @@ func (m Motion) Open() bool { return m.Status == StatusSubmitted || m.Status == 
 // a vote: the board's own motions from the start, members' once seconded.
 func (m Motion) ReadyForBallot() bool { return m.Status == StatusSeconded }
 
+// HoldsBack reports whether the motion, an amendment, is voted on before
+// the motion it amends: once seconded, until decided. An amendment nobody
+// seconded holds nothing back: as in any meeting, it falls when the chair
+// moves on, and the motion it amends goes to the vote without it.
+func (m Motion) HoldsBack() bool { return m.Status == StatusSeconded || m.Status == StatusVoting }
+
 func subject(id int64) string { return "motion:" + strconv.FormatInt(id, 10) }
 
 // StatusLabel says a motion's status in words.

@@ -151,6 +151,9 @@ func (pc pageContext) view(mo Motion, main *Motion) motionView {
 	if main != nil && mo.BasedOnVersion != nil && *mo.BasedOnVersion != main.Version {
 		v.Stale = true
 	}
+	if main != nil && mo.Status == StatusSubmitted && !main.Open() {
+		v.StatusText = "Fell: nobody seconded it before the motion was put to the vote"
+	}
 	return v
 }
 
@@ -349,11 +352,14 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		self = pc.view(d.Motion, nil)
 	}
 	amendments := make([]motionView, len(d.Amendments))
-	var pending []motionView
+	var pending, unseconded []motionView
 	for i, a := range d.Amendments {
 		amendments[i] = pc.view(a, &d.Motion)
-		if a.Open() || a.Status == StatusVoting {
+		switch {
+		case a.HoldsBack():
 			pending = append(pending, amendments[i])
+		case a.Status == StatusSubmitted && d.Open():
+			unseconded = append(unseconded, amendments[i])
 		}
 	}
 	versions := make([]versionView, len(d.Versions))
@@ -418,7 +424,7 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 	}
 	data := formData(c, title, formErr, fiber.Map{
 		"Meeting": m, "Motion": self, "Main": mainView, "MainHTML": mainHTML, "TextHTML": text,
-		"Versions": versions, "Amendments": amendments, "Pending": pending,
+		"Versions": versions, "Amendments": amendments, "Pending": pending, "Unseconded": unseconded,
 		"SecondAs": secondAs, "CanWithdraw": canWithdraw, "AmendAs": amendAs,
 		"CanBallot": canBallot, "Chair": chair, "Board": pc.c.Board(),
 		"InSession": m.Status == meetings.StatusInSession,

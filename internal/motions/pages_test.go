@@ -115,6 +115,8 @@ func TestPages_ChairSeesTheBallotFormOnlyWhenReady(t *testing.T) {
 	p, _ := f.Member("Aino Proposer")
 	main := f.propose(f.board, text("Adopt the budget"))
 	amendment := f.propose(p, motions.Proposal{Title: "Smaller budget", Body: "Adopt a smaller budget.", AmendsMotionID: &main.ID})
+	seconder, _ := f.Member("Bertta Seconder")
+	f.second(seconder, amendment.ID)
 	f.inSession(chair)
 	cc := f.Client(chair)
 	path := fmt.Sprintf("/motions/%d", main.ID)

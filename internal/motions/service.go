@@ -298,6 +298,16 @@ func (s *Service) Second(ctx context.Context, p auth.Principal, id int64, member
 			}
 			return errs.Wrap(errs.Conflict, "The motion has been %s: it can no longer be seconded.", pastTense(mo.Status))
 		}
+		if mo.IsAmendment() {
+			// The motion it amends went to the vote without it: it fell.
+			main, err := getMotion(ctx, tx, *mo.AmendsMotionID, noLock)
+			if err != nil {
+				return err
+			}
+			if !main.Open() {
+				return errs.Wrap(errs.Conflict, "The motion this amends was put to the vote without it, as nobody had seconded it: it can no longer be seconded.")
+			}
+		}
 		now := s.clock.Now()
 		if err := setSeconded(ctx, tx, id, mem.ID, p.AccountID, now); err != nil {
 			return err

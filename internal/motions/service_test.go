@@ -275,16 +275,14 @@ func TestOpenBallot_AmendmentsComeFirst(t *testing.T) {
 	amendment := f.propose(s, motions.Proposal{Title: "Oaks", Body: "Plant oaks.", AmendsMotionID: &main.ID})
 	f.inSession(chair)
 
-	// Neither while the amendment waits for a seconder, nor once it has
-	// one: the amendment is voted on first.
+	// Once seconded, the amendment is voted on first. (One nobody
+	// seconded falls instead: TestBallot_AmendmentsFirstThenTheAmendedMotion.)
+	f.second(p, amendment.ID)
 	_, err := f.svc.OpenBallot(f.ctx, chair, main.ID, motions.BallotRequest{})
 	osktest.WantKind(t, err, errs.Conflict)
 	if !strings.Contains(errs.Message(err), "Amendments are voted on first") {
 		t.Errorf("message %q", errs.Message(err))
 	}
-	f.second(p, amendment.ID)
-	_, err = f.svc.OpenBallot(f.ctx, chair, main.ID, motions.BallotRequest{})
-	osktest.WantKind(t, err, errs.Conflict)
 	// Once the amendment is withdrawn, the motion is free to go.
 	if _, err := f.svc.Withdraw(f.ctx, s, amendment.ID); err != nil {
 		t.Fatal(err)
