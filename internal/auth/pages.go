@@ -1,7 +1,13 @@
 package auth
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -65,11 +71,79 @@ func (h *Handlers) accountPage(c *fiber.Ctx) error {
 	})
 }
 
-func (h *Handlers) tokensPage(c *fiber.Ctx) error {
-	return h.renderTokens(c, "", nil)
+// A new token is shown once, on the page the browser is sent to after the
+// form that made it, so that reloading that page makes no other token.
+// Until then it waits on the server, under the session's id, for
+// newTokenWait at most, sealed with a key made from that id and the
+// server's secret: the database keeps only a hash of the id, so it never
+// holds a usable token.
+const newTokenWait = 10 * time.Minute
+
+func newTokenKey(sessionID string) string { return "new-token:" + sessionID }
+
+func (h *Handlers) newTokenSeal(sessionID string) (cipher.AEAD, error) {
+	mac := hmac.New(sha256.New, h.secret)
+	mac.Write([]byte("new-token\x00" + sessionID))
+	block, err := aes.NewCipher(mac.Sum(nil))
+	if err != nil {
+		return nil, fmt.Errorf("auth: new token: %w", err)
+	}
+	return cipher.NewGCM(block)
 }
 
-func (h *Handlers) renderTokens(c *fiber.Ctx, created string, formErr error) error {
+func (h *Handlers) keepNewToken(sessionID, raw string) error {
+	seal, err := h.newTokenSeal(sessionID)
+	if err != nil {
+		return err
+	}
+	nonce := make([]byte, seal.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return fmt.Errorf("auth: new token: %w", err)
+	}
+	return h.sessionData.Set(newTokenKey(sessionID), seal.Seal(nonce, nonce, []byte(raw), nil), newTokenWait)
+}
+
+// takeNewToken returns the token waiting for the session, if any, and
+// forgets it.
+func (h *Handlers) takeNewToken(sessionID string) (string, error) {
+	if sessionID == "" {
+		return "", nil
+	}
+	sealed, err := h.sessionData.Get(newTokenKey(sessionID))
+	if err != nil || sealed == nil {
+		return "", err
+	}
+	if err := h.sessionData.Delete(newTokenKey(sessionID)); err != nil {
+		return "", err
+	}
+	seal, err := h.newTokenSeal(sessionID)
+	if err != nil {
+		return "", err
+	}
+	if len(sealed) < seal.NonceSize() {
+		return "", errors.New("auth: new token: sealed value too short")
+	}
+	raw, err := seal.Open(nil, sealed[:seal.NonceSize()], sealed[seal.NonceSize():], nil)
+	if err != nil {
+		return "", fmt.Errorf("auth: new token: %w", err)
+	}
+	return string(raw), nil
+}
+
+func (h *Handlers) tokensPage(c *fiber.Ctx) error {
+	sessionID, _ := c.Locals(localSessionID).(string)
+	created, err := h.takeNewToken(sessionID)
+	if err != nil {
+		return err
+	}
+	revoked, _ := strconv.ParseInt(c.Query("revoked"), 10, 64)
+	return h.renderTokens(c, created, revoked, nil)
+}
+
+// renderTokens renders the tokens page, with created, a new token, shown
+// this once; the name of the token of id revoked, when it was just
+// revoked; and what went wrong with a form.
+func (h *Handlers) renderTokens(c *fiber.Ctx, created string, revoked int64, formErr error) error {
 	p := PrincipalOf(c)
 	tokens, err := h.svc.Tokens(c.UserContext(), p)
 	if err != nil {
@@ -81,9 +155,16 @@ func (h *Handlers) renderTokens(c *fiber.Ctx, created string, formErr error) err
 		"Created": created,
 		"Now":     h.svc.clock.Now(),
 	}
-	web.AddFormErrors(data, formErr)
+	for _, t := range tokens {
+		if t.ID == revoked && t.RevokedAt != nil {
+			data["Revoked"] = t.Name
+		}
+	}
 	if formErr != nil {
-		c.Status(fiber.StatusUnprocessableEntity)
+		data["Title"] = "Error: Personal access tokens"
+		data["Name"], data["ExpiresInDays"] = c.FormValue("name"), c.FormValue("expires_in_days")
+		web.AddFormErrors(data, formErr)
+		c.Status(web.StatusOf(formErr))
 	}
 	return web.Render(c, "auth/tokens", data)
 }
@@ -99,19 +180,28 @@ func (h *Handlers) createToken(c *fiber.Ctx) error {
 		if err != nil || n < 1 || n > 366 {
 			v := errs.Validation{}
 			v.Add("expires_in_days", "Enter a number of days from 1 to 366, or leave it empty for no expiry.")
-			return h.renderTokens(c, "", v.Err())
+			return h.renderTokens(c, "", 0, v.Err())
 		}
 		ttl = time.Duration(n) * 24 * time.Hour
 	}
 	raw, _, err := h.svc.CreateToken(c.UserContext(), p, p.AccountID, c.FormValue("name"), ttl)
 	if errors.Is(err, errs.Invalid) {
-		return h.renderTokens(c, "", err)
+		return h.renderTokens(c, "", 0, err)
 	}
 	if err != nil {
 		return err
 	}
-	c.Status(fiber.StatusCreated)
-	return h.renderTokens(c, raw, nil)
+	sessionID, _ := c.Locals(localSessionID).(string)
+	if sessionID == "" {
+		// A bearer token's request has no session to keep the new token
+		// in: it gets the token in the answer.
+		c.Status(fiber.StatusCreated)
+		return h.renderTokens(c, raw, 0, nil)
+	}
+	if err := h.keepNewToken(sessionID, raw); err != nil {
+		return err
+	}
+	return c.Redirect("/account/tokens", fiber.StatusSeeOther)
 }
 
 func (h *Handlers) revokeToken(c *fiber.Ctx) error {
@@ -119,10 +209,33 @@ func (h *Handlers) revokeToken(c *fiber.Ctx) error {
 	if err != nil {
 		return errs.Wrap(errs.NotFound, "There is no such token.")
 	}
-	if err := h.svc.RevokeToken(c.UserContext(), PrincipalOf(c), id); err != nil {
+	p := PrincipalOf(c)
+	err = h.svc.RevokeToken(c.UserContext(), p, id)
+	if errors.Is(err, errs.NotFound) {
+		return h.refusedRevoke(c, p, id, err)
+	}
+	if err != nil {
 		return err
 	}
-	return c.Redirect("/account/tokens", fiber.StatusSeeOther)
+	return c.Redirect("/account/tokens?revoked="+strconv.FormatInt(id, 10), fiber.StatusSeeOther)
+}
+
+// refusedRevoke answers a revocation of the principal's token id that the
+// service refused with notFound, with the tokens page saying why: a
+// second press of Revoke, or a page left open, finds the token revoked
+// already.
+func (h *Handlers) refusedRevoke(c *fiber.Ctx, p Principal, id int64, notFound error) error {
+	tokens, err := h.svc.Tokens(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
+	why := notFound
+	for _, t := range tokens {
+		if t.ID == id && t.RevokedAt != nil {
+			why = errs.Wrap(errs.Conflict, "The token “%s” was already revoked: it no longer works.", t.Name)
+		}
+	}
+	return h.renderTokens(c, "", 0, why)
 }
 
 func (h *Handlers) rolesPage(c *fiber.Ctx) error {

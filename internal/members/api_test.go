@@ -380,7 +380,10 @@ var tokenShown = regexp.MustCompile(`<code id="new-token">(osk_[A-Za-z0-9_-]+)</
 func createToken(t *testing.T, c *osktest.Client) string {
 	t.Helper()
 	c.Get("/account/tokens")
-	resp := c.Do(http.MethodPost, "/account/tokens", url.Values{"name": {"script"}})
+	if resp := c.Do(http.MethodPost, "/account/tokens", url.Values{"name": {"script"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("creating a token: %d %s", resp.StatusCode, resp.Body)
+	}
+	resp := c.Get("/account/tokens")
 	m := tokenShown.FindSubmatch(resp.Body)
 	if m == nil {
 		t.Fatalf("no token shown: %d %s", resp.StatusCode, resp.Body)

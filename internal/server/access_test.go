@@ -90,7 +90,7 @@ var accessTable = map[string]expect{
 	"GET /auth/:provider/callback":    {path: "/auth/dev/callback?state=x&code=y", want: all(400)},
 	"GET /account":                    {path: "/account", want: signedIn(toSignIn, 200)},
 	"GET /account/tokens":             {path: "/account/tokens", want: signedIn(toSignIn, 200)},
-	"POST /account/tokens":            {path: "/account/tokens", form: url.Values{"name": {"t"}}, want: signedIn(401, 201)},
+	"POST /account/tokens":            {path: "/account/tokens", form: url.Values{"name": {"t"}}, want: signedIn(401, 303)},
 	"POST /account/tokens/:id/revoke": {path: "/account/tokens/999999/revoke", form: url.Values{}, want: signedIn(401, 404)},
 	"GET /admin/roles":                {path: "/admin/roles", want: only(toSignIn, 200, admin)},
 	"POST /admin/roles/grant":         {path: "/admin/roles/grant", form: url.Values{}, want: only(401, 422, admin)},
