@@ -141,3 +141,33 @@ func TestAPI_MinutesFromDraftToSeal(t *testing.T) {
 	resp = member.Get("/api/v1/minutes/overdue")
 	wantStatus(t, "a member's deadlines", resp.StatusCode, http.StatusForbidden, resp.Body)
 }
+
+// PUT with the text of the latest version is no new save: it answers the
+// minutes as they are, without writing anything.
+func TestAPI_SavingTheSameTextAgainAnswersTheCurrentVersion(t *testing.T) {
+	f := newFixture(t)
+	m := f.heldMeeting("EGM")
+	base := fmt.Sprintf("/api/v1/meetings/%d/minutes", m.ID)
+	secretary := f.Client(f.secretary)
+	var first, again map[string]any
+	resp := secretary.Do(http.MethodPut, base, map[string]any{"body": "# Minutes\n\nThe meeting opened."})
+	wantStatus(t, "the first save", resp.StatusCode, http.StatusOK, resp.Body)
+	resp.JSON(t, &first)
+	resp = secretary.Do(http.MethodPut, base, map[string]any{"body": "# Minutes\r\n\r\nThe meeting opened.\r\n"})
+	wantStatus(t, "the same text again", resp.StatusCode, http.StatusOK, resp.Body)
+	resp.JSON(t, &again)
+	for _, key := range []string{"version", "status", "body", "body_hash"} {
+		if first[key] != again[key] {
+			t.Errorf("%s: %v, then %v", key, first[key], again[key])
+		}
+	}
+	var versions struct {
+		Items []any `json:"items"`
+	}
+	resp = secretary.Get(base + "/versions")
+	wantStatus(t, "the versions", resp.StatusCode, http.StatusOK, resp.Body)
+	resp.JSON(t, &versions)
+	if len(versions.Items) != 1 || f.savedEvents() != 1 {
+		t.Fatalf("%d versions, %d minutes.saved events, want 1 and 1", len(versions.Items), f.savedEvents())
+	}
+}

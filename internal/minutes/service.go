@@ -313,26 +313,34 @@ func hasControl(s string) bool {
 // Save stores a new version of a draft: only the meeting's secretary may,
 // from the opening of the session on. Nothing is ever overwritten. The
 // minutes themselves begin with their first save; an addendum begins with
-// StartAddendum.
+// StartAddendum. The text of the latest version, saved again, is no new
+// version: Save then changes nothing and returns the document as it is.
 func (s *Service) Save(ctx context.Context, p auth.Principal, doc Doc, body string) (Minutes, error) {
+	m, _, err := s.save(ctx, p, doc, body)
+	return m, err
+}
+
+// save is Save, and tells whether it stored a new version.
+func (s *Service) save(ctx context.Context, p auth.Principal, doc Doc, body string) (Minutes, bool, error) {
 	v, err := s.viewerOf(ctx, p, doc.MeetingID)
 	if err != nil {
-		return Minutes{}, err
+		return Minutes{}, false, err
 	}
 	d, found, err := s.lookup(ctx, doc)
 	if err != nil {
-		return Minutes{}, err
+		return Minutes{}, false, err
 	}
 	if !found && doc.Addendum != 0 {
-		return Minutes{}, ErrNotFound
+		return Minutes{}, false, ErrNotFound
 	}
 	if !v.meeting.IsSecretary(p.AccountID) {
-		return Minutes{}, refusal(v, d, found, notSecretary)
+		return Minutes{}, false, refusal(v, d, found, notSecretary)
 	}
 	body, err = normaliseBody(body)
 	if err != nil {
-		return Minutes{}, err
+		return Minutes{}, false, err
 	}
+	saved := false
 	err = db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		m, err := s.meetings.Lock(ctx, tx, doc.MeetingID)
 		if err != nil {
@@ -361,9 +369,13 @@ func (s *Service) Save(ctx context.Context, p auth.Principal, doc Doc, body stri
 			return err
 		}
 		next := d.Version
-		if _, err := getVersion(ctx, tx, d.ID, d.Version); err == nil {
+		latest, err := getVersion(ctx, tx, d.ID, d.Version)
+		switch {
+		case err == nil && latest.Body == body:
+			return nil
+		case err == nil:
 			next++
-		} else if !errors.Is(err, ErrNotFound) {
+		case !errors.Is(err, ErrNotFound):
 			return err
 		}
 		hash := BodyHash(body)
@@ -373,14 +385,16 @@ func (s *Service) Save(ctx context.Context, p auth.Principal, doc Doc, body stri
 		if err := setVersion(ctx, tx, d.ID, next); err != nil {
 			return err
 		}
+		saved = true
 		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "minutes.saved", Subject: subject(d.ID),
 			Payload: map[string]any{"meeting_id": doc.MeetingID, "addendum": doc.Addendum, "version": next, "body_hash": hex.EncodeToString(hash)}})
 		return err
 	})
 	if err != nil {
-		return Minutes{}, err
+		return Minutes{}, false, err
 	}
-	return s.Get(ctx, p, doc)
+	m, err := s.Get(ctx, p, doc)
+	return m, saved, err
 }
 
 // refuseChange refuses to change a document that is no longer a draft.

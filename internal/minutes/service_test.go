@@ -123,6 +123,67 @@ func TestSave_EverySaveIsANewVersion(t *testing.T) {
 	}
 }
 
+// The text of the latest version saved again, as a save with nothing
+// edited or a second press of Save sends it, is no new version and no
+// audit event; saved twice at once, it is one version.
+func TestSave_TheSameTextAgainIsNoNewVersion(t *testing.T) {
+	f := newFixture(t)
+	m := f.heldMeeting("EGM")
+	doc := minutes.Main(m.ID)
+	const text = "# Minutes\n\nThe meeting opened.\n"
+	saves := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := f.svc.Save(f.ctx, f.secretary, doc, text)
+			saves <- err
+		}()
+	}
+	for range 2 {
+		if err := <-saves; err != nil {
+			t.Fatal(err)
+		}
+	}
+	again, err := f.svc.Save(f.ctx, f.secretary, doc, "# Minutes\r\n\r\nThe meeting opened.\r\n\r\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Version != 1 || again.Body != text || again.BodyHash != hex.EncodeToString(minutes.BodyHash(text)) {
+		t.Fatalf("saved again: version %d, body %q, hash %s", again.Version, again.Body, again.BodyHash)
+	}
+	if got := f.savedEvents(); got != 1 {
+		t.Fatalf("%d minutes.saved events, want 1", got)
+	}
+	changed, err := f.svc.Save(f.ctx, f.secretary, doc, "# Minutes\n\nThe meeting opened at 18:02.\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Going back to an earlier text is a change from the latest.
+	back, err := f.svc.Save(f.ctx, f.secretary, doc, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed.Version != 2 || back.Version != 3 || f.savedEvents() != 3 {
+		t.Fatalf("versions %d and %d, %d minutes.saved events", changed.Version, back.Version, f.savedEvents())
+	}
+	versions, err := f.svc.Versions(f.ctx, f.chair, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(versions) != 3 {
+		t.Fatalf("versions %+v", versions)
+	}
+}
+
+// savedEvents counts the audit events of saved versions of minutes.
+func (f *fixture) savedEvents() int {
+	f.t.Helper()
+	var n int
+	if err := f.inst.DB.Get(&n, `SELECT count(*) FROM audit_events WHERE action = 'minutes.saved'`); err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
+
 func TestSave_OnlyTheSecretaryWrites(t *testing.T) {
 	f := newFixture(t)
 	m := f.heldMeeting("EGM")
