@@ -60,9 +60,10 @@ func openBallot(t *testing.T, inst *osktest.Instance, chairEmail, voterEmail str
 	return fmt.Sprintf("/ballots/%d", b.ID)
 }
 
-// A member votes by keyboard alone and keeps the receipt; the chair, in a
-// browser without JavaScript, closes the ballot; the member checks the
-// receipt against the count.
+// A member votes by keyboard alone, on a screen zoomed to 320 pixels
+// wide, and keeps the receipt; the chair, in a browser without
+// JavaScript, closes the ballot; the member checks the receipt against
+// the count.
 func TestJourney_VoteByKeyboardAndCheckTheReceipt(t *testing.T) {
 	t.Parallel()
 	inst := osktest.Start(t, osktest.Options{})
@@ -70,6 +71,7 @@ func TestJourney_VoteByKeyboardAndCheckTheReceipt(t *testing.T) {
 	voter := browsertest.Open(t, inst.URL, browsertest.KeyboardOnly(), browsertest.As("voter"))
 	chair := browsertest.Open(t, inst.URL, browsertest.WithoutJavaScript(), browsertest.As("chair"))
 
+	voter.Narrow(320)
 	voter.Visit("/")
 	voter.TabTo(browsertest.Link("Sign in"))
 	voter.PressAndWait(browsertest.Enter)

@@ -20,7 +20,10 @@
 // typing alone (TabTo, PressAndWait, TypeKeys), and WithoutJavaScript() in
 // a browser that runs no JavaScript. NewTab opens a second tab of the same
 // person, signed in as they are; Within narrows a page that repeats a form
-// to the form a person means; WaitToSee waits for a live update.
+// to the form a person means; WaitToSee waits for a live update. Narrow
+// makes the window as narrow as a phone's, and checks that every page
+// reflows to fit it; ClickTwice clicks again while the first click's
+// answer is on its way.
 //
 // It is for tests only: nothing that Osk builds or serves imports it, and a
 // test proves it. A test package that uses it needs dbtest.Main in its

@@ -24,8 +24,8 @@ import (
 // Page is one browser tab, with cookies and storage of its own: one person
 // walking through Osk. Its methods act as that person
 // does and fail the test when they cannot. Every page the tab lands on is
-// checked with axe-core (see CheckA11y), and each landing is logged, so a
-// failed test shows the way it came.
+// checked with axe-core (see CheckA11y), on a Narrow tab for reflow too,
+// and each landing is logged, so a failed test shows the way it came.
 type Page struct {
 	*tab
 	// scope is the element the methods look inside (see Within); nil for
@@ -42,6 +42,7 @@ type tab struct {
 	name         string
 	noScript     bool
 	keyboardOnly bool
+	narrow       bool  // see Narrow
 	status       int64 // of the document shown
 }
 
@@ -525,6 +526,13 @@ func (p *Page) open(what string, load func(ctx context.Context) (*network.Respon
 		p.t.Logf("%s: %s: within the page", p.name, what)
 		return
 	}
+	p.landed(what, resp, start)
+}
+
+// landed records the page the tab has loaded, answered with resp to what
+// began at start, and checks it.
+func (p *Page) landed(what string, resp *network.Response, start time.Time) {
+	p.t.Helper()
 	p.status = resp.Status
 	p.t.Logf("%s: %s: %d %s (%s)", p.name, what, resp.Status, resp.URL, time.Since(start).Round(time.Millisecond))
 	if resp.Status >= 500 {
@@ -534,6 +542,9 @@ func (p *Page) open(what string, load func(ctx context.Context) (*network.Respon
 		p.fatalf("JavaScript is on at %s, in a tab opened without it", resp.URL)
 	}
 	p.CheckA11y()
+	if p.narrow {
+		p.CheckReflow()
+	}
 }
 
 // do runs actions that stay on the page.

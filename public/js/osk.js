@@ -1,11 +1,62 @@
 // Osk's progressive enhancements. Every page works without this file.
 "use strict";
 
-document.addEventListener("DOMContentLoaded", function () {
-  // Put keyboard and screen-reader focus on an error summary when a form
-  // comes back with problems, so they are announced at once.
-  var summary = document.querySelector("[data-error-summary]");
-  if (summary) {
-    summary.focus();
+(function () {
+  // A table too wide for the screen scrolls within itself (osk.css). Not
+  // every browser lets the keyboard reach such a scroll container, so it
+  // becomes a tab stop, named by its caption, while it scrolls.
+  function focusableScrollers() {
+    document.querySelectorAll("table").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth) {
+        table.setAttribute("tabindex", "0");
+      } else {
+        table.removeAttribute("tabindex");
+      }
+    });
   }
-});
+
+  // A second click or Enter before the answer arrives would send a form
+  // again, and make a second motion or meeting. Once a form is sent, it is
+  // marked busy and sends nothing more until the page changes. Its buttons
+  // are not disabled: a disabled button would not send its own name and
+  // value with the form.
+  function sendOnce(event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.method !== "post" || event.defaultPrevented) {
+      return;
+    }
+    if (form.getAttribute("aria-busy") === "true") {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("aria-busy", "true");
+    form.querySelectorAll("button, input[type=submit], input[type=image]").forEach(function (button) {
+      button.setAttribute("aria-disabled", "true");
+    });
+  }
+
+  // A page restored by Back from the browser's cache comes as it was left,
+  // busy: its forms may be sent again.
+  function release() {
+    document.querySelectorAll("form[aria-busy=true]").forEach(function (form) {
+      form.removeAttribute("aria-busy");
+      form.querySelectorAll("[aria-disabled=true]").forEach(function (button) {
+        button.removeAttribute("aria-disabled");
+      });
+    });
+  }
+
+  document.addEventListener("submit", sendOnce);
+  window.addEventListener("pageshow", release);
+  window.addEventListener("resize", focusableScrollers);
+
+  document.addEventListener("DOMContentLoaded", function () {
+    focusableScrollers();
+    // Put keyboard and screen-reader focus on an error summary when a form
+    // comes back with problems, so they are announced at once.
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) {
+      summary.focus();
+    }
+  });
+})();
