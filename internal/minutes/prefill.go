@@ -361,17 +361,27 @@ func writeAttendance(b *strings.Builder, in prefillInput, zone *time.Location) {
 	line := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
 	line("## Attendance")
 	line("")
-	var used []meetings.Proxy
+	// A member who gave a proxy and then took part themselves was not
+	// represented by it, unless a ballot used it (after they had left).
+	present := map[int64]bool{}
+	for _, a := range in.attendance {
+		present[a.MemberID] = true
+	}
+	var used, unused []meetings.Proxy
 	for _, px := range in.proxies {
-		if px.WithdrawnAt == nil {
+		switch {
+		case px.WithdrawnAt != nil:
+		case px.UsedAt != nil || !present[px.MemberID]:
 			used = append(used, px)
+		default:
+			unused = append(unused, px)
 		}
 	}
 	if len(in.attendance) == 0 {
 		line("Nobody registered as present.")
 		line("")
 	} else {
-		line("%d members registered as present; %d members were represented by proxy.", len(in.attendance), len(used))
+		line("Members registered as present: %d. Members represented by proxy: %d.", len(in.attendance), len(used))
 		line("")
 		line("| Member no. | Member | Took part | Arrived | Left |")
 		line("| ---: | --- | --- | --- | --- |")
@@ -395,6 +405,14 @@ func writeAttendance(b *strings.Builder, in prefillInput, zone *time.Location) {
 		for _, px := range used {
 			line("| %s | %s |", esc(personText(in.people[px.MemberID])), esc(personText(in.people[px.HolderMemberID])))
 		}
+		line("")
+	}
+	if len(unused) > 0 {
+		names := make([]string, len(unused))
+		for i, px := range unused {
+			names[i] = esc(personText(in.people[px.MemberID]))
+		}
+		line("%s gave a proxy but took part themselves, so the proxy was not used.", strings.Join(names, ", "))
 		line("")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/citizen-network/osk/internal/audit"
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/minutes"
 	"github.com/citizen-network/osk/internal/osktest"
 )
@@ -28,7 +30,7 @@ func TestGet_SecretaryGetsTheDraftPrefilledFromTheRecord(t *testing.T) {
 	for _, want := range []string{
 		"# Minutes: Extraordinary general meeting on energy",
 		"- Chair: Chair Person", "- Secretary: Secretary Person", "- Minute checkers: First Checker, Second Checker",
-		"## Attendance", "5 members registered as present", "| Ordinary Member | in person |",
+		"## Attendance", "Members registered as present: 5. Members represented by proxy: 0.", "| Ordinary Member | in person |",
 		"## 2. Solar panels", "The board proposes solar panels on the roof.", "## Signatures",
 	} {
 		if !strings.Contains(got.Body, want) {
@@ -45,6 +47,45 @@ func TestGet_SecretaryGetsTheDraftPrefilledFromTheRecord(t *testing.T) {
 	}
 	_, err = f.svc.Get(f.ctx, f.outsider, minutes.Main(m.ID))
 	osktest.WantKind(t, err, errs.NotFound)
+}
+
+// A member who gave a proxy and then came themselves was not represented
+// by proxy: the draft says so rather than counting them twice.
+func TestGet_PrefilledProxiesCountOnlyThoseWhoDidNotCome(t *testing.T) {
+	f := newFixture(t)
+	away, awayMember := f.Member("Away Member")
+	came, cameMember := f.Member("Came Anyway")
+	m := f.inSession("Meeting with proxies")
+	svc := f.inst.Server.Meetings
+	holder, err := f.inst.Server.Members.IndividualOf(f.ctx, f.member.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, giver := range []auth.Principal{away, came} {
+		if _, err := svc.GrantProxy(f.ctx, giver, m.ID, meetings.ProxyInput{HolderMemberID: holder.ID}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := svc.Attend(f.ctx, came, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson}); err != nil {
+		t.Fatal(err)
+	}
+	f.closeSession(m)
+	got, err := f.svc.Get(f.ctx, f.secretary, minutes.Main(m.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Members registered as present: 6. Members represented by proxy: 1.",
+		"| " + awayMember.Name + " (member " + strconv.Itoa(*awayMember.MemberNo) + ") |",
+		cameMember.Name + " (member " + strconv.Itoa(*cameMember.MemberNo) + ") gave a proxy but took part themselves",
+	} {
+		if !strings.Contains(got.Body, want) {
+			t.Errorf("the pre-filled draft lacks %q:\n%s", want, got.Body)
+		}
+	}
+	if strings.Contains(got.Body, "| "+cameMember.Name+" (member") {
+		t.Errorf("the draft lists a member who came as represented by proxy:\n%s", got.Body)
+	}
 }
 
 func TestGet_NoMinutesBeforeTheSession(t *testing.T) {
