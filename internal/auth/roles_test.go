@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/citizen-network/osk/internal/audit"
@@ -81,6 +82,21 @@ func TestRoles_AdminGrantsAndRevokesThroughThePage(t *testing.T) {
 	}
 	if granted != 1 || revoked != 1 {
 		t.Fatalf("audit has %d grants and %d revocations, want 1 and 1", granted, revoked)
+	}
+
+	// The audit log is kept for ever, so it holds no personal data: an
+	// account's creation, at sign-in or in advance, names no one.
+	created, err := audit.List(ctx, inst.DB, audit.Filter{Action: "account.created", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(created) != 2 {
+		t.Fatalf("%d account.created events, want 2", len(created))
+	}
+	for _, e := range created {
+		if p := string(e.Payload); strings.Contains(p, "@") || strings.Contains(p, "Admin") || strings.Contains(p, "Board To Be") {
+			t.Errorf("%s carries personal data: %s", e.Subject, p)
+		}
 	}
 }
 

@@ -154,7 +154,7 @@ func (s *Service) SignIn(ctx context.Context, id Identity) (Account, error) {
 			}
 			if _, err := s.audit.Append(ctx, tx, audit.Event{
 				ActorAccountID: &acc.ID, Action: "account.created", Subject: accountSubject(acc.ID),
-				Payload: map[string]any{"email": acc.Email, "name": acc.Name, "provider": id.Provider},
+				Payload: map[string]any{"provider": id.Provider},
 			}); err != nil {
 				return err
 			}
@@ -278,7 +278,7 @@ func (s *Service) CreateAccount(ctx context.Context, p Principal, email, name st
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
 			ActorAccountID: p.Actor(), Action: "account.created", Subject: accountSubject(acc.ID),
-			Payload: map[string]any{"email": acc.Email, "name": acc.Name, "in_advance": true},
+			Payload: map[string]any{"in_advance": true},
 		})
 		return err
 	})

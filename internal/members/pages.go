@@ -366,13 +366,13 @@ func (h *Handlers) actions() []action {
 		},
 		{
 			name: "erase", title: "Erase the personal data of %s", button: "Erase the personal data", warning: true, board: true,
-			intro: "Do this only when the former member asks for it and no legal record needs the data. The name, contact details and link to an account are removed for good. The member number, the status history and the share record remain.",
+			intro: "Do this only when the former member asks for it and no legal record needs the data. The name, contact details and link to an account are removed from the register for good. The member number, the status history and the share record remain. The person's sign-in account, with the name and email they sign in with, is separate and stays.",
 			allowed: func(m Member) error {
 				switch {
 				case m.Erased():
 					return errs.Wrap(errs.Conflict, "This former member's personal data has already been erased.")
 				case !m.Former():
-					return errs.Wrap(errs.Conflict, "Only a former member's or a rejected applicant's personal data can be erased; this member is %s.", m.Status)
+					return errs.Wrap(errs.Conflict, "Only a former member's or a rejected applicant's personal data can be erased; this member is %s.", statusInSentence(m.Status))
 				}
 				return nil
 			},
