@@ -293,8 +293,8 @@ func (s *Service) Open(ctx context.Context, tx *sqlx.Tx, p auth.Principal, spec 
 			return Ballot{}, err
 		}
 		if !q.Met {
-			return Ballot{}, errs.Wrap(errs.Conflict, "The meeting is not quorate: %d members are represented and %d are needed. A ballot cannot be opened.",
-				q.Represented, q.Required)
+			return Ballot{}, errs.Wrap(errs.Conflict, "The meeting is not quorate: %d %s represented and %d %s needed. A ballot cannot be opened.",
+				q.Represented, plural(q.Represented, "member is", "members are"), q.Required, plural(q.Required, "is", "are"))
 		}
 	}
 	if m.RecordDate == nil {
@@ -373,7 +373,7 @@ func checkSpec(spec OpenSpec) error {
 	switch spec.Kind {
 	case KindMotion:
 		if !slices.Contains(Majorities, spec.Majority) {
-			v.Add("majority", "Choose simple, two_thirds, three_quarters or unanimous.")
+			v.Add("majority", "Choose the majority: more than half (simple), two thirds (two_thirds), three quarters (three_quarters) or every vote (unanimous).")
 		}
 	case KindElection:
 		if spec.Seats < 1 {

@@ -493,6 +493,13 @@ func TestAPI_AMeetingsListsPage(t *testing.T) {
 	if got := walk("proxies", 3, proxy); len(got) != 4 || !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != 4 {
 		t.Fatalf("proxies paged as %v, want 4 in order", got)
 	}
+	// The attendance page names whom each attendee holds a proxy for.
+	roll := string(board.Get("/meetings/" + strconv.FormatInt(m.ID, 10) + "/attendance").Body)
+	for i := range 4 {
+		if !regexp.MustCompile(`Giver ` + strconv.Itoa(i) + ` \(member \d+\)`).MatchString(roll) {
+			t.Errorf("the attendance page does not name Giver %d as represented by proxy", i)
+		}
+	}
 	for _, bad := range []string{"limit=0", "limit=501", "limit=x", "cursor=nonsense"} {
 		field := strings.SplitN(bad, "=", 2)[0]
 		wantProblem(t, board.Get(path+"/attendance?"+bad), http.StatusUnprocessableEntity, field)

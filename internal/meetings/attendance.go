@@ -89,7 +89,7 @@ func (s *Service) Attend(ctx context.Context, p auth.Principal, id int64, in Att
 		var v errs.Validation
 		switch {
 		case in.Mode != ModeInPerson && in.Mode != ModeRemote:
-			v.Add("mode", "Choose in_person or remote.")
+			v.Add("mode", "Choose how you take part: in person (in_person) or remotely (remote).")
 		case in.Mode == ModeRemote && !m.RemoteAllowed:
 			v.Add("mode", "This meeting does not offer remote participation.")
 		case mem.Status != members.StatusActive:
@@ -298,7 +298,7 @@ func (s *Service) GrantProxy(ctx context.Context, p auth.Principal, id int64, in
 		case err != nil:
 			return err
 		case holder.Status != members.StatusActive:
-			v.Add("holder_member_id", "Only an active member can hold a proxy; this membership is %s.", holder.Status)
+			v.Add("holder_member_id", "Only an active member can hold a proxy; %s is not one at present.", holderName(holder))
 		}
 		if err := v.Err(); err != nil {
 			return err
@@ -308,7 +308,11 @@ func (s *Service) GrantProxy(ctx context.Context, p auth.Principal, id int64, in
 			return err
 		}
 		if existing != nil {
-			return errs.Wrap(errs.Conflict, "A proxy for this meeting is already authorised (member id %d). Withdraw it first to choose someone else.", existing.HolderMemberID)
+			current, err := s.members.Get(ctx, existing.HolderMemberID)
+			if err != nil {
+				return err
+			}
+			return errs.Wrap(errs.Conflict, "Your proxy for this meeting is already with %s. Withdraw it first to choose someone else.", holderName(current))
 		}
 		// No chains: a proxy holder attends in person, and acts for
 		// members who chose them, not for members chosen by someone else.
@@ -523,4 +527,13 @@ func (s *Service) Represented(ctx context.Context, q sqlx.QueryerContext, id int
 		reps[i].VoterAccountID = sums[voter].AccountID
 	}
 	return reps, nil
+}
+
+// holderName names a member in a message about proxies, by the name and
+// number the member knows them by.
+func holderName(m members.Member) string {
+	if m.MemberNo == nil {
+		return m.Name
+	}
+	return fmt.Sprintf("%s (member %d)", m.Name, *m.MemberNo)
 }

@@ -969,15 +969,29 @@ func (h *Handlers) renderAttendance(c *fiber.Ctx, id int64, formErr error) error
 	if err != nil {
 		return err
 	}
+	// Whom each attendee holds proxies for, by name and number, as the
+	// chair calls them.
+	var grantors []int64
+	for _, a := range list {
+		grantors = append(grantors, a.ProxyFor...)
+	}
+	names, err := h.svc.members.SummariesOf(ctx, grantors)
+	if err != nil {
+		return err
+	}
 	type row struct {
 		Attendee
 		Arrived   TimeView
 		Left      *TimeView
 		ModeLabel string
+		ProxiesOf []string
 	}
 	rows := make([]row, len(list))
 	for i, a := range list {
 		rows[i] = row{Attendee: a, Arrived: timeView(a.ArrivedAt, m), ModeLabel: ModeLabel(a.Mode)}
+		for _, g := range a.ProxyFor {
+			rows[i].ProxiesOf = append(rows[i].ProxiesOf, fmt.Sprintf("%s (member %d)", names[g].Name, names[g].MemberNo))
+		}
 		if a.LeftAt != nil {
 			t := timeView(*a.LeftAt, m)
 			rows[i].Left = &t

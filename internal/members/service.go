@@ -160,7 +160,7 @@ func checkName(v *errs.Validation, name string, organisation bool) {
 
 func checkCountry(v *errs.Validation, code string) {
 	if !validCountry(code) {
-		v.Add("country", "Choose a country: a two-letter ISO 3166-1 code such as FI.")
+		v.Add("country", "Choose the country from the list (or give its two-letter code, such as FI).")
 	}
 }
 
@@ -633,7 +633,18 @@ func (m Member) Can(name string) bool {
 }
 
 func refuse(mv move, m Member) error {
-	return errs.Wrap(errs.Conflict, "%s; this member is %s.", mv.refusal, m.Status)
+	return errs.Wrap(errs.Conflict, "%s; this member is %s.", mv.refusal, statusInSentence(m.Status))
+}
+
+// statusInSentence says a status after "this member is".
+func statusInSentence(status string) string {
+	switch status {
+	case StatusApplicant:
+		return "an applicant"
+	case StatusRejected:
+		return "an applicant who was not accepted"
+	}
+	return status
 }
 
 // Reject turns down an application, with the reason the applicant is
@@ -1128,7 +1139,7 @@ func (s *Service) Erase(ctx context.Context, p auth.Principal, id int64) (Member
 		case m.Erased():
 			return errs.Wrap(errs.Conflict, "This former member's personal data has already been erased.")
 		case !m.Former():
-			return errs.Wrap(errs.Conflict, "Only a former member's or a rejected applicant's personal data can be erased; this member is %s.", m.Status)
+			return errs.Wrap(errs.Conflict, "Only a former member's or a rejected applicant's personal data can be erased; this member is %s.", statusInSentence(m.Status))
 		case paid != 0:
 			return errs.Wrap(errs.Conflict, "The co-op still holds %s %s of this member's share contribution: record its refund first.", m.SharePaid, m.ShareCurrency)
 		}

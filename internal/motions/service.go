@@ -260,7 +260,7 @@ func majorityFor(v *errs.Validation, chosen *string, item *meetings.AgendaItem) 
 	}
 	switch {
 	case strength(*chosen) == 0:
-		v.Add("majority", "Choose simple, two_thirds, three_quarters or unanimous.")
+		v.Add("majority", "Choose the majority: more than half (simple), two thirds (two_thirds), three quarters (three_quarters) or every vote (unanimous).")
 	case ruleChange && strength(*chosen) < strength(RuleChangeMajority):
 		v.Add("majority", "The agenda item changes the co-op's rules: a motion on it needs at least two thirds of the votes cast.")
 	}
