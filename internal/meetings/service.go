@@ -305,11 +305,11 @@ func parseTimes(v *errs.Validation, m *Meeting, startsAt, endsAt string, record 
 			}
 			return time.Time{}, false
 		}
-		t, ok := parseTime(raw, loc)
-		if !ok {
-			v.Add(field, "Enter a date and time such as 2026-06-01T18:00, or an RFC 3339 time such as 2026-06-01T15:00:00Z.")
+		t, problem := parseTime(raw, loc)
+		if problem != "" {
+			v.Add(field, "%s", problem)
 		}
-		return t, ok
+		return t, problem == ""
 	}
 	if t, ok := read("starts_at", startsAt, true); ok {
 		start = t
@@ -339,16 +339,23 @@ func parseTimes(v *errs.Validation, m *Meeting, startsAt, endsAt string, record 
 	return start, end, rec
 }
 
-func parseTime(raw string, loc *time.Location) (time.Time, bool) {
+// parseTime reads an RFC 3339 time, or a local time in loc as forms send
+// it, and says what is wrong otherwise. A local time the clocks skip when
+// summer time begins does not exist: rather than move it silently by an
+// hour, it is refused.
+func parseTime(raw string, loc *time.Location) (time.Time, string) {
 	if t, err := time.Parse(time.RFC3339, raw); err == nil {
-		return t.UTC().Truncate(time.Second), true
+		return t.UTC().Truncate(time.Second), ""
 	}
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
 		if t, err := time.ParseInLocation(layout, raw, loc); err == nil {
-			return t.UTC(), true
+			if t.In(loc).Format(layout) != raw {
+				return time.Time{}, fmt.Sprintf("%s does not exist in %s: the clocks go forward then. Choose another time.", raw, loc)
+			}
+			return t.UTC(), ""
 		}
 	}
-	return time.Time{}, false
+	return time.Time{}, "Enter a date and time such as 2026-06-01T18:00, or an RFC 3339 time such as 2026-06-01T15:00:00Z."
 }
 
 func loadZone(name string) (*time.Location, error) {
@@ -385,7 +392,9 @@ func checkDetails(v *errs.Validation, m Meeting, now time.Time, fields fieldSet)
 		switch {
 		case utf8.RuneCountInString(m.OnlineURL) > maxURL:
 			v.Add("online_url", "Use at most %d characters.", maxURL)
-		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || hasControl(m.OnlineURL, false):
+		case err != nil || u.Scheme != "https" || u.Host == "" || hasControl(m.OnlineURL, false):
+			// The link goes to every member by email: one without
+			// encryption would show the meeting's way in to anyone between.
 			v.Add("online_url", "Enter the full address of the online meeting, starting with https://.")
 		}
 	}

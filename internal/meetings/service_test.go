@@ -101,6 +101,8 @@ func TestCreate_RefusesBadInputNamingTheFieldAndChangesNothing(t *testing.T) {
 		{"over-long title", func(d *meetings.Draft) { d.Title = strings.Repeat("x", 201) }, "title"},
 		{"over-long place", func(d *meetings.Draft) { d.Location = strings.Repeat("x", 501) }, "location"},
 		{"link not https", func(d *meetings.Draft) { d.OnlineURL = "javascript:alert(1)" }, "online_url"},
+		{"link without encryption", func(d *meetings.Draft) { d.OnlineURL = "http://meet.example.org/osk" }, "online_url"},
+		{"a time the clocks skip", func(d *meetings.Draft) { d.StartsAt = "2027-03-28T03:30" }, "starts_at"},
 		{"unknown kind", func(d *meetings.Draft) { d.Kind = "secret" }, "kind"},
 		{"record date after the start", func(d *meetings.Draft) { d.RecordDate = start.Add(48 * time.Hour).Format(time.DateOnly) }, "record_date"},
 		{"record date unreadable", func(d *meetings.Draft) { d.RecordDate = "soon" }, "record_date"},
