@@ -129,7 +129,16 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	app.Use(authHandlers.Authenticate())
 	app.Use(authHandlers.CSRF())
 	app.Get("/", func(c *fiber.Ctx) error {
-		return web.Render(c, "home/index", fiber.Map{"Title": "Welcome"})
+		data := fiber.Map{"Title": "Welcome"}
+		// Members are shown their way in, not an invitation to apply.
+		if p := auth.PrincipalOf(c); p.SignedIn() {
+			active, err := s.Members.ActiveActingFor(c.UserContext(), p.AccountID)
+			if err != nil {
+				return err
+			}
+			data["Member"] = len(active) > 0
+		}
+		return web.Render(c, "home/index", data)
 	})
 	app.Get("/api/v1/openapi.json", serveOpenAPI(cfg.BaseURL.String()))
 	authHandlers.Mount(app)
