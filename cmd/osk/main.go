@@ -130,9 +130,11 @@ func withDatabase(ctx context.Context, env *environment, serve bool, fn func(*se
 	if err != nil {
 		return err
 	}
-	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
 	defer func() {
+		// The time to stop is counted from the end of the command, which
+		// for serve may come days after the start.
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
 		if err := database.Close(stopCtx); err != nil {
 			env.logger.Error("closing the database", "error", err)
 		}
