@@ -381,6 +381,14 @@ func TestPages_TheBoardPreparesAndMembersTakePart(t *testing.T) {
 	if r.StatusCode != 422 || !strings.Contains(string(r.Body), `href="#ends_at"`) || !strings.Contains(string(r.Body), `href="#quorum_min_percent"`) {
 		t.Fatalf("bad form: %d", r.StatusCode)
 	}
+	// The summary lists the problems in the order the form asks.
+	form.Set("title", "")
+	body := string(board.Do(http.MethodPost, "/meetings", form).Body)
+	at := func(field string) int { return strings.Index(body, `href="#`+field+`"`) }
+	if !(at("title") >= 0 && at("title") < at("ends_at") && at("ends_at") < at("quorum_min_percent")) {
+		t.Errorf("the summary is not in the form's order: title at %d, ends_at at %d, quorum_min_percent at %d", at("title"), at("ends_at"), at("quorum_min_percent"))
+	}
+	form.Set("title", "AGM")
 	form.Set("ends_at", start.In(loc).Add(2*time.Hour).Format("2006-01-02T15:04"))
 	form.Set("quorum_min_percent", "0")
 	r = board.Do(http.MethodPost, "/meetings", form)

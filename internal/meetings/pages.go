@@ -275,7 +275,9 @@ func (h *Handlers) renderForm(c *fiber.Ctx, m *Meeting, f detailsForm, formErr e
 		title = "Change the meeting's details"
 		action = fmt.Sprintf("/meetings/%d/edit", m.ID)
 	}
-	data := formData(c, title, pageFields(formErr), fiber.Map{"Form": f, "Action": action})
+	formErr = web.InFormOrder(pageFields(formErr), "kind", "title", "time_zone", "starts_at", "ends_at", "location",
+		"remote_allowed", "online_url", "record_date", "quorum_min_members", "quorum_min_percent")
+	data := formData(c, title, formErr, fiber.Map{"Form": f, "Action": action})
 	if m != nil {
 		data["Meeting"] = view(*m)
 		data["Locked"] = m.Status != StatusDraft

@@ -98,7 +98,10 @@ func (h *Handlers) page(c *fiber.Ctx) error {
 func (h *Handlers) render(c *fiber.Ctx, r Rules, formErr error, saved bool) error {
 	data := fiber.Map{"Title": "The co-op's rules", "Rules": r, "Saved": saved,
 		"CanEdit": auth.PrincipalOf(c).Has(auth.RoleAdmin)}
-	web.AddFormErrors(data, formErr)
+	web.AddFormErrors(data, web.InFormOrder(formErr, "notice_min_days", "notice_max_months", "notice_weighty_min_days",
+		"member_motion_deadline_days", "agm_within_months", "financial_year_end", "proxies_allowed", "proxy_max_per_holder",
+		"advance_voting", "quorum_min_members", "quorum_min_percent", "ballot_min_votes", "minutes_deadline_days",
+		"share_amount", "share_currency"))
 	if formErr != nil {
 		data["Title"] = "Error: " + data["Title"].(string)
 		c.Status(web.StatusOf(formErr))
@@ -141,23 +144,38 @@ func (h *Handlers) save(c *fiber.Ctx) error {
 			Currency: strings.ToUpper(strings.TrimSpace(c.FormValue("share_currency"))),
 		},
 	}
-	if err := v.Err(); err != nil {
-		return h.render(c, next, err, false)
+	if v.Err() != nil {
+		// Every problem at once: those of the values that were read too.
+		var val *errs.Validation
+		if errors.As(next.Validate(), &val) {
+			for _, f := range formFields(val).Fields {
+				if !v.Has(f.Field) {
+					v.Fields = append(v.Fields, f)
+				}
+			}
+		}
+		return h.render(c, next, v.Err(), false)
 	}
 	if _, err := h.svc.Update(c.UserContext(), p, next); err != nil {
 		var val *errs.Validation
 		if errors.As(err, &val) {
-			for i, f := range val.Fields {
-				switch f.Field {
-				case "share_contribution.amount":
-					val.Fields[i].Field = "share_amount"
-				case "share_contribution.currency":
-					val.Fields[i].Field = "share_currency"
-				}
-			}
-			return h.render(c, next, val, false)
+			return h.render(c, next, formFields(val), false)
 		}
 		return err
 	}
 	return h.render(c, next, nil, true)
+}
+
+// formFields names the problems of the rules by the form's fields, where
+// the API's names differ.
+func formFields(val *errs.Validation) *errs.Validation {
+	for i, f := range val.Fields {
+		switch f.Field {
+		case "share_contribution.amount":
+			val.Fields[i].Field = "share_amount"
+		case "share_contribution.currency":
+			val.Fields[i].Field = "share_currency"
+		}
+	}
+	return val
 }

@@ -123,6 +123,14 @@ func TestPage_AdminEditsRulesAndSeesErrorsByField(t *testing.T) {
 		!strings.Contains(string(resp.Body), `aria-invalid="true"`) {
 		t.Fatalf("bad form: %d", resp.StatusCode)
 	}
+	// Problems found by the form and by the rules themselves are listed
+	// together in the form's order.
+	form.Set("share_amount", "-1")
+	body := string(admin.Do(http.MethodPost, "/rules", form).Body)
+	if first, last := strings.Index(body, `href="#notice_min_days"`), strings.Index(body, `href="#share_amount"`); first < 0 || last < first {
+		t.Errorf("the summary is not in the form's order: notice_min_days at %d, share_amount at %d", first, last)
+	}
+	form.Set("share_amount", "25.00")
 	form.Set("notice_min_days", "14")
 	resp = admin.Do(http.MethodPost, "/rules", form)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(resp.Body), "The rules were saved.") {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -125,6 +126,24 @@ func WriteProblem(c *fiber.Ctx, p Problem) error {
 
 // StatusOf is the HTTP status an error maps to.
 func StatusOf(err error) int { return statusOf(err) }
+
+// InFormOrder puts the problems of a validation error in the order the
+// form asks for its fields, so that its summary reads as the page does;
+// problems of fields not listed come after, in their own order. Other
+// errors pass unchanged.
+func InFormOrder(err error, fields ...string) error {
+	var v *errs.Validation
+	if errors.As(err, &v) {
+		rank := func(f errs.FieldError) int {
+			if i := slices.Index(fields, f.Field); i >= 0 {
+				return i
+			}
+			return len(fields)
+		}
+		slices.SortStableFunc(v.Fields, func(a, b errs.FieldError) int { return rank(a) - rank(b) })
+	}
+	return err
+}
 
 // AddFormErrors puts a failed form's messages into a page's data: "Errors"
 // for the summary at the top, and "FieldErrors" (field name to message) for
