@@ -279,6 +279,19 @@ func Head(ctx context.Context, q sqlx.QueryerContext) (seq int64, hash []byte, e
 	return seq, hash, nil
 }
 
+// LockHead returns the chain head as Head does, and locks it until tx
+// ends: no other event can be appended in between, so the next event tx
+// appends follows this head. A lot drawn from it is then drawn from the
+// event just before the one that records it, as anyone redrawing it will
+// find.
+func LockHead(ctx context.Context, tx *sqlx.Tx) (seq int64, hash []byte, err error) {
+	err = tx.QueryRowxContext(ctx, `SELECT seq, hash FROM audit_head WHERE singleton FOR UPDATE`).Scan(&seq, &hash)
+	if err != nil {
+		return 0, nil, fmt.Errorf("audit: lock head: %w", err)
+	}
+	return seq, hash, nil
+}
+
 // Page sizes of List, as for every list of the API.
 const (
 	DefaultListLimit = 50

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -13,6 +14,7 @@ import (
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/db"
 	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/meetings"
 )
 
 // Close ends voting and counts (SPEC.md, "Ballots"), in one transaction:
@@ -137,6 +139,14 @@ func (s *Service) chairBallot(ctx context.Context, tx *sqlx.Tx, v viewer, id int
 	if !m.IsChair(v.p.AccountID) {
 		return Ballot{}, errs.Wrap(errs.Forbidden, "Only the meeting's chair %s.", what)
 	}
+	if v.p.Has(auth.RoleAuditor) {
+		return Ballot{}, errs.Wrap(errs.Forbidden, "An auditor reads everything and changes nothing, so does not chair a ballot, even of a meeting they were made chair of before.")
+	}
+	// An advance ballot too is closed in the session (SPEC.md), never
+	// before it nor after a cancellation.
+	if m.Status != meetings.StatusInSession {
+		return Ballot{}, errs.Wrap(errs.Conflict, "The chair %s during the meeting's session; the meeting is not in session (%s).", what, strings.ToLower(meetings.StatusLabel(m.Status)))
+	}
 	return b, nil
 }
 
@@ -205,10 +215,12 @@ func (s *Service) settle(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b B
 }
 
 // countElection counts an election inside the transaction that closes
-// it. The lot, if needed, is drawn from the audit chain head read here:
-// the event just before the close's own, so that anyone can redraw it.
+// it. The lot, if needed, is drawn from the audit chain head, locked here
+// until the close commits: the event just before the close's own, so that
+// anyone can redraw it. The ballot is locked already, so no vote waits for
+// the head while holding the ballot.
 func (s *Service) countElection(ctx context.Context, tx *sqlx.Tx, b Ballot, marks [][]int64) (Result, error) {
-	_, seed, err := audit.Head(ctx, tx)
+	_, seed, err := audit.LockHead(ctx, tx)
 	if err != nil {
 		return Result{}, fmt.Errorf("ballots: close %d: %w", b.ID, err)
 	}

@@ -73,6 +73,11 @@ type Ballot struct {
 	ClosedBy       *int64     `json:"-"`
 	CastingVote    string     `json:"-"`
 	ChainHead      *ChainHead `json:"-"`
+
+	// meetingCancelled is read with the ballot for a vote: the ballot of a
+	// cancelled meeting takes no votes, though it stays open, since only
+	// a session closes it.
+	meetingCancelled bool
 }
 
 // ChainHead is the audit chain head printed on a ballot's record: the

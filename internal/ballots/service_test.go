@@ -238,6 +238,10 @@ func TestOpen_AdvanceVotingByTheBoard(t *testing.T) {
 	_, err = f.svc.Vote(f.ctx, alice, b.ID, ballots.VoteInput{Choice: ballots.ChoiceAgainst, OnBehalfOf: &aliceM.ID})
 	wantKind(t, err, errs.Conflict)
 
+	// Not before the session does the chair close it.
+	_, err = f.svc.Close(f.ctx, chair, b.ID)
+	wantKind(t, err, errs.Conflict)
+
 	// Voting ends at the closing time; the chair closes in the session.
 	m = f.open(m, chair)
 	f.inst.Clock.Set(during)
@@ -248,6 +252,31 @@ func TestOpen_AdvanceVotingByTheBoard(t *testing.T) {
 	closed := f.close(chair, b.ID)
 	if closed.Result == nil || closed.Result.For != 1 || closed.Result.Outcome != ballots.OutcomeCarried || closed.Result.Eligible != 3 {
 		t.Fatalf("closed %+v", closed.Result)
+	}
+}
+
+// An advance ballot of a meeting cancelled before its session takes no
+// more votes, and nobody can close it into a decision.
+func TestOpen_AdvanceBallotOfACancelledMeeting(t *testing.T) {
+	f := newFixture(t)
+	chair, _ := f.member("Chair")
+	alice, _ := f.member("Alice")
+	bob, _ := f.member("Bob")
+	m := f.convened()
+	f.withChair(m, chair)
+	f.setRules(func(r *rules.Rules) { r.AdvanceVoting = true })
+	during := m.StartsAt.Add(time.Hour)
+	b := f.openBallot(f.board, ballots.OpenSpec{MeetingID: m.ID, Electorate: ballots.ElectorateAllMembers, ClosesAt: &during, Secret: true})
+	f.vote(alice, b.ID, ballots.ChoiceFor, nil)
+	if _, err := f.inst.Server.Meetings.Cancel(f.ctx, f.board, m.ID, "The venue burned down."); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.svc.Vote(f.ctx, bob, b.ID, ballots.VoteInput{Choice: ballots.ChoiceFor})
+	wantKind(t, err, errs.Conflict)
+	_, err = f.svc.Close(f.ctx, chair, b.ID)
+	wantKind(t, err, errs.Conflict)
+	if n := f.count(`SELECT count(*) FROM ballot_votes WHERE ballot_id = $1`, b.ID); n != 1 {
+		t.Fatalf("%d votes after the cancellation, want the 1 before", n)
 	}
 }
 
@@ -610,4 +639,61 @@ func join(s []string) string {
 		out += x
 	}
 	return out
+}
+
+// The voting list is frozen at the opening, but a vote is cast later: a
+// member suspended since has no vote to cast, a representative the
+// organisation has replaced no longer casts its vote, a proxy holder
+// suspended since casts nobody's, and an auditor votes for no one, even
+// on a line frozen before they became one. Nothing is marked or stored
+// for a refused vote; the others still vote.
+func TestVote_OnlyWhileTheVoteStillStands(t *testing.T) {
+	f := newFixture(t)
+	h := newHall(f)
+	f.attend(h.grace, h.m.ID, nil)
+	b := f.openBallot(h.chair, ballots.OpenSpec{MeetingID: h.m.ID, Secret: true})
+	register := f.inst.Server.Members
+
+	if _, err := register.Suspend(f.ctx, f.board, h.aliceM.ID, "Did not pay."); err != nil {
+		t.Fatal(err)
+	}
+	successor := f.person("Successor")
+	if _, err := register.ChangeRepresentative(f.ctx, f.board, h.orgM.ID, members.Representative{Email: successor.Email}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := register.Resign(f.ctx, h.grace, h.graceM.ID, members.Resignation{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.inst.Server.Auth.Grant(f.ctx, auth.Operator, h.grace.AccountID, auth.RoleAuditor); err != nil {
+		t.Fatal(err)
+	}
+	grace, err := f.inst.Server.Auth.Principal(f.ctx, h.grace.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name string
+		who  auth.Principal
+		in   ballots.VoteInput
+		want string
+	}{
+		{"a member suspended since the opening", h.alice, ballots.VoteInput{Choice: ballots.ChoiceFor, OnBehalfOf: &h.aliceM.ID}, "suspended"},
+		{"the holder of a proxy, suspended since", h.alice, ballots.VoteInput{Choice: ballots.ChoiceFor, OnBehalfOf: &h.bobM.ID}, "not an active member"},
+		{"a representative replaced since", h.carol, ballots.VoteInput{Choice: ballots.ChoiceFor}, "no longer represent"},
+		{"an auditor on a line frozen before", grace, ballots.VoteInput{Choice: ballots.ChoiceFor}, "auditor"},
+	} {
+		_, err := f.svc.Vote(f.ctx, tc.who, b.ID, tc.in)
+		wantKind(t, err, errs.Forbidden)
+		if !strings.Contains(errs.Message(err), tc.want) {
+			t.Errorf("%s: %q, want it to say %q", tc.name, errs.Message(err), tc.want)
+		}
+	}
+	if n := f.count(`SELECT count(*) FROM ballot_votes WHERE ballot_id = $1`, b.ID); n != 0 {
+		t.Fatalf("%d votes stored for refused voters", n)
+	}
+	if n := f.count(`SELECT count(*) FROM ballot_voters WHERE ballot_id = $1 AND voted`, b.ID); n != 0 {
+		t.Fatalf("%d lines marked as voted for refused voters", n)
+	}
+	f.vote(h.chair, b.ID, ballots.ChoiceFor, nil)
 }

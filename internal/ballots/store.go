@@ -347,6 +347,7 @@ func markManyVoted(ctx context.Context, tx *sqlx.Tx, marks []voteMark) ([]Voter,
 		UPDATE ballot_voters v SET voted = true
 		FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS m (ballot_id, member_id, account_id)
 		WHERE v.ballot_id = m.ballot_id AND v.member_id = m.member_id AND v.voter_account_id = m.account_id AND NOT v.voted
+			AND `+standsToVote+`
 		RETURNING v.ballot_id, v.member_id, v.member_no, v.voter_account_id, v.cast_by, v.proxy_id, v.voted`,
 		pq.Array(ballotIDs), pq.Array(members), pq.Array(accounts))
 	if err != nil {
@@ -390,15 +391,27 @@ func keyOwner(ctx context.Context, q sqlx.QueryerContext, ballotID, accountID in
 	return &id, nil
 }
 
+// standsToVote holds, for a line v of a voting list, that its vote may be
+// cast now: the list froze who may vote at the opening, but a member
+// suspended or gone since has no vote to cast, an organisation's vote is
+// no longer cast by a representative it has replaced, and a proxy holder
+// who is no longer an active member acts for nobody. Checked in the same
+// statement that marks the line, so that nothing slips between the check
+// and the mark.
+const standsToVote = `EXISTS (SELECT 1 FROM members sm WHERE sm.id = v.member_id AND sm.status = 'active'
+		AND (v.cast_by = 'proxy' OR sm.account_id = v.voter_account_id))
+	AND (v.cast_by <> 'proxy' OR EXISTS (SELECT 1 FROM meeting_proxies sp JOIN members sh ON sh.id = sp.holder_member_id
+		WHERE sp.id = v.proxy_id AND sh.status = 'active' AND sh.account_id = v.voter_account_id))`
+
 // markVoted is the atomic "not yet voted" check: it marks the member as
-// voted if, and only if, the account casts their vote and they have not
-// voted. Of two transactions racing for one member, the second waits for
+// voted if, and only if, the account casts their vote, they have not
+// voted, and the vote stands (standsToVote). Of two transactions racing for one member, the second waits for
 // the first and then finds nothing to mark.
 func markVoted(ctx context.Context, tx *sqlx.Tx, ballotID, memberID, accountID int64, keyHash []byte) (*Voter, error) {
 	var v Voter
 	err := tx.GetContext(ctx, &v, `
-		UPDATE ballot_voters SET voted = true, idempotency_hash = $4
-		WHERE ballot_id = $1 AND member_id = $2 AND voter_account_id = $3 AND NOT voted
+		UPDATE ballot_voters v SET voted = true, idempotency_hash = $4
+		WHERE v.ballot_id = $1 AND v.member_id = $2 AND v.voter_account_id = $3 AND NOT v.voted AND `+standsToVote+`
 		RETURNING `+voterColumns, ballotID, memberID, accountID, keyHash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

@@ -19,6 +19,7 @@ import (
 	"github.com/citizen-network/osk/internal/db"
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/members"
 )
 
 // maxIdempotencyKey bounds the Idempotency-Key header.
@@ -128,6 +129,10 @@ func (s *Service) Vote(ctx context.Context, p auth.Principal, ballotID int64, in
 	if err := p.RequireSignedIn(); err != nil {
 		return Cast{}, err
 	}
+	if p.Has(auth.RoleAuditor) {
+		// Even a line frozen before the account became an auditor's.
+		return Cast{}, errs.Wrap(errs.Forbidden, "An auditor reads everything and changes nothing, so does not vote.")
+	}
 	keyHash, err := checkKey(in.IdempotencyKey)
 	if err != nil {
 		return Cast{}, err
@@ -167,15 +172,22 @@ func getBallotForVote(ctx context.Context, tx *sqlx.Tx, id int64) (Ballot, error
 	if err := enterGate(ctx, tx, id, false); err != nil {
 		return Ballot{}, err
 	}
-	var row ballotRow
-	err := tx.GetContext(ctx, &row, `SELECT `+ballotColumns+` FROM ballots WHERE id = $1 FOR SHARE`, id)
+	var row struct {
+		ballotRow
+		MeetingCancelled bool `db:"meeting_cancelled"`
+	}
+	err := tx.GetContext(ctx, &row, `SELECT `+ballotColumns+`,
+		(SELECT m.status = 'cancelled' FROM meetings m WHERE m.id = ballots.meeting_id) AS meeting_cancelled
+		FROM ballots WHERE id = $1 FOR SHARE OF ballots`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Ballot{}, ErrNotFound
 	}
 	if err != nil {
 		return Ballot{}, fmt.Errorf("ballots: get %d: %w", id, err)
 	}
-	return row.ballot()
+	b, err := row.ballot()
+	b.meetingCancelled = row.MeetingCancelled
+	return b, err
 }
 
 // pending is a vote that passed its checks and marked its member as
@@ -234,6 +246,9 @@ func (s *Service) prepare(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b 
 func checkVote(b Ballot, in VoteInput, now time.Time) error {
 	if !b.Open() {
 		return errs.Wrap(errs.Conflict, "The ballot is closed: votes are no longer taken.")
+	}
+	if b.meetingCancelled {
+		return errs.Wrap(errs.Conflict, "The meeting was cancelled: its ballots take no more votes.")
 	}
 	if b.ClosingPassed(now) {
 		return errs.Wrap(errs.Conflict, "Voting ended at the ballot's closing time.")
@@ -351,8 +366,39 @@ func (s *Service) refused(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b 
 		return Cast{}, errs.Wrap(errs.Forbidden, "You do not cast this member's vote in this ballot: %s.", castByWords(cur.CastBy))
 	case keyHash != nil && cur.IdempotencyHash != nil && string(keyHash) == string(cur.IdempotencyHash):
 		return Cast{BallotID: b.ID, MemberID: memberID, CastAt: now, Replayed: true}, nil
+	case cur.Voted:
+		return Cast{}, ErrAlreadyVoted
 	}
-	return Cast{}, ErrAlreadyVoted
+	return Cast{}, s.fallen(ctx, tx, cur.Voter)
+}
+
+// fallen says why the vote of line v, on the list and not yet cast, may
+// no longer be cast (standsToVote).
+func (s *Service) fallen(ctx context.Context, tx *sqlx.Tx, v Voter) error {
+	var why struct {
+		Status    string `db:"status"`
+		Moved     bool   `db:"moved"`
+		HolderOut bool   `db:"holder_out"`
+	}
+	err := tx.GetContext(ctx, &why, `
+		SELECT m.status, m.account_id IS DISTINCT FROM $2 AS moved,
+			coalesce((SELECT h.status <> 'active' OR h.account_id IS DISTINCT FROM $2
+				FROM meeting_proxies px JOIN members h ON h.id = px.holder_member_id WHERE px.id = $3), false) AS holder_out
+		FROM members m WHERE m.id = $1`, v.MemberID, v.VoterAccountID, v.ProxyID)
+	if err != nil {
+		return fmt.Errorf("ballots: why %d cannot vote in %d: %w", v.MemberID, v.BallotID, err)
+	}
+	switch {
+	case why.Status != members.StatusActive && v.CastBy == CastBySelf:
+		return errs.Wrap(errs.Forbidden, "Your membership is %s at present, so you cannot vote, although you were on the voting list when the ballot opened.", why.Status)
+	case why.Status != members.StatusActive:
+		return errs.Wrap(errs.Forbidden, "Member %d's membership is %s at present, so their vote cannot be cast.", v.MemberNo, why.Status)
+	case v.CastBy == CastByProxy && why.HolderOut:
+		return errs.Wrap(errs.Forbidden, "You are not an active member at present, so you cannot cast the votes you hold by proxy.")
+	case v.CastBy != CastByProxy && why.Moved:
+		return errs.Wrap(errs.Forbidden, "You no longer represent member %d, so you cannot cast its vote.", v.MemberNo)
+	}
+	return ErrAlreadyVoted
 }
 
 // ErrAlreadyVoted is returned for a second vote for one member.

@@ -379,3 +379,67 @@ func TestNomination_TellsTheNomineeByEmail(t *testing.T) {
 		t.Fatalf("%d nomination messages in the outbox, want only the nominee's", all)
 	}
 }
+
+// An event appended by someone else while the close is under way cannot
+// slip between the head the lot is drawn from and the close's own event:
+// verify redraws the same lot.
+func TestTheLotStandsAgainstAnEventAppendedDuringTheClose(t *testing.T) {
+	f := newFixture(t)
+	e := f.election(1, nil)
+	a, b := f.stand(e, 0), f.stand(e, 1)
+	bal := f.open(e)
+	f.vote(0, bal, a.ID)
+	f.vote(1, bal, b.ID)
+
+	waiting := func() int {
+		var n int
+		if err := f.inst.DB.Get(&n, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	until := func(what string, done func() bool) {
+		for deadline := time.Now().Add(10 * time.Second); !done(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("waited 10 s for %s", what)
+			}
+		}
+	}
+	// The close counts, then publishes to the meeting's live topic: held
+	// here, it waits there, after the lot is drawn.
+	hold, err := f.inst.DB.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.Exec(`SELECT 1 FROM live_topics WHERE topic = $1 FOR UPDATE`, meetings.Topic(f.meeting.ID)); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() {
+		_, err := f.inst.Server.Ballots.Close(f.ctx, f.chair, bal.ID)
+		closed <- err
+	}()
+	until("the close to wait", func() bool { return waiting() >= 1 })
+	appended := make(chan error, 1)
+	go func() {
+		_, err := f.inst.Server.Auth.CreateAccount(f.ctx, auth.Operator, "late@example.org", "Late Comer")
+		appended <- err
+	}()
+	until("the other event to be appended or to wait", func() bool { return len(appended) == 1 || waiting() >= 2 })
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-appended; err != nil {
+		t.Fatal(err)
+	}
+	report := audit.Report{OK: true}
+	if err := ballots.Check(f.ctx, f.inst.DB, &report); err != nil {
+		t.Fatal(err)
+	}
+	if !report.OK {
+		t.Fatalf("verify redraws another lot: %+v", report.Problems)
+	}
+}
