@@ -298,7 +298,7 @@ func (s *Service) GrantProxy(ctx context.Context, p auth.Principal, id int64, in
 		case err != nil:
 			return err
 		case holder.Status != members.StatusActive:
-			v.Add("holder_member_id", "Only an active member can hold a proxy; %s is not one at present.", holderName(holder))
+			v.Add("holder_member_id", "Only an active member can hold a proxy: choose an active member.")
 		}
 		if err := v.Err(); err != nil {
 			return err
