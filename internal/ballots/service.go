@@ -412,6 +412,9 @@ func mayOpen(p auth.Principal, m meetings.Meeting, r rules.Rules, spec OpenSpec,
 		if !m.IsChair(p.AccountID) {
 			return errs.Wrap(errs.Forbidden, "Only the meeting's chair opens a ballot.")
 		}
+		if p.Has(auth.RoleAuditor) {
+			return errs.Wrap(errs.Forbidden, "An auditor reads everything and changes nothing, so does not open a ballot, even as the chair named before.")
+		}
 	case m.Status == meetings.StatusConvened && spec.Electorate == ElectorateAllMembers:
 		if err := p.RequireAny(auth.RoleBoard); err != nil {
 			return errs.Wrap(errs.Forbidden, "Only the board opens advance voting before the session.")

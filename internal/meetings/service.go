@@ -880,6 +880,9 @@ func (s *Service) chairMeeting(ctx context.Context, tx *sqlx.Tx, c members.Calle
 	if !m.IsChair(c.Principal().AccountID) {
 		return Meeting{}, errs.Wrap(errs.Forbidden, "Only the meeting's chair can do this.")
 	}
+	if c.Principal().Has(auth.RoleAuditor) {
+		return Meeting{}, errs.Wrap(errs.Forbidden, "An auditor reads everything and changes nothing, so does not chair a meeting, even one they were made chair of before.")
+	}
 	return m, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/citizen-network/osk/internal/db"
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/osktest"
 	"github.com/citizen-network/osk/internal/rules"
 )
@@ -870,5 +871,31 @@ func TestVisibility_DraftsAreForTheBoardAndAuditors(t *testing.T) {
 	}
 	if _, err := f.svc.GetAs(f.ctx, f.board, dropped.ID); err != nil {
 		t.Errorf("the board lost the cancelled draft: %v", err)
+	}
+}
+
+// A chair made an auditor since no longer runs the meeting.
+func TestOpen_NotByAChairMadeAnAuditorSince(t *testing.T) {
+	f := newFixture(t)
+	chair, own := f.Member("Chair")
+	m := f.convened()
+	if _, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, meetings.Officers{ChairAccountID: &chair.AccountID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.inst.Server.Members.Resign(f.ctx, chair, own.ID, members.Resignation{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.inst.Server.Auth.Grant(f.ctx, auth.Operator, chair.AccountID, auth.RoleAuditor); err != nil {
+		t.Fatal(err)
+	}
+	auditor, err := f.inst.Server.Auth.Principal(f.ctx, chair.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.inst.Clock.Set(m.StartsAt.Add(-30 * time.Minute))
+	_, err = f.svc.Open(f.ctx, auditor, m.ID)
+	osktest.WantKind(t, err, errs.Forbidden)
+	if got, _ := f.svc.Get(f.ctx, m.ID); got.Status != meetings.StatusConvened {
+		t.Fatalf("the meeting is %s", got.Status)
 	}
 }

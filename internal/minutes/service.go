@@ -87,6 +87,16 @@ func (v viewer) sees(d docRow, found bool) bool {
 
 // signerRole returns the role in which an account signs the meeting's
 // minutes, if any.
+// refuseAuditor refuses a change to the minutes by an auditor, who reads
+// everything and changes nothing (SPEC.md), even one who was made a
+// meeting's secretary or checker before becoming an auditor.
+func refuseAuditor(p auth.Principal) error {
+	if p.Has(auth.RoleAuditor) {
+		return errs.Wrap(errs.Forbidden, "An auditor reads everything and changes nothing, so does not write, submit or sign minutes.")
+	}
+	return nil
+}
+
 func signerRole(m meetings.Meeting, accountID int64) (string, bool) {
 	switch {
 	case m.IsChair(accountID):
@@ -322,6 +332,9 @@ func (s *Service) Save(ctx context.Context, p auth.Principal, doc Doc, body stri
 
 // save is Save, and tells whether it stored a new version.
 func (s *Service) save(ctx context.Context, p auth.Principal, doc Doc, body string) (Minutes, bool, error) {
+	if err := refuseAuditor(p); err != nil {
+		return Minutes{}, false, err
+	}
 	v, err := s.viewerOf(ctx, p, doc.MeetingID)
 	if err != nil {
 		return Minutes{}, false, err
@@ -412,6 +425,9 @@ func refuseChange(d docRow) error {
 // to sign, once the session is closed. A version that was sent back is
 // not submitted again: the secretary saves a corrected one first.
 func (s *Service) Submit(ctx context.Context, p auth.Principal, doc Doc) (Minutes, error) {
+	if err := refuseAuditor(p); err != nil {
+		return Minutes{}, err
+	}
 	v, err := s.viewerOf(ctx, p, doc.MeetingID)
 	if err != nil {
 		return Minutes{}, err
@@ -514,6 +530,9 @@ func inReview(ctx context.Context, tx *sqlx.Tx, doc Doc, version *int) (docRow, 
 // that nobody signs a text other than the one they read. The last
 // signature seals the document.
 func (s *Service) Sign(ctx context.Context, p auth.Principal, doc Doc, version *int) (Minutes, error) {
+	if err := refuseAuditor(p); err != nil {
+		return Minutes{}, err
+	}
 	v, err := s.viewerOf(ctx, p, doc.MeetingID)
 	if err != nil {
 		return Minutes{}, err
@@ -617,6 +636,9 @@ func (s *Service) seal(ctx context.Context, tx *sqlx.Tx, p auth.Principal, m mee
 // comment saying what should change; the secretary saves a corrected
 // version and submits it again.
 func (s *Service) Return(ctx context.Context, p auth.Principal, doc Doc, version *int, comment string) (Minutes, error) {
+	if err := refuseAuditor(p); err != nil {
+		return Minutes{}, err
+	}
 	v, err := s.viewerOf(ctx, p, doc.MeetingID)
 	if err != nil {
 		return Minutes{}, err
@@ -686,6 +708,9 @@ func (s *Service) Return(ctx context.Context, p auth.Principal, doc Doc, version
 // first version: only the secretary may, once the minutes and every
 // earlier addendum are sealed.
 func (s *Service) StartAddendum(ctx context.Context, p auth.Principal, meetingID int64, body string) (Minutes, error) {
+	if err := refuseAuditor(p); err != nil {
+		return Minutes{}, err
+	}
 	v, err := s.viewerOf(ctx, p, meetingID)
 	if err != nil {
 		return Minutes{}, err

@@ -13,6 +13,7 @@ import (
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/minutes"
 	"github.com/citizen-network/osk/internal/osktest"
 )
@@ -620,5 +621,40 @@ func TestDeadlines_WarnTheBoardWithTheClockMoved(t *testing.T) {
 	}
 	if len(list) != 0 {
 		t.Fatalf("sealed minutes stay on the dashboard: %+v", list)
+	}
+}
+
+// An officer made an auditor since keeps no power over the minutes: an
+// auditor reads everything and changes nothing.
+func TestSave_NotByAnOfficerMadeAnAuditorSince(t *testing.T) {
+	f := newFixture(t)
+	m := f.heldMeeting("Meeting whose secretary became an auditor")
+	if _, err := f.svc.Save(f.ctx, f.secretary, minutes.Main(m.ID), "# Minutes\n\nDraft."); err != nil {
+		t.Fatal(err)
+	}
+	register := f.inst.Server.Members
+	for _, officer := range []auth.Principal{f.secretary, f.checker1} {
+		own, err := register.IndividualOf(f.ctx, officer.AccountID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := register.Resign(f.ctx, officer, own.ID, members.Resignation{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.inst.Server.Auth.Grant(f.ctx, auth.Operator, officer.AccountID, auth.RoleAuditor); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secretary, _ := f.inst.Server.Auth.Principal(f.ctx, f.secretary.AccountID)
+	checker, _ := f.inst.Server.Auth.Principal(f.ctx, f.checker1.AccountID)
+	_, err := f.svc.Save(f.ctx, secretary, minutes.Main(m.ID), "# Minutes\n\nChanged by an auditor.")
+	osktest.WantKind(t, err, errs.Forbidden)
+	_, err = f.svc.Submit(f.ctx, secretary, minutes.Main(m.ID))
+	osktest.WantKind(t, err, errs.Forbidden)
+	_, err = f.svc.Sign(f.ctx, checker, minutes.Main(m.ID), nil)
+	osktest.WantKind(t, err, errs.Forbidden)
+	got, err := f.svc.Get(f.ctx, f.chair, minutes.Main(m.ID))
+	if err == nil && got.Version != 1 {
+		t.Fatalf("the minutes changed: version %d", got.Version)
 	}
 }
