@@ -40,7 +40,7 @@ func runVerify(ctx context.Context, env *environment, args []string) error {
 	return withDatabase(ctx, env, false, func(database *server.Database) error {
 		started := time.Now()
 		fmt.Fprintln(env.stdout, "Verifying the audit chain and every record that hangs on it...")
-		report, err := auditor.VerifyWith(ctx, database.DB, auditor.Options{Progress: progress(env, started)}, server.Checks()...)
+		report, err := auditor.VerifyLive(ctx, database.DB, auditor.Options{Progress: progress(env, started)}, server.Checks()...)
 		if err != nil {
 			return err
 		}

@@ -160,7 +160,7 @@ func padChain(ctx context.Context, conn *sqlx.DB, target int64, members cohort, 
 // seeded chain, or a record Osk wrote that does not add up.
 func verify(ctx context.Context, conn *sqlx.DB) (time.Duration, int64, error) {
 	t0 := time.Now()
-	report, err := auditor.Verify(ctx, conn, server.Checks()...)
+	report, err := auditor.VerifyLive(ctx, conn, auditor.Options{}, server.Checks()...)
 	d := time.Since(t0)
 	if err != nil {
 		return d, 0, err

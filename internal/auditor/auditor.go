@@ -14,6 +14,8 @@ package auditor
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -63,6 +65,19 @@ type Progress struct {
 // returns one report.
 func Verify(ctx context.Context, q sqlx.QueryerContext, checks ...Check) (audit.Report, error) {
 	return VerifyWith(ctx, q, Options{}, checks...)
+}
+
+// VerifyLive is VerifyWith over a database in use, in one snapshot (a
+// REPEATABLE READ, read-only transaction): the chain and every record it
+// anchors are read as of one moment, so that a ballot closed or minutes
+// sealed while a long verification runs are not reported as altered.
+func VerifyLive(ctx context.Context, conn *sqlx.DB, opts Options, checks ...Check) (audit.Report, error) {
+	tx, err := conn.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return audit.Report{}, fmt.Errorf("auditor: verify: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	return VerifyWith(ctx, tx, opts, checks...)
 }
 
 // VerifyWith is Verify with options.
@@ -201,7 +216,7 @@ func (h *Handlers) apiVerify(c *fiber.Ctx) error {
 	if err := requireAuditor(c); err != nil {
 		return err
 	}
-	report, err := Verify(c.UserContext(), h.db, h.checks...)
+	report, err := VerifyLive(c.UserContext(), h.db, Options{}, h.checks...)
 	if err != nil {
 		return err
 	}
@@ -242,7 +257,7 @@ func (h *Handlers) verifyPage(c *fiber.Ctx) error {
 		return err
 	}
 	started := time.Now()
-	report, err := Verify(c.UserContext(), h.db, h.checks...)
+	report, err := VerifyLive(c.UserContext(), h.db, Options{}, h.checks...)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
+	"github.com/citizen-network/osk/internal/audit"
 	"github.com/citizen-network/osk/internal/auditor"
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/dbtest"
@@ -206,5 +209,28 @@ func TestVerifyWith_TellsProgressAndEachCheck(t *testing.T) {
 	}
 	if got := strings.Join(steps, " "); got != "2 4 ballots minutes" {
 		t.Fatalf("progress %q", got)
+	}
+}
+
+// A verification of a database in use reads it as of one moment: an event
+// appended while it runs is not half seen, by the walk of the chain but
+// not by a later check, or the other way round.
+func TestVerifyLive_ReadsOneSnapshot(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	ctx := context.Background()
+	meanwhile := auditor.Check{Name: "meanwhile", Run: func(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
+		_, err := inst.Server.Auth.CreateAccount(ctx, auth.Operator, "meanwhile@example.org", "Meanwhile")
+		return err
+	}}
+	var seen int64
+	count := auditor.Check{Name: "count", Run: func(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
+		return sqlx.GetContext(ctx, q, &seen, `SELECT count(*) FROM audit_events`)
+	}}
+	report, err := auditor.VerifyLive(ctx, inst.DB.DB, auditor.Options{}, meanwhile, count)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !report.OK || seen != report.Events {
+		t.Fatalf("the chain walked %d events, a later check saw %d (report ok %v)", report.Events, seen, report.OK)
 	}
 }
