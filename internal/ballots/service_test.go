@@ -59,7 +59,8 @@ func newHall(f *fixture) *hall {
 
 	h.m = f.convened()
 	f.withChair(h.m, h.chair)
-	f.inst.Clock.Advance(time.Minute)
+	// The record date is the day of convening: Frank joins the day after.
+	f.inst.Clock.Advance(24 * time.Hour)
 	h.frankM = f.admitMember(frankApp)
 	h.bobProxy = f.proxy(h.bob, h.m.ID, h.aliceM.ID)
 	h.m = f.open(h.m, h.chair)

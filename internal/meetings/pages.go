@@ -813,7 +813,8 @@ func (h *Handlers) renderConvene(c *fiber.Ctx, m Meeting, formErr error) error {
 	preview := m
 	if preview.RecordDate == nil {
 		now := h.svc.Now()
-		preview.RecordDate = &now
+		day := endOfDay(now, m.Zone())
+		preview.RecordDate = &day
 	}
 	// What stops the notice is mended on the edit and agenda pages, so the
 	// problems link there.

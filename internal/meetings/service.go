@@ -195,7 +195,7 @@ type Draft struct {
 	OnlineURL     string
 	RemoteAllowed bool
 	// RecordDate is a day ("2026-05-01", meaning its end in the meeting's
-	// zone) or an RFC 3339 time; empty means the moment of convening.
+	// zone) or an RFC 3339 time; empty means the day of convening.
 	RecordDate string
 	// Quorum nil takes the defaults of the rules.
 	Quorum *QuorumRule
@@ -324,9 +324,7 @@ func parseTimes(v *errs.Validation, m *Meeting, startsAt, endsAt string, record 
 			rec = nil
 		default:
 			if day, err := time.ParseInLocation(time.DateOnly, raw, loc); err == nil {
-				// The end of that day: whoever is active on the record
-				// date counts.
-				t := day.AddDate(0, 0, 1).Add(-time.Microsecond).UTC()
+				t := endOfDay(day, loc)
 				rec = &t
 			} else if t, err := time.Parse(time.RFC3339, raw); err == nil {
 				t = t.UTC()
@@ -343,6 +341,13 @@ func parseTimes(v *errs.Validation, m *Meeting, startsAt, endsAt string, record 
 // it, and says what is wrong otherwise. A local time the clocks skip when
 // summer time begins does not exist: rather than move it silently by an
 // hour, it is refused.
+// endOfDay is the last moment of t's day in loc, in UTC: a record date is
+// a day, and whoever is active on it counts, to its end.
+func endOfDay(t time.Time, loc *time.Location) time.Time {
+	y, mo, d := t.In(loc).Date()
+	return time.Date(y, mo, d+1, 0, 0, 0, 0, loc).Add(-time.Microsecond).UTC()
+}
+
 func parseTime(raw string, loc *time.Location) (time.Time, string) {
 	if t, err := time.Parse(time.RFC3339, raw); err == nil {
 		return t.UTC().Truncate(time.Second), ""
@@ -537,7 +542,7 @@ type Change struct {
 	Location      *string
 	OnlineURL     *string
 	RemoteAllowed *bool
-	// RecordDate "" clears it (the moment of convening).
+	// RecordDate "" clears it (the day of convening).
 	RecordDate *string
 	Quorum     *QuorumRule
 	// Unreadable is as in Draft.
@@ -737,7 +742,8 @@ func (s *Service) Convene(ctx context.Context, p auth.Principal, id int64) (Meet
 			return err
 		}
 		if m.RecordDate == nil {
-			m.RecordDate = &now
+			day := endOfDay(now, m.Zone())
+			m.RecordDate = &day
 		}
 		decorate(&m, r, now)
 		notice := s.noticeText(m, r)

@@ -167,8 +167,15 @@ func TestConvene_RefusesOutsideTheWindowAndNotifiesEveryActiveMember(t *testing.
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Status != meetings.StatusConvened || m.ConvenedAt == nil || m.RecordDate == nil || !m.RecordDate.Equal(*m.ConvenedAt) {
+	if m.Status != meetings.StatusConvened || m.ConvenedAt == nil || m.RecordDate == nil {
 		t.Fatalf("convened meeting: %+v", m)
+	}
+	// By default the record date is the day of convening (SPEC.md): to its
+	// end, in the meeting's time zone.
+	helsinki, _ := time.LoadLocation("Europe/Helsinki")
+	rec, convened := m.RecordDate.In(helsinki), m.ConvenedAt.In(helsinki)
+	if rec.Format(time.DateOnly) != convened.Format(time.DateOnly) || rec.Format("15:04:05.000000") != "23:59:59.999999" {
+		t.Fatalf("record date %s for a meeting convened at %s, want the end of that day", rec, convened)
 	}
 	if !strings.Contains(m.Notice, "Opening of the meeting") || !strings.Contains(m.Notice, "Europe/Helsinki") {
 		t.Fatalf("notice: %s", m.Notice)
