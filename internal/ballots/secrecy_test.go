@@ -3,6 +3,7 @@ package ballots_test
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"slices"
 	"sort"
 	"strconv"
@@ -85,6 +86,16 @@ func secretBallotScan(t *testing.T, q question) {
 	for _, r := range receipts {
 		if got := api.Get("/api/v1/receipts/" + r); got.StatusCode != 200 {
 			t.Fatalf("receipt %s: %d", r, got.StatusCode)
+		}
+		// A lookup refused before it reaches the receipt's handler is
+		// logged too.
+		req, err := http.NewRequest(http.MethodGet, f.inst.URL+"/api/v1/receipts/"+r, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer osk_revoked")
+		if got := api.Send(req); got.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("receipt %s with a bad token: %d", r, got.StatusCode)
 		}
 	}
 	if err := f.svc.PublishTurnout(f.ctx); err != nil {

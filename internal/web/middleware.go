@@ -44,9 +44,26 @@ func requestID() fiber.Handler {
 	}
 }
 
+// secretPaths are the routes whose last segment is a secret, never logged:
+// a receipt (beside the account id it would tie a voter to their choice,
+// whether or not the request got as far as the receipt's handler) and a
+// calendar feed's address (which opens the feed to whoever reads the log).
+var secretPaths = []string{"/api/v1/receipts/", "/meetings/calendar/"}
+
+// loggedPath is the path as the access log writes it, secrets replaced.
+func loggedPath(path string) string {
+	for _, prefix := range secretPaths {
+		if rest, ok := strings.CutPrefix(path, prefix); ok && rest != "" {
+			return prefix + "-"
+		}
+	}
+	return path
+}
+
 // accessLog writes one line per request. It answers errors through the
 // app's error handler itself, so that the line carries the final status.
-// It logs the path without the query string, which may hold OAuth codes.
+// It logs the path without the query string, which may hold OAuth codes,
+// and without the secrets some paths hold (loggedPath).
 func accessLog(logger *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
@@ -59,7 +76,7 @@ func accessLog(logger *slog.Logger) fiber.Handler {
 		attrs := []any{
 			"request_id", RequestID(c),
 			"method", c.Method(),
-			"path", c.Path(),
+			"path", loggedPath(c.Path()),
 			"route", c.Route().Path,
 			"status", c.Response().StatusCode(),
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
