@@ -229,7 +229,7 @@ func (h *Handlers) RateLimit(name string, max int, window time.Duration) fiber.H
 			if p := PrincipalOf(c); p.SignedIn() {
 				return fmt.Sprintf("%s:account:%d", name, p.AccountID)
 			}
-			return name + ":ip:" + c.IP()
+			return name + ":ip:" + web.ClientIP(c)
 		},
 		LimitReached: func(c *fiber.Ctx) error {
 			return errs.Wrap(errs.TooMany, "Too many attempts. Please wait a minute and try again.")

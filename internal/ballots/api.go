@@ -52,7 +52,7 @@ func VoteLimit(max int, window time.Duration) fiber.Handler {
 			if p := auth.PrincipalOf(c); p.SignedIn() {
 				return "account:" + strconv.FormatInt(p.AccountID, 10)
 			}
-			return "ip:" + c.IP()
+			return "ip:" + web.ClientIP(c)
 		},
 		LimitReached: func(c *fiber.Ctx) error {
 			return errs.Wrap(errs.TooMany, "Too many votes sent too quickly. Please wait a minute and try again.")

@@ -330,3 +330,31 @@ func TestBadInput_SpoofedForwardedForIsIgnored(t *testing.T) {
 		t.Fatal("40 sign-in attempts with spoofed X-Forwarded-For headers were not limited after 30")
 	}
 }
+
+// TestBadInput_ForwardedForFromATrustedProxy: behind a trusted proxy the
+// client is the address that proxy saw, the last of X-Forwarded-For;
+// whatever the client put before it counts for nothing.
+func TestBadInput_ForwardedForFromATrustedProxy(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{Env: map[string]string{"TRUSTED_PROXIES": "127.0.0.1/32,::1/128"}})
+	c := inst.Client(t)
+	signIn := func(forwarded string) int {
+		req, _ := http.NewRequest(http.MethodGet, inst.URL+"/auth/dev", nil)
+		req.Header.Set("X-Forwarded-For", forwarded)
+		return c.Send(req).StatusCode
+	}
+	limited := false
+	for i := range 40 {
+		if signIn(fmt.Sprintf("10.0.0.%d, 203.0.113.9", i+1)) == http.StatusTooManyRequests {
+			limited = i >= 30
+			break
+		}
+	}
+	if !limited {
+		t.Fatal("40 sign-in attempts from one client behind the proxy, each claiming another address first, were not limited after 30")
+	}
+	for i := range 5 {
+		if got := signIn(fmt.Sprintf("198.51.100.%d", i+1)); got == http.StatusTooManyRequests {
+			t.Fatalf("another client behind the proxy (198.51.100.%d) was limited with the first", i+1)
+		}
+	}
+}

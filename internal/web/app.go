@@ -52,11 +52,10 @@ func New(cfg config.Config, logger *slog.Logger, health HealthFunc) (*fiber.App,
 	}
 	if len(cfg.TrustedProxies) > 0 {
 		// Forwarded headers are believed only when the request comes from
-		// one of these peers; from anyone else they are ignored, so a
-		// client cannot spoof its address past the rate limits.
+		// one of these peers (ClientIP); from anyone else they are
+		// ignored, so a client cannot spoof its address past the limits.
 		fcfg.EnableTrustedProxyCheck = true
 		fcfg.TrustedProxies = cfg.TrustedProxies
-		fcfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	app := fiber.New(fcfg)
 

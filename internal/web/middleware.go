@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -44,6 +45,25 @@ func requestID() fiber.Handler {
 	}
 }
 
+// ClientIP is the address of the client: the peer's, or, when the peer is
+// a trusted proxy (TRUSTED_PROXIES), the last address of its
+// X-Forwarded-For, which is the one that proxy saw connecting. The
+// addresses before it are whatever the client claimed, and are never
+// believed: they would let a client count itself as many past the rate
+// limits.
+func ClientIP(c *fiber.Ctx) string {
+	peer := c.Context().RemoteIP().String()
+	if !c.App().Config().EnableTrustedProxyCheck || !c.IsProxyTrusted() {
+		return peer
+	}
+	forwarded := c.Get(fiber.HeaderXForwardedFor)
+	last := strings.TrimSpace(forwarded[strings.LastIndexByte(forwarded, ',')+1:])
+	if net.ParseIP(last) == nil {
+		return peer
+	}
+	return last
+}
+
 // secretPaths are the routes whose last segment is a secret, never logged:
 // a receipt (beside the account id it would tie a voter to their choice,
 // whether or not the request got as far as the receipt's handler) and a
@@ -80,7 +100,7 @@ func accessLog(logger *slog.Logger) fiber.Handler {
 			"route", c.Route().Path,
 			"status", c.Response().StatusCode(),
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000,
-			"ip", c.IP(),
+			"ip", ClientIP(c),
 		}
 		if id, ok := c.Locals(localAccountID).(int64); ok {
 			attrs = append(attrs, "account_id", id)
