@@ -174,6 +174,12 @@ func (h *Handlers) createToken(c *fiber.Ctx) error {
 	if err := p.RequireSignedIn(); err != nil {
 		return err
 	}
+	sessionID, _ := c.Locals(localSessionID).(string)
+	if sessionID == "" {
+		// A token that could make tokens would outlive its own
+		// revocation through the ones it made.
+		return errs.Wrap(errs.Forbidden, "Tokens are made by a person signed in to Osk in the browser: a token cannot make another.")
+	}
 	var ttl time.Duration
 	if days := strings.TrimSpace(c.FormValue("expires_in_days")); days != "" {
 		n, err := strconv.Atoi(days)
@@ -185,18 +191,11 @@ func (h *Handlers) createToken(c *fiber.Ctx) error {
 		ttl = time.Duration(n) * 24 * time.Hour
 	}
 	raw, _, err := h.svc.CreateToken(c.UserContext(), p, p.AccountID, c.FormValue("name"), ttl)
-	if errors.Is(err, errs.Invalid) {
+	if errors.Is(err, errs.Invalid) || errors.Is(err, errs.Conflict) {
 		return h.renderTokens(c, "", 0, err)
 	}
 	if err != nil {
 		return err
-	}
-	sessionID, _ := c.Locals(localSessionID).(string)
-	if sessionID == "" {
-		// A bearer token's request has no session to keep the new token
-		// in: it gets the token in the answer.
-		c.Status(fiber.StatusCreated)
-		return h.renderTokens(c, raw, 0, nil)
 	}
 	if err := h.keepNewToken(sessionID, raw); err != nil {
 		return err

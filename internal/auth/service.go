@@ -439,6 +439,10 @@ func wellFormedToken(raw string) bool {
 	return err == nil && len(b) == 32
 }
 
+// MaxTokens is the most tokens in use an account may hold: scripts need a
+// few, and every token made is an event of the audit log, kept for ever.
+const MaxTokens = 20
+
 // CreateToken makes a personal access token for the principal's own
 // account (or, for the operator, for accountID). The secret is returned
 // once; only its hash is kept.
@@ -470,8 +474,21 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, accountID int64,
 		t.ExpiresAt = &exp
 	}
 	err := db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		// The account's row, locked, counts its tokens one creation at a
+		// time.
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, accountID); err != nil {
+			return fmt.Errorf("auth: lock account: %w", err)
+		}
 		if _, err := getAccount(ctx, tx, accountID); err != nil {
 			return err
+		}
+		var live int
+		if err := tx.GetContext(ctx, &live, `SELECT count(*) FROM api_tokens
+			WHERE account_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)`, accountID, now); err != nil {
+			return fmt.Errorf("auth: count tokens: %w", err)
+		}
+		if live >= MaxTokens {
+			return errs.Wrap(errs.Conflict, "This account has %d tokens in use, the most it may have: revoke one you no longer need first.", live)
 		}
 		err := tx.GetContext(ctx, &t.ID,
 			`INSERT INTO api_tokens (account_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,

@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -73,13 +74,27 @@ func TestTokens_CreatedThenShownOnceByTheNextPage(t *testing.T) {
 		t.Fatalf("%d tokens, want 1", n)
 	}
 
-	// A script with a bearer token has no session to keep a new token in:
-	// it gets the token in the answer.
+	// A token cannot make another: one that could would outlive its own
+	// revocation.
 	script := inst.Client(t)
 	script.Token = token
 	resp = script.Do(http.MethodPost, "/account/tokens", url.Values{"name": {"made by a script"}})
-	if resp.StatusCode != http.StatusCreated || !strings.HasPrefix(tokenInPage(resp.Body), "osk_") {
+	if resp.StatusCode != http.StatusForbidden || tokenInPage(resp.Body) != "" {
 		t.Fatalf("create a token with a bearer token: %d, token %q", resp.StatusCode, tokenInPage(resp.Body))
+	}
+
+	// An account holds a bounded number of tokens in use.
+	for i := 1; i < auth.MaxTokens; i++ {
+		if r := c.Do(http.MethodPost, "/account/tokens", url.Values{"name": {"script " + strconv.Itoa(i)}}); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("token %d: %d", i+1, r.StatusCode)
+		}
+	}
+	over := c.Do(http.MethodPost, "/account/tokens", url.Values{"name": {"one too many"}})
+	if over.StatusCode != http.StatusConflict || !bytes.Contains(over.Body, []byte("revoke one")) {
+		t.Fatalf("token %d: %d", auth.MaxTokens+1, over.StatusCode)
+	}
+	if n := countRows(t, inst, "api_tokens"); n != auth.MaxTokens {
+		t.Fatalf("%d tokens, want %d", n, auth.MaxTokens)
 	}
 }
 
