@@ -14,6 +14,7 @@ import (
 	"github.com/citizen-network/osk/internal/db"
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/members"
 )
 
 // BallotRequest is how the chair puts an election to the vote.
@@ -63,11 +64,23 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 		if e.Status != StatusNominating {
 			return errs.Wrap(errs.Conflict, "The election is already put to the vote.")
 		}
+		// A member who stood must still be a member to be elected; one who
+		// resigned, or was suspended or expelled, since is left off.
 		var ids []int64
 		for _, cand := range e.Candidates {
-			if cand.Consented {
-				ids = append(ids, cand.ID)
+			if !cand.Consented {
+				continue
 			}
+			if cand.MemberID != nil {
+				mem, err := s.members.Get(ctx, *cand.MemberID)
+				if err != nil {
+					return err
+				}
+				if mem.Status != members.StatusActive {
+					continue
+				}
+			}
+			ids = append(ids, cand.ID)
 		}
 		if len(ids) == 0 {
 			var v errs.Validation

@@ -443,3 +443,18 @@ func TestTheLotStandsAgainstAnEventAppendedDuringTheClose(t *testing.T) {
 		t.Fatalf("verify redraws another lot: %+v", report.Problems)
 	}
 }
+
+// A candidate who consented and then stopped being an active member is
+// left off the ballot: the board is elected from the co-op's members.
+func TestACandidateWhoLeftIsNotOnTheBallot(t *testing.T) {
+	f := newFixture(t)
+	e := f.election(1, nil)
+	stays, leaves := f.stand(e, 0), f.stand(e, 1)
+	if _, err := f.inst.Server.Members.Resign(f.ctx, f.voters[1], f.members[1].ID, members.Resignation{}); err != nil {
+		t.Fatal(err)
+	}
+	b := f.open(e)
+	if !slices.Equal(b.CandidateIDs, []int64{stays.ID}) {
+		t.Fatalf("the ballot lists %v, want only %d and not %d, who resigned", b.CandidateIDs, stays.ID, leaves.ID)
+	}
+}
