@@ -21,7 +21,8 @@
 // the last seat is decided by lot, drawn from the audit chain head read
 // inside the closing transaction just before the close's own event: the
 // event that closes the ballot chains onto it (its prev_hash), so Check
-// redraws every lot from the log alone.
+// redraws every lot from the log alone. The head is read FOR UPDATE and
+// held to the commit, so that no other event can come in between.
 //
 // # One member, one vote
 //
@@ -32,6 +33,11 @@
 // FOR SHARE; the close holds it FOR UPDATE, so every vote is either in the
 // count or refused. Both first pass the ballot's gate, an advisory lock
 // that queues fairly, so that steady voting cannot keep the close waiting.
+// The same UPDATE requires the vote to stand when it is cast
+// (standsToVote): the list froze who may vote, but a member suspended or
+// gone since, a representative replaced since, or a proxy holder no
+// longer active casts nothing, and an auditor never votes. The chair
+// closes a ballot, an advance one too, only in the meeting's session.
 // Triggers keep votes final and make votes and voting lists of a closed
 // ballot permanent. Nothing of this lives in the application's memory: it
 // holds across any number of instances.
