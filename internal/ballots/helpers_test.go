@@ -444,11 +444,7 @@ func (f *fixture) events(subject string) []audit.Entry {
 // count counts rows with a query.
 func (f *fixture) count(query string, args ...any) int {
 	f.t.Helper()
-	var n int
-	if err := f.inst.DB.Get(&n, query, args...); err != nil {
-		f.t.Fatal(err)
-	}
-	return n
+	return f.inst.DB.Count(f.t, query, args...)
 }
 
 // client signs p in on a browser-like client.

@@ -94,6 +94,16 @@ type DB struct {
 	URL string
 }
 
+// Count runs a query that counts rows, and fails t if it cannot.
+func (d *DB) Count(t testing.TB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := d.Get(&n, query, args...); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // New creates a fresh migrated database for t and connects to it. The pool
 // closes and the database is dropped when t ends.
 func New(t testing.TB) *DB {

@@ -56,11 +56,7 @@ func wantStatus(t *testing.T, what string, r *osktest.Response, status int) {
 
 func (f *fixture) count(query string, args ...any) int {
 	f.t.Helper()
-	var n int
-	if err := f.inst.DB.Get(&n, query, args...); err != nil {
-		f.t.Fatal(err)
-	}
-	return n
+	return f.inst.DB.Count(f.t, query, args...)
 }
 
 func TestPages_BoardAddsAnElectionToAMeeting(t *testing.T) {

@@ -18,11 +18,7 @@ import (
 
 func (f *fixture) count(query string, args ...any) int {
 	f.t.Helper()
-	var n int
-	if err := f.inst.DB.Get(&n, query, args...); err != nil {
-		f.t.Fatal(err)
-	}
-	return n
+	return f.inst.DB.Count(f.t, query, args...)
 }
 
 func TestCreate_AnnualMeetingHasTheStatutoryAgendaAndAWarningWhenLate(t *testing.T) {
