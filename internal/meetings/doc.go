@@ -23,9 +23,9 @@
 // added while a notice sent now would be in time for it (members get a
 // supplementary notice).
 //
-// The record date is a moment, stored in UTC: by default the moment the
-// meeting is convened; a day chosen by the board means the end of that day
-// in the meeting's zone. The voting list of a ballot is the members active
+// The record date is a moment, stored in UTC: the end of a day in the
+// meeting's zone, the day the board chose or else the day the meeting is
+// convened. The voting list of a ballot is the members active
 // at the record date who are still active and represented when it opens.
 //
 // # Who is represented

@@ -38,8 +38,10 @@
 // body is not a description of the change but the whole new text of the
 // main motion, written against the main motion's current version
 // (based_on_version). Amendments are voted on before the main motion,
-// which cannot go to a vote while any of its amendments is submitted,
-// seconded or voting. When an amendment carries, its text becomes the
+// which cannot go to a vote while any of its amendments is seconded or
+// voting. An amendment nobody seconded holds nothing back: when the chair
+// puts the main motion to the vote it falls (it stays submitted, can be
+// seconded no more, and its page says it fell), as in any meeting. When an amendment carries, its text becomes the
 // main motion's next version; earlier versions are kept (motion_versions,
 // which nothing may update or delete). An amendment written against an
 // earlier version than the current one may still be put to a vote, and
