@@ -32,6 +32,11 @@ type Hub struct {
 	// Heartbeat is how often a stream sends a comment to keep proxies from
 	// closing it, and looks for events whose notification was lost.
 	Heartbeat time.Duration
+	// MaxStream is how long one stream lasts. The browser then reconnects
+	// on its own, from the last event it had, and the reconnection is
+	// authorised again: a revoked token, an ended session or a lost right
+	// to see the meeting stops the flow within MaxStream.
+	MaxStream time.Duration
 
 	// ctx ends when the hub closes; streams run their queries under it.
 	ctx    context.Context
@@ -53,7 +58,7 @@ func NewHub(conn *sqlx.DB, listenURL string, logger *slog.Logger) *Hub {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Hub{
 		conn: conn, listenURL: listenURL, logger: logger,
-		MaxSubscribers: DefaultMaxSubscribers, Heartbeat: 15 * time.Second,
+		MaxSubscribers: DefaultMaxSubscribers, Heartbeat: 15 * time.Second, MaxStream: 5 * time.Minute,
 		ctx: ctx, cancel: cancel,
 		topics: map[string]map[*Subscription]struct{}{},
 	}

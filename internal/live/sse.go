@@ -89,6 +89,8 @@ func (s *stream) run() error {
 	}
 	beat := time.NewTicker(s.hub.Heartbeat)
 	defer beat.Stop()
+	end := time.NewTimer(s.hub.MaxStream)
+	defer end.Stop()
 	for {
 		n, err := s.send()
 		if err != nil {
@@ -99,6 +101,8 @@ func (s *stream) run() error {
 		}
 		select {
 		case <-s.sub.Done():
+			return nil
+		case <-end.C:
 			return nil
 		case <-s.sub.Wake():
 		case <-beat.C:
