@@ -2,7 +2,6 @@ package elections
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,17 +24,24 @@ type agendaOption struct {
 	Label string
 }
 
-// newPage is the board's form to add an election to a meeting.
-func (h *Handlers) newPage(c *fiber.Ctx) error {
+// meetingForNew is the meeting of the path that the signed-in caller adds
+// an election to, as the service allows it.
+func (h *Handlers) meetingForNew(c *fiber.Ctx) (auth.Principal, meetings.Meeting, error) {
 	p := auth.PrincipalOf(c)
 	if err := p.RequireSignedIn(); err != nil {
-		return err
+		return p, meetings.Meeting{}, err
 	}
 	id, err := web.PathID(c, "id", meetings.ErrNotFound)
 	if err != nil {
-		return err
+		return p, meetings.Meeting{}, err
 	}
 	m, err := h.svc.MeetingForNewElection(c.UserContext(), p, id)
+	return p, m, err
+}
+
+// newPage is the board's form to add an election to a meeting.
+func (h *Handlers) newPage(c *fiber.Ctx) error {
+	_, m, err := h.meetingForNew(c)
 	if err != nil {
 		return err
 	}
@@ -67,16 +73,7 @@ func (h *Handlers) renderNew(c *fiber.Ctx, m meetings.Meeting, formErr error) er
 // read is reported with whatever the service finds wrong with the rest,
 // so that one sending shows every problem.
 func (h *Handlers) create(c *fiber.Ctx) error {
-	p := auth.PrincipalOf(c)
-	if err := p.RequireSignedIn(); err != nil {
-		return err
-	}
-	id, err := web.PathID(c, "id", meetings.ErrNotFound)
-	if err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	m, err := h.svc.MeetingForNewElection(ctx, p, id)
+	p, m, err := h.meetingForNew(c)
 	if err != nil {
 		return err
 	}
@@ -103,12 +100,9 @@ func (h *Handlers) create(c *fiber.Ctx) error {
 	}
 	if len(v.Fields) > 0 {
 		checkNew(&v, m, in, h.svc.clock.Now())
-		slices.SortStableFunc(v.Fields, func(a, b errs.FieldError) int {
-			return slices.Index(newFields, a.Field) - slices.Index(newFields, b.Field)
-		})
-		return h.renderNew(c, m, v.Err())
+		return h.renderNew(c, m, web.InFormOrder(v.Err(), newFields...))
 	}
-	e, err := h.svc.Create(ctx, p, id, in)
+	e, err := h.svc.Create(c.UserContext(), p, m.ID, in)
 	if err != nil {
 		if formFailure(err) {
 			return h.renderNew(c, m, err)
