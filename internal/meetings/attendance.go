@@ -312,7 +312,7 @@ func (s *Service) GrantProxy(ctx context.Context, p auth.Principal, id int64, in
 			if err != nil {
 				return err
 			}
-			return errs.Wrap(errs.Conflict, "Your proxy for this meeting is already with %s. Withdraw it first to choose someone else.", holderName(current))
+			return errs.Wrap(errs.Conflict, "Your proxy for this meeting is already with %s. Withdraw it first to choose someone else.", current.DisplayName())
 		}
 		// No chains: a proxy holder attends in person, and acts for
 		// members who chose them, not for members chosen by someone else.
@@ -527,13 +527,4 @@ func (s *Service) Represented(ctx context.Context, q sqlx.QueryerContext, id int
 		reps[i].VoterAccountID = sums[voter].AccountID
 	}
 	return reps, nil
-}
-
-// holderName names a member in a message about proxies, by the name and
-// number the member knows them by.
-func holderName(m members.Member) string {
-	if m.MemberNo == nil {
-		return m.Name
-	}
-	return fmt.Sprintf("%s (member %d)", m.Name, *m.MemberNo)
 }

@@ -450,7 +450,7 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 				return err
 			}
 			s := sums[av.Proxy.HolderMemberID]
-			holders[av.Proxy.HolderMemberID] = fmt.Sprintf("%s (member %d)", s.Name, s.MemberNo)
+			holders[av.Proxy.HolderMemberID] = s.Label()
 		}
 	}
 	var sections []Section
@@ -993,7 +993,7 @@ func (h *Handlers) renderAttendance(c *fiber.Ctx, id int64, formErr error) error
 	for i, a := range list {
 		rows[i] = row{Attendee: a, Arrived: timeView(a.ArrivedAt, m), ModeLabel: ModeLabel(a.Mode)}
 		for _, g := range a.ProxyFor {
-			rows[i].ProxiesOf = append(rows[i].ProxiesOf, fmt.Sprintf("%s (member %d)", names[g].Name, names[g].MemberNo))
+			rows[i].ProxiesOf = append(rows[i].ProxiesOf, names[g].Label())
 		}
 		if a.LeftAt != nil {
 			t := timeView(*a.LeftAt, m)

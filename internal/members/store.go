@@ -398,6 +398,15 @@ type Summary struct {
 	AccountID int64  `db:"account_id" json:"account_id"`
 }
 
+// Label names a member as lists of people at a meeting do: by name and
+// number, or by number alone once the name is erased.
+func (s Summary) Label() string {
+	if s.Name == "" {
+		return fmt.Sprintf("Member %d", s.MemberNo)
+	}
+	return fmt.Sprintf("%s (member %d)", s.Name, s.MemberNo)
+}
+
 func activeSummaries(ctx context.Context, q sqlx.QueryerContext) ([]Summary, error) {
 	out := []Summary{}
 	err := sqlx.SelectContext(ctx, q, &out, `

@@ -56,12 +56,6 @@ func redirectTo(c *fiber.Ctx, path, done string) error {
 
 func motionPath(id int64) string  { return fmt.Sprintf("/motions/%d", id) }
 func ballotPath(id *int64) string { return fmt.Sprintf("/ballots/%d", *id) }
-func memberLabel(s members.Summary) string {
-	if s.Name == "" {
-		return fmt.Sprintf("Member %d", s.MemberNo)
-	}
-	return fmt.Sprintf("%s (member %d)", s.Name, s.MemberNo)
-}
 
 // formID reads an optional id from a form; what is not an id is an error
 // for that field.
@@ -140,10 +134,10 @@ func (pc pageContext) view(mo Motion, main *Motion) motionView {
 	if mo.ByBoard {
 		v.Proposer = "The board"
 	} else {
-		v.Proposer = memberLabel(pc.names[*mo.ProposerMemberID])
+		v.Proposer = pc.names[*mo.ProposerMemberID].Label()
 	}
 	if mo.SeconderMemberID != nil {
-		v.Seconder = memberLabel(pc.names[*mo.SeconderMemberID])
+		v.Seconder = pc.names[*mo.SeconderMemberID].Label()
 	}
 	if it := agendaItem(pc.meeting, mo.AgendaItemID); it != nil {
 		v.Item = fmt.Sprintf("%d. %s", it.Position, it.Title)
