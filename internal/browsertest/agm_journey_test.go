@@ -15,8 +15,9 @@ import (
 )
 
 // The annual general meeting from end to end, each step in the browser as
-// its person does it: a visitor applies and is admitted; the board drafts
-// the meeting, appoints its officers and convenes it; a member authorises
+// its person does it: a visitor applies and is admitted, and asks the
+// board for an agenda item; the board drafts the meeting, puts her item on
+// its agenda, appoints its officers and convenes it; a member authorises
 // a proxy; on the day, members register as present, the chair opens the
 // session and a ballot, members vote (one again from a second tab, and the
 // proxy holder twice), and the chair closes the ballot while a member
@@ -60,6 +61,15 @@ func TestJourney_AnnualGeneralMeeting(t *testing.T) {
 	bo.Submit("Admit as a member")
 	bo.See("The applicant is now a member")
 
+	// No meeting is announced yet: Ada asks the board for an item at the
+	// next one.
+	ada.ClickLink("Meetings")
+	ada.ClickLink("Ask the board for an item at the next general meeting")
+	ada.Type("The matter you want a general meeting to handle", "Accessible venues for every meeting")
+	ada.Submit("Send to the board")
+	ada.See("Your request went to the board.")
+	ada.See("Accessible venues for every meeting: waiting for the board to prepare the next general meeting")
+
 	// The board drafts the meeting for 18:00 eight days ahead, in Helsinki,
 	// the default zone of the form: the rules want the notice out at least
 	// seven days before.
@@ -84,6 +94,14 @@ func TestJourney_AnnualGeneralMeeting(t *testing.T) {
 	bo.See("The meeting was saved as a draft.")
 	bo.See("Adopting the financial statements")
 	meetingID := idIn(t, bo.Path(), "/meetings/")
+
+	// The board puts Ada's request on the draft's agenda.
+	bo.ClickLink("Members' requests for agenda items")
+	bo.See("before any notice, for the next general meeting")
+	bo.Submit("Put it on the agenda: Accessible venues for every meeting")
+	bo.See("The decision was recorded and the member told by email.")
+	bo.ClickLink("Back to the meeting")
+	bo.See("Accessible venues for every meeting")
 
 	bo.ClickLink("Appoint the chair, the secretary and the minute checkers")
 	bo.Type("Chair's email address (optional)", "cleo@example.org")

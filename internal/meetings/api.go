@@ -56,6 +56,8 @@ func (h *Handlers) Mount(r fiber.Router) {
 	r.Get("/api/v1/meetings/:id/item-requests", h.apiItemRequests)
 	r.Post("/api/v1/meetings/:id/item-requests/:request/accept", h.apiAcceptRequest)
 	r.Post("/api/v1/meetings/:id/item-requests/:request/decline", h.apiDeclineRequest)
+	r.Post("/api/v1/item-requests", h.apiAskBoard)
+	r.Get("/api/v1/item-requests", h.apiRequests)
 
 	h.mountPages(r)
 }
@@ -550,6 +552,34 @@ func (h *Handlers) apiItemRequests(c *fiber.Ctx) error {
 		return err
 	}
 	items, err := h.svc.ItemRequests(c.UserContext(), auth.PrincipalOf(c), id)
+	if err != nil {
+		return err
+	}
+	page, err := pageOf(items, listFilter(c), func(r ItemRequest) keyset { return keyset{ID: r.ID} })
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
+}
+
+func (h *Handlers) apiAskBoard(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireSignedIn(); err != nil {
+		return err
+	}
+	var b requestBody
+	if err := web.DecodeOptionalJSON(c, &b); err != nil {
+		return err
+	}
+	req, err := h.svc.AskBoard(c.UserContext(), p, ItemRequestInput(b))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(req)
+}
+
+func (h *Handlers) apiRequests(c *fiber.Ctx) error {
+	items, err := h.svc.Requests(c.UserContext(), auth.PrincipalOf(c))
 	if err != nil {
 		return err
 	}

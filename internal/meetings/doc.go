@@ -28,6 +28,16 @@
 // convened. The voting list of a ballot is the members active
 // at the record date who are still active and represented when it opens.
 //
+// # Members' requests for agenda items
+//
+// A member asks for an item on a convened meeting until its member motion
+// deadline (RequestItem), or, while no meeting is announced, for the next
+// general meeting (AskBoard; SPEC.md: "before the notice is sent"). The
+// latter names no meeting and waits, at most maxWaiting per member, until
+// the board decides on it from the requests of a meeting whose agenda may
+// still grow (a draft or a convened meeting); the decision attaches it to
+// that meeting. Either way the member is told the decision by email.
+//
 // # Who is represented
 //
 // A member is present (in person, or remotely when the meeting allows it)
@@ -57,7 +67,8 @@
 // the board's and the chair's forms under it) and API.md's "Meetings",
 // with these additions: PATCH and DELETE /api/v1/meetings/{id}/agenda/{item},
 // GET /api/v1/meetings/{id}/proxies, the agenda requests under
-// /api/v1/meetings/{id}/item-requests, the feed
+// /api/v1/meetings/{id}/item-requests and, before any notice,
+// /api/v1/item-requests (the page /requests), the feed
 // GET /api/v1/meetings/calendar.ics, and the optional "member_id" of
 // attendance and proxies (an organisation the caller represents, or, for
 // the chair and secretary, a member present in the room). A calendar

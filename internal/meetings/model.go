@@ -261,8 +261,10 @@ type Proxy struct {
 
 // ItemRequest is a member's request for an agenda item.
 type ItemRequest struct {
-	ID           int64      `db:"id" json:"id"`
-	MeetingID    int64      `db:"meeting_id" json:"meeting_id"`
+	ID int64 `db:"id" json:"id"`
+	// MeetingID is nil for a request made before any notice, while it
+	// waits for the board to decide on it for a meeting.
+	MeetingID    *int64     `db:"meeting_id" json:"meeting_id"`
 	MemberID     int64      `db:"member_id" json:"member_id"`
 	AccountID    int64      `db:"account_id" json:"account_id"`
 	Title        string     `db:"title" json:"title"`

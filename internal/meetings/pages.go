@@ -126,6 +126,8 @@ func (h *Handlers) mountPages(r fiber.Router) {
 	r.Post("/meetings/:id/requests/:request/accept", h.acceptRequest)
 	r.Post("/meetings/:id/requests/:request/decline", h.declineRequest)
 	r.Get("/meetings/:id/attendance", h.attendancePage)
+	r.Get("/requests", h.askPage)
+	r.Post("/requests", h.askBoard)
 	r.Post("/meetings/:id/attendance", h.registerPresent)
 	r.Post("/meetings/:id/attendance/:member/leave", h.registerLeft)
 }
@@ -183,6 +185,11 @@ func (h *Handlers) renderIndex(c *fiber.Ctx, address string) error {
 	if err != nil {
 		return err
 	}
+	cl, err := h.svc.members.CallerOf(c.UserContext(), p)
+	if err != nil {
+		return err
+	}
+	member := cl.IsMember()
 	upcoming, past := Timeline(page.Items, h.svc.Now())
 	views := func(ms []Meeting) []View {
 		out := make([]View, len(ms))
@@ -194,6 +201,7 @@ func (h *Handlers) renderIndex(c *fiber.Ctx, address string) error {
 	return web.Render(c, "meetings/index", fiber.Map{
 		"Title": "General meetings", "Upcoming": views(upcoming), "Past": views(past),
 		"NextCursor": page.NextCursor, "Board": p.Has(auth.RoleBoard), "Address": address,
+		"Member": member, "AskBoard": member || p.HasAny(auth.RoleBoard, auth.RoleAuditor),
 		"Done": doneNotice(c),
 	})
 }
@@ -936,6 +944,73 @@ func (h *Handlers) declineRequest(c *fiber.Ctx) error {
 		_, err := h.svc.DeclineRequest(c.UserContext(), auth.PrincipalOf(c), m.ID, rid, formValue(c, "reason"))
 		return err
 	})
+}
+
+// Requests to the board for the next general meeting, made before any
+// notice is out.
+
+func (h *Handlers) askPage(c *fiber.Ctx) error {
+	return h.renderAsk(c, nil)
+}
+
+// renderAsk shows a member the form and every request they made, and the
+// board and auditors the requests waiting for a meeting, with the meetings
+// the board can decide on them from.
+func (h *Handlers) renderAsk(c *fiber.Ctx, formErr error) error {
+	ctx := c.UserContext()
+	p := auth.PrincipalOf(c)
+	reqs, err := h.svc.Requests(ctx, p)
+	if err != nil {
+		return err
+	}
+	cl, err := h.svc.members.CallerOf(ctx, p)
+	if err != nil {
+		return err
+	}
+	reader := p.HasAny(auth.RoleBoard, auth.RoleAuditor)
+	if !cl.IsMember() && !reader {
+		return errs.Wrap(errs.Forbidden, "Only active members ask the board for agenda items.")
+	}
+	ids := make([]int64, len(reqs))
+	for i, r := range reqs {
+		ids[i] = r.MemberID
+	}
+	names, err := h.svc.members.SummariesOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	visible, err := h.svc.visibleMeetings(ctx, p)
+	if err != nil {
+		return err
+	}
+	now := h.svc.Now()
+	var open []View
+	for _, m := range visible {
+		if err := h.svc.decorate(ctx, &m); err != nil {
+			return err
+		}
+		if takesRequests(m) && (reader || !now.After(m.MemberMotionDeadline)) {
+			open = append(open, view(m))
+		}
+	}
+	data := formData(c, "Ask the board for an agenda item", formErr, fiber.Map{
+		"Requests": reqs, "Names": names, "Acting": cl.Acting(), "Reader": reader, "Board": p.Has(auth.RoleBoard),
+		"Meetings": open, "Done": doneNotice(c),
+		"Values": fiber.Map{"title": formValue(c, "title"), "description": formValue(c, "description"), "member_id": formValue(c, "member_id")},
+	})
+	return web.Render(c, "meetings/ask", data)
+}
+
+func (h *Handlers) askBoard(c *fiber.Ctx) error {
+	_, err := h.svc.AskBoard(c.UserContext(), auth.PrincipalOf(c), ItemRequestInput{
+		Title: formValue(c, "title"), Description: formValue(c, "description"), MemberID: optionalMember(c)})
+	if err != nil {
+		if formFailure(err) {
+			return h.renderAsk(c, pageFields(err))
+		}
+		return err
+	}
+	return redirectTo(c, "/requests", "requested")
 }
 
 // The room: attendance for the chair and the secretary (and the board and

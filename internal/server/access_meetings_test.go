@@ -51,6 +51,8 @@ var meetingRoutes = map[string]expect{
 	"GET /api/v1/meetings/:id/item-requests":                   {path: "/api/v1/meetings/{ask}/item-requests", want: callers(401, 404, 200, 200, 200, 404)},
 	"POST /api/v1/meetings/:id/item-requests/:request/accept":  {path: "/api/v1/meetings/{ask}/item-requests/{req1}/accept", body: map[string]any{}, want: only(401, 200, board)},
 	"POST /api/v1/meetings/:id/item-requests/:request/decline": {path: "/api/v1/meetings/{ask}/item-requests/{req2}/decline", body: map[string]any{"reason": "Not ours to decide."}, want: only(401, 200, board)},
+	"POST /api/v1/item-requests":                               {path: "/api/v1/item-requests", body: map[string]any{"title": "Solar panels"}, want: callers(401, 403, 201, 403, 403, 403)},
+	"GET /api/v1/item-requests":                                {path: "/api/v1/item-requests", want: callers(401, 200, 200, 200, 200, 200)},
 
 	"GET /meetings":                                {path: "/meetings", want: callers(toSignIn, 403, 200, 200, 200, 403)},
 	"GET /meetings/new":                            {path: "/meetings/new", want: only(toSignIn, 200, board)},
@@ -76,6 +78,8 @@ var meetingRoutes = map[string]expect{
 	"POST /meetings/:id/leave":                     {path: "/meetings/{meeting}/leave", form: url.Values{}, want: callers(401, 404, 303, 403, 403, 404)},
 	"POST /meetings/:id/proxy":                     {path: "/meetings/{meeting}/proxy", form: url.Values{"holder_member_no": {"999999"}}, want: callers(401, 404, 422, 403, 403, 404)},
 	"POST /meetings/:id/proxy/withdraw":            {path: "/meetings/{meeting}/proxy/withdraw", form: url.Values{}, want: callers(401, 404, 404, 403, 403, 404)},
+	"GET /requests":                                {path: "/requests", want: callers(toSignIn, 403, 200, 200, 200, 403)},
+	"POST /requests":                               {path: "/requests", form: url.Values{"title": {"A party"}}, want: callers(401, 403, 303, 403, 403, 403)},
 	"POST /meetings/:id/requests":                  {path: "/meetings/{ask}/requests", form: url.Values{"title": {"A party"}}, want: callers(401, 404, 303, 403, 403, 404)},
 	"GET /meetings/:id/requests":                   {path: "/meetings/{ask}/requests", want: only(toSignIn, 200, board)},
 	"POST /meetings/:id/requests/:request/accept":  {path: "/meetings/{ask}/requests/{req3}/accept", form: url.Values{}, want: only(401, 303, board)},

@@ -196,11 +196,14 @@ var apiOperations = map[string]operation{
 		returnsMedia(200, "text/event-stream", str(), "A stream of events named meeting, quorum and ballot, each with a JSON object as its data"),
 	"POST /api/v1/meetings/{id}/item-requests": op("Ask for an item on the agenda (before the member motion deadline)", "meetings", "active member").
 		takes("ItemRequestInput").returns(201, "ItemRequest"),
-	"GET /api/v1/meetings/{id}/item-requests": op("Members' requests for agenda items", "meetings", "board, auditor; members see their own").returns(200, "ItemRequestList").paged(),
+	"GET /api/v1/meetings/{id}/item-requests": op("Members' requests for agenda items; to the board, while the agenda may grow, also those waiting for a meeting", "meetings", "board, auditor; members see their own").returns(200, "ItemRequestList").paged(),
 	"POST /api/v1/meetings/{id}/item-requests/{request}/accept": op("Accept a member's agenda request", "meetings", "board").
 		mayTake("Acceptance").returns(200, "ItemRequest"),
 	"POST /api/v1/meetings/{id}/item-requests/{request}/decline": op("Decline a member's agenda request, with a reason", "meetings", "board").
 		takes("Reason").returns(200, "ItemRequest"),
+	"POST /api/v1/item-requests": op("Ask the board for an item at the next general meeting, before any notice is out; decided on from a meeting's requests", "meetings", "active member").
+		takes("ItemRequestInput").returns(201, "ItemRequest"),
+	"GET /api/v1/item-requests": op("Requests waiting for a meeting; members see every request they made", "meetings", "board, auditor; members their own").returns(200, "ItemRequestList").paged(),
 
 	"POST /api/v1/meetings/{id}/motions": op("Propose a motion or an amendment (members before the deadline; only the board sets majority)", "motions", "active member, board").
 		takes("Proposal").returns(201, "MotionDetail"),

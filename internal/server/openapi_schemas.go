@@ -398,7 +398,7 @@ func openAPISchemas() schema {
 		"ItemRequestInput": input(schema{"title": str(), "description": str(), "member_id": actingFor}, "title"),
 		"ItemRequest": object(schema{
 			"id":             integer(),
-			"meeting_id":     integer(),
+			"meeting_id":     nullable(integer()),
 			"member_id":      integer(),
 			"account_id":     integer(),
 			"title":          str(),

@@ -1,0 +1,190 @@
+package meetings_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/osktest"
+)
+
+// Before any notice is out, no meeting is visible to members: a request
+// then goes to the board for the next general meeting, and the board
+// decides on it from a meeting it prepares.
+func TestAskBoard_BeforeAnyNoticeTheRequestWaitsForAMeeting(t *testing.T) {
+	f := newFixture(t)
+	ada, a := f.Member("Ada Member")
+	outsider := f.Person("Not A Member")
+	requests := func() int { return f.inst.DB.Count(t, `SELECT count(*) FROM meeting_item_requests`) }
+
+	_, err := f.svc.AskBoard(f.ctx, outsider, meetings.ItemRequestInput{Title: "Solar panels"})
+	osktest.WantKind(t, err, errs.Forbidden)
+	_, err = f.svc.AskBoard(f.ctx, f.auditor, meetings.ItemRequestInput{Title: "Solar panels"})
+	osktest.WantKind(t, err, errs.Forbidden)
+	_, err = f.svc.AskBoard(f.ctx, ada, meetings.ItemRequestInput{Title: "  "})
+	osktest.WantFields(t, err, "title")
+	if n := requests(); n != 0 {
+		t.Fatalf("refused requests wrote %d rows", n)
+	}
+
+	solar, err := f.svc.AskBoard(f.ctx, ada, meetings.ItemRequestInput{Title: "Solar panels on the roof", Description: "Let us vote on it."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	party, err := f.svc.AskBoard(f.ctx, ada, meetings.ItemRequestInput{Title: "A summer party"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if solar.MeetingID != nil || solar.Status != meetings.RequestPending || solar.MemberID != a.ID {
+		t.Fatalf("request: %+v", solar)
+	}
+	if es := f.events(fmt.Sprintf("item_request:%d", solar.ID)); len(es) != 1 || es[0].Action != "meeting.item_requested" {
+		t.Fatalf("audit of the request: %+v", es)
+	}
+	waiting, err := f.svc.Requests(f.ctx, f.board)
+	if err != nil || len(waiting) != 2 {
+		t.Fatalf("waiting, to the board: %v %+v", err, waiting)
+	}
+
+	// A meeting in session takes no new item: the waiting requests are
+	// neither listed nor decided on there.
+	chair, _ := f.Member("Chair")
+	busy := f.inSession(chair)
+	got, err := f.svc.ItemRequests(f.ctx, f.board, busy.ID)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("requests at a meeting in session: %v %+v", err, got)
+	}
+	_, err = f.svc.AcceptRequest(f.ctx, f.board, busy.ID, solar.ID, nil)
+	osktest.WantKind(t, err, errs.NotFound)
+	f.inst.Clock.Set(time.Now())
+
+	// The board drafts the next meeting and finds the requests there.
+	d := f.draftAt(f.now().Add(40 * 24 * time.Hour))
+	got, err = f.svc.ItemRequests(f.ctx, f.board, d.ID)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("requests at the draft: %v %+v", err, got)
+	}
+	_, err = f.svc.AcceptRequest(f.ctx, ada, d.ID, solar.ID, nil)
+	osktest.WantKind(t, err, errs.Forbidden)
+	accepted, err := f.svc.AcceptRequest(f.ctx, f.board, d.ID, solar.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if accepted.MeetingID == nil || *accepted.MeetingID != d.ID || accepted.AgendaItemID == nil {
+		t.Fatalf("accepted: %+v", accepted)
+	}
+	d, _ = f.svc.Get(f.ctx, d.ID)
+	if n := len(d.Agenda); n != 3 || d.Agenda[n-1].Title != "Solar panels on the roof" {
+		t.Fatalf("agenda: %+v", d.Agenda)
+	}
+	declined, err := f.svc.DeclineRequest(f.ctx, f.board, d.ID, party.ID, "The board organises parties itself.")
+	if err != nil || declined.Status != meetings.RequestDeclined || *declined.MeetingID != d.ID {
+		t.Fatalf("declined: %v %+v", err, declined)
+	}
+	var decisions []string
+	for _, m := range f.mailTo(a.Email) {
+		if strings.HasPrefix(m.Subject, "Your agenda item: ") {
+			decisions = append(decisions, m.Body)
+		}
+	}
+	if len(decisions) != 2 || !strings.Contains(decisions[0], "The board organises parties itself.") {
+		t.Fatalf("Ada's decisions: %q", decisions)
+	}
+	if es := f.events(subjectOf(d)); len(es) < 2 || es[len(es)-2].Action != "meeting.item_request_accepted" || es[len(es)-1].Action != "meeting.item_request_declined" {
+		t.Fatalf("audit of the decisions: %+v", es)
+	}
+
+	// Decided, they wait no more; Ada still sees both, with the meeting.
+	if waiting, _ := f.svc.Requests(f.ctx, f.board); len(waiting) != 0 {
+		t.Fatalf("still waiting: %+v", waiting)
+	}
+	mine, err := f.svc.Requests(f.ctx, ada)
+	if err != nil || len(mine) != 2 || *mine[0].MeetingID != d.ID {
+		t.Fatalf("Ada's requests: %v %+v", err, mine)
+	}
+	other := f.draftAt(f.now().Add(50 * 24 * time.Hour))
+	_, err = f.svc.AcceptRequest(f.ctx, f.board, other.ID, party.ID, nil)
+	osktest.WantKind(t, err, errs.NotFound)
+}
+
+// A member has at most five requests waiting at once, however many they
+// send together.
+func TestAskBoard_AtMostFiveWaitingEvenAtOnce(t *testing.T) {
+	f := newFixture(t)
+	ada, a := f.Member("Ada Member")
+	var wg sync.WaitGroup
+	results := make([]error, 8)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, results[i] = f.svc.AskBoard(f.ctx, ada, meetings.ItemRequestInput{Title: fmt.Sprintf("Item %d", i)})
+		}()
+	}
+	wg.Wait()
+	refused := 0
+	for _, err := range results {
+		if err != nil {
+			osktest.WantKind(t, err, errs.Conflict)
+			refused++
+		}
+	}
+	if n := f.inst.DB.Count(t, `SELECT count(*) FROM meeting_item_requests WHERE member_id = $1`, a.ID); n != 5 || refused != 3 {
+		t.Fatalf("%d requests written, %d refused", n, refused)
+	}
+
+	// Once the board decides on one, there is room for another.
+	d := f.draftAt(f.now().Add(40 * 24 * time.Hour))
+	waiting, _ := f.svc.Requests(f.ctx, f.board)
+	if _, err := f.svc.DeclineRequest(f.ctx, f.board, d.ID, waiting[0].ID, "Handled by the board already."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AskBoard(f.ctx, ada, meetings.ItemRequestInput{Title: "One more"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// On the pages: a member acting for an organisation too chooses for whom
+// they ask, and a refused request keeps the choice; the board finds the request waiting, and again on the
+// requests of the meeting it prepares.
+func TestPages_AskingTheBoardBeforeAnyNotice(t *testing.T) {
+	f := newFixture(t)
+	ada, _ := f.Member("Ada Member")
+	workshop := f.Organisation(ada, "Ada's Workshop")
+	member := f.Client(ada)
+
+	if body := string(member.Get("/requests").Body); !strings.Contains(body, `<legend>Ask as</legend>`) || !strings.Contains(body, `value="`+strconv.FormatInt(workshop.ID, 10)+`">`) {
+		t.Fatalf("the form:\n%s", body)
+	}
+	r := member.Do(http.MethodPost, "/requests", url.Values{"title": {"  "}, "member_id": {strconv.FormatInt(workshop.ID, 10)}})
+	if body := string(r.Body); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#title"`) || !strings.Contains(body, `id="title-error"`) ||
+		!strings.Contains(body, `value="`+strconv.FormatInt(workshop.ID, 10)+`" checked>`) {
+		t.Fatalf("asking without a title: %d\n%s", r.StatusCode, body)
+	}
+	if n := f.inst.DB.Count(t, `SELECT count(*) FROM meeting_item_requests`); n != 0 {
+		t.Fatalf("a refused request wrote %d rows", n)
+	}
+	r = member.Do(http.MethodPost, "/requests", url.Values{"title": {"Solar panels"}, "member_id": {strconv.FormatInt(workshop.ID, 10)}})
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/requests?done=requested" {
+		t.Fatalf("asking: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	if body := string(member.Get("/requests?done=requested").Body); !strings.Contains(body, "Solar panels: waiting for the board to prepare the next general meeting") {
+		t.Fatalf("Ada's page:\n%s", body)
+	}
+
+	board := f.Client(f.board)
+	if body := string(board.Get("/requests").Body); !strings.Contains(body, "Asked by Ada&#39;s Workshop") || !strings.Contains(body, `href="/meetings/new"`) {
+		t.Fatalf("the board's page:\n%s", body)
+	}
+	d := f.draftAt(f.now().Add(40 * 24 * time.Hour))
+	if body := string(board.Get(fmt.Sprintf("/meetings/%d/requests", d.ID)).Body); !strings.Contains(body, "before any notice, for the next general meeting") {
+		t.Fatalf("the draft's requests:\n%s", body)
+	}
+}
