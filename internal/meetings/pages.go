@@ -473,7 +473,7 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 	}
 	title := m.Title
 	data := fiber.Map{
-		"Meeting": view(m), "Quorum": q, "QuorumSummary": q.Summary(), "Acting": acting, "Holders": holders,
+		"Meeting": view(m), "Quorum": q, "QuorumSummary": q.Summary(), "Acting": acting, "AskAs": cl.Acting(), "Holders": holders,
 		"Officers": officers, "Requests": requests, "Rules": r, "LastEventID": seq,
 		"Board":     p.Has(auth.RoleBoard),
 		"Chair":     m.IsChair(p.AccountID),
@@ -485,7 +485,8 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		"Sections":  sections,
 		"Auditor":   p.Has(auth.RoleAuditor),
 		"Done":      doneNotice(c), "Form": form,
-		"Values": fiber.Map{"title": formValue(c, "title"), "description": formValue(c, "description"), "holder_member_no": formValue(c, "holder_member_no")},
+		"Values": fiber.Map{"title": formValue(c, "title"), "description": formValue(c, "description"), "holder_member_no": formValue(c, "holder_member_no"),
+			"member_id": formValue(c, "member_id")},
 	}
 	data = formData(c, title, formErr, data)
 	return web.Render(c, "meetings/show", data)

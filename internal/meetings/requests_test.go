@@ -188,3 +188,30 @@ func TestPages_AskingTheBoardBeforeAnyNotice(t *testing.T) {
 		t.Fatalf("the draft's requests:\n%s", body)
 	}
 }
+
+// Someone who represents two organisations and has no membership of their
+// own says on the meeting's page for which one they ask.
+func TestPages_ARepresentativeOfTwoChoosesOnTheMeetingPage(t *testing.T) {
+	f := newFixture(t)
+	rep := f.Person("Rita Representative")
+	first := f.Organisation(rep, "First Workshop")
+	second := f.Organisation(rep, "Second Workshop")
+	m, err := f.svc.Convene(f.ctx, f.board, f.draftAt(f.now().Add(45*24*time.Hour)).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := fmt.Sprintf("/meetings/%d", m.ID)
+	client := f.Client(rep)
+	if body := string(client.Get(page).Body); !strings.Contains(body, `<legend>Ask as</legend>`) ||
+		!strings.Contains(body, `value="`+strconv.FormatInt(second.ID, 10)+`">`) {
+		t.Fatalf("the meeting's page:\n%s", body)
+	}
+	r := client.Do(http.MethodPost, page+"/requests", url.Values{"title": {"Accessible venues"}, "member_id": {strconv.FormatInt(second.ID, 10)}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("asking: %d\n%s", r.StatusCode, r.Body)
+	}
+	reqs, err := f.svc.ItemRequests(f.ctx, f.board, m.ID)
+	if err != nil || len(reqs) != 1 || reqs[0].MemberID != second.ID {
+		t.Fatalf("requests: %v %+v (first is %d)", err, reqs, first.ID)
+	}
+}
