@@ -3,6 +3,7 @@ package meetings
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -246,4 +247,116 @@ func (s *Service) RemoveItem(ctx context.Context, p auth.Principal, id, itemID i
 		})
 		return err
 	})
+}
+
+// requiredStatutory are the statutory items that the notice of an annual
+// meeting lists (SPEC.md, "General meetings"); the others StatutoryAgenda
+// fills in are customary.
+var requiredStatutory = map[string]bool{
+	"financial_statements": true, "surplus": true, "discharge": true, "board_election": true, "auditor_election": true,
+}
+
+// missingStatutory returns the required statutory items an annual
+// meeting's agenda lacks, in their usual order. An item is there when it
+// is the one Osk filled in, or has its title: an agenda written whole
+// through the API carries no marks.
+func missingStatutory(m Meeting) []ItemInput {
+	if m.Kind != KindAnnual {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, it := range m.Agenda {
+		have[it.Statutory] = true
+		have[strings.ToLower(it.Title)] = true
+	}
+	var out []ItemInput
+	for _, it := range StatutoryAgenda() {
+		if requiredStatutory[it.statutory] && !have[it.statutory] && !have[strings.ToLower(it.Title)] {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// statutoryPlace is where a statutory item goes back on an agenda: after
+// the last statutory item (by mark or title, as missingStatutory) that
+// comes before it in the usual order, else before the first that comes
+// after it, else in the default place.
+func statutoryPlace(agenda []AgendaItem, key string) int {
+	order := map[string]int{}
+	for i, it := range StatutoryAgenda() {
+		order[it.statutory] = i + 1
+		order[strings.ToLower(it.Title)] = i + 1
+	}
+	after, before := 0, 0
+	for _, it := range agenda {
+		o := order[it.Statutory]
+		if o == 0 {
+			o = order[strings.ToLower(it.Title)]
+		}
+		switch {
+		case o == 0:
+		case o < order[key]:
+			after = max(after, it.Position)
+		case before == 0 || it.Position < before:
+			before = it.Position
+		}
+	}
+	switch {
+	case after > 0:
+		return after + 1
+	case before > 0:
+		return before
+	}
+	return defaultPosition(agenda)
+}
+
+// RestoreStatutory puts back on a draft annual meeting's agenda the
+// required statutory items it lacks, each in its usual place.
+func (s *Service) RestoreStatutory(ctx context.Context, p auth.Principal, id int64) (Meeting, error) {
+	if err := p.RequireAny(auth.RoleBoard); err != nil {
+		return Meeting{}, err
+	}
+	err := db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		m, err := s.boardMeeting(ctx, tx, p, id)
+		if err != nil {
+			return err
+		}
+		if err := refuseFinished(m); err != nil {
+			return err
+		}
+		switch missing := missingStatutory(m); {
+		case m.Kind != KindAnnual:
+			return errs.Wrap(errs.Conflict, "Only an annual general meeting has statutory items.")
+		case m.Status != StatusDraft:
+			return errs.Wrap(errs.Conflict, "The notice has gone out: the items it lists stay as they are.")
+		case len(missing) == 0:
+			return errs.Wrap(errs.Conflict, "The agenda already has every statutory item.")
+		case len(m.Agenda)+len(missing) > maxAgenda:
+			return errs.Wrap(errs.Conflict, "The agenda cannot have more than %d items: remove some first.", maxAgenda)
+		default:
+			for _, in := range missing {
+				pos := statutoryPlace(m.Agenda, in.statutory)
+				itemID, err := insertItem(ctx, tx, m.ID, pos, in)
+				if err != nil {
+					return err
+				}
+				if _, err := s.audit.Append(ctx, tx, audit.Event{
+					ActorAccountID: p.Actor(), Action: "meeting.agenda_item_added", Subject: subject(id),
+					Payload: map[string]any{"item_id": itemID, "position": pos, "title": in.Title, "statutory": in.statutory,
+						"rule_change": false, "weighty": false, "status": m.Status},
+				}); err != nil {
+					return err
+				}
+				if m, err = getMeeting(ctx, tx, id, noLock); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Meeting{}, err
+	}
+	return s.Get(ctx, id)
 }

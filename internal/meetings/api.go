@@ -38,6 +38,7 @@ func (h *Handlers) Mount(r fiber.Router) {
 	r.Post("/api/v1/meetings/:id/agenda", h.apiAddItem)
 	r.Patch("/api/v1/meetings/:id/agenda/:item", h.apiUpdateItem)
 	r.Delete("/api/v1/meetings/:id/agenda/:item", h.apiRemoveItem)
+	r.Post("/api/v1/meetings/:id/agenda/statutory", h.apiRestoreStatutory)
 	r.Post("/api/v1/meetings/:id/officers", h.apiOfficers)
 	r.Post("/api/v1/meetings/:id/convene", h.apiTransition(h.svc.Convene))
 	r.Post("/api/v1/meetings/:id/cancel", h.apiCancel)
@@ -270,6 +271,22 @@ func (h *Handlers) apiRemoveItem(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handlers) apiRestoreStatutory(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireAny(auth.RoleBoard); err != nil {
+		return err
+	}
+	id, err := meetingID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	m, err := h.svc.RestoreStatutory(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(m)
 }
 
 type officersBody struct {

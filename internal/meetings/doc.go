@@ -23,6 +23,11 @@
 // added while a notice sent now would be in time for it (members get a
 // supplementary notice).
 //
+// An annual meeting starts with StatutoryAgenda. The board may take items
+// off a draft, and is warned while it lacks one that the notice of an
+// annual meeting lists (requiredStatutory, found by mark or by title);
+// RestoreStatutory puts those back, each in its usual place.
+//
 // The record date is a moment, stored in UTC: the end of a day in the
 // meeting's zone, the day the board chose or else the day the meeting is
 // convened. The voting list of a ballot is the members active
@@ -66,6 +71,7 @@
 // Handlers serves the pages (/meetings, /meetings/new, /meetings/:id and
 // the board's and the chair's forms under it) and API.md's "Meetings",
 // with these additions: PATCH and DELETE /api/v1/meetings/{id}/agenda/{item},
+// POST /api/v1/meetings/{id}/agenda/statutory,
 // GET /api/v1/meetings/{id}/proxies, the agenda requests under
 // /api/v1/meetings/{id}/item-requests and, before any notice,
 // /api/v1/item-requests (the page /requests), the feed

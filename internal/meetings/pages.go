@@ -109,6 +109,7 @@ func (h *Handlers) mountPages(r fiber.Router) {
 	r.Post("/meetings/:id/agenda", h.addItem)
 	r.Post("/meetings/:id/agenda/:item/move", h.moveItem)
 	r.Post("/meetings/:id/agenda/:item/remove", h.removeItem)
+	r.Post("/meetings/:id/agenda/statutory", h.restoreStatutory)
 	r.Get("/meetings/:id/officers", h.officersPage)
 	r.Post("/meetings/:id/officers", h.saveOfficers)
 	r.Get("/meetings/:id/convene", h.convenePage)
@@ -638,7 +639,7 @@ func (h *Handlers) agendaPage(c *fiber.Ctx) error {
 
 func (h *Handlers) renderAgenda(c *fiber.Ctx, m Meeting, formErr error) error {
 	data := formData(c, "Agenda of "+m.Title, pageFields(formErr), fiber.Map{
-		"Meeting": view(m), "Done": doneNotice(c), "MaxPosition": len(m.Agenda) + 1,
+		"Meeting": view(m), "Done": doneNotice(c), "MaxPosition": len(m.Agenda) + 1, "Missing": missingStatutory(m),
 		"Values": fiber.Map{"title": formValue(c, "title"), "description": formValue(c, "description"), "position": formValue(c, "position"),
 			"rule_change": c.FormValue("rule_change") == "yes", "weighty": c.FormValue("weighty") == "yes"},
 	})
@@ -712,6 +713,20 @@ func (h *Handlers) removeItem(c *fiber.Ctx) error {
 		return err
 	}
 	if err := h.svc.RemoveItem(c.UserContext(), auth.PrincipalOf(c), m.ID, item); err != nil {
+		if formFailure(err) {
+			return h.renderAgenda(c, m, err)
+		}
+		return err
+	}
+	return redirectTo(c, h.agendaPath(m.ID), "agenda")
+}
+
+func (h *Handlers) restoreStatutory(c *fiber.Ctx) error {
+	m, err := h.boardPage(c)
+	if err != nil {
+		return err
+	}
+	if _, err := h.svc.RestoreStatutory(c.UserContext(), auth.PrincipalOf(c), m.ID); err != nil {
 		if formFailure(err) {
 			return h.renderAgenda(c, m, err)
 		}

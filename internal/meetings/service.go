@@ -140,6 +140,15 @@ func decorate(m *Meeting, r rules.Rules, now time.Time) {
 				r.AGMWithinMonths, r.FinancialYearEnd, deadline.Format("2 January 2006"), day.Format("2 January 2006")))
 		}
 	}
+	if missing := missingStatutory(*m); len(missing) > 0 && m.Status == StatusDraft {
+		titles := make([]string, len(missing))
+		for i, it := range missing {
+			titles[i] = it.Title
+		}
+		m.Warnings = append(m.Warnings, fmt.Sprintf(
+			"The notice of an annual meeting lists the statutory items, and this agenda lacks: %s. Unless the co-op's rules leave them out this year, add them back from the agenda page.",
+			strings.Join(titles, "; ")))
+	}
 	if m.Status == StatusDraft {
 		earliest, latest := noticeWindow(*m, r)
 		if now.After(latest) {

@@ -902,3 +902,86 @@ func TestOpen_NotByAChairMadeAnAuditorSince(t *testing.T) {
 		t.Fatalf("the meeting is %s", got.Status)
 	}
 }
+
+// The board may take statutory items off an annual meeting's draft (an
+// auditor elected until further notice needs no election), is warned of
+// what the notice then lacks, and can put them back where they belong.
+func TestStatutoryItems_WarnedOfAndPutBackInPlace(t *testing.T) {
+	f := newFixture(t)
+	ada, _ := f.Member("Ada Member")
+	start := f.now().Add(30 * 24 * time.Hour)
+	m, err := f.svc.Create(f.ctx, f.board, meetings.Draft{Kind: meetings.KindAnnual, Title: "AGM", StartsAt: rfc(start),
+		EndsAt: rfc(start.Add(3 * time.Hour)), Location: "Helsinki"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := titlesOf(m.Agenda)
+	_, err = f.svc.RestoreStatutory(f.ctx, f.board, m.ID)
+	osktest.WantKind(t, err, errs.Conflict)
+	for _, key := range []string{"surplus", "auditor_election"} {
+		for _, it := range m.Agenda {
+			if it.Statutory == key {
+				if err := f.svc.RemoveItem(f.ctx, f.board, m.ID, it.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	m, _ = f.svc.Get(f.ctx, m.ID)
+	if w := statutoryWarning(m); !strings.Contains(w, "lacks: Use of the surplus shown on the balance sheet; Election of the auditors.") {
+		t.Fatalf("warnings: %q", m.Warnings)
+	}
+	_, err = f.svc.RestoreStatutory(f.ctx, ada, m.ID)
+	osktest.WantKind(t, err, errs.Forbidden)
+	before := len(f.events(subjectOf(m)))
+	m, err = f.svc.RestoreStatutory(f.ctx, f.board, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := titlesOf(m.Agenda); got != want || statutoryWarning(m) != "" {
+		t.Fatalf("agenda put back:\n%s\nwant\n%s\nwarnings %q", got, want, m.Warnings)
+	}
+	if es := f.events(subjectOf(m)); len(es) != before+2 || es[len(es)-1].Action != "meeting.agenda_item_added" {
+		t.Fatalf("audit: %d events after %d", len(es), before)
+	}
+
+	// An agenda written whole has the items by their titles, or lacks them.
+	own, err := f.svc.Create(f.ctx, f.board, meetings.Draft{Kind: meetings.KindAnnual, Title: "AGM", StartsAt: rfc(start),
+		EndsAt: rfc(start.Add(3 * time.Hour)), Location: "Helsinki", Agenda: []meetings.ItemInput{
+			{Title: "Adopting the financial statements"}, {Title: "Use of the surplus shown on the balance sheet"},
+			{Title: "Discharge from liability of the board and the managing director"}, {Title: "Election of the board members"},
+			{Title: "Closing"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := statutoryWarning(own); !strings.Contains(w, "lacks: Election of the auditors.") {
+		t.Fatalf("warnings of an agenda written whole: %q", own.Warnings)
+	}
+	if own, err = f.svc.RestoreStatutory(f.ctx, f.board, own.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := titlesOf(own.Agenda); !strings.HasSuffix(got, "Election of the board members\nElection of the auditors\nClosing") {
+		t.Fatalf("agenda written whole, put back:\n%s", got)
+	}
+
+	egm := f.draftAt(start)
+	_, err = f.svc.RestoreStatutory(f.ctx, f.board, egm.ID)
+	osktest.WantKind(t, err, errs.Conflict)
+}
+
+func titlesOf(agenda []meetings.AgendaItem) string {
+	titles := make([]string, len(agenda))
+	for i, it := range agenda {
+		titles[i] = it.Title
+	}
+	return strings.Join(titles, "\n")
+}
+
+func statutoryWarning(m meetings.Meeting) string {
+	for _, w := range m.Warnings {
+		if strings.Contains(w, "statutory items") {
+			return w
+		}
+	}
+	return ""
+}

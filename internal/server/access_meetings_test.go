@@ -25,16 +25,17 @@ var meetingRoutes = map[string]expect{
 	"POST /api/v1/meetings": {path: "/api/v1/meetings", body: map[string]any{
 		"kind": "extraordinary", "title": "EGM", "starts_at": "2099-06-01T10:00:00Z", "ends_at": "2099-06-01T12:00:00Z",
 	}, want: only(401, 201, board)},
-	"GET /api/v1/meetings":                     {path: "/api/v1/meetings", want: callers(401, 403, 200, 200, 200, 403)},
-	"GET /api/v1/meetings/calendar.ics":        {path: "/api/v1/meetings/calendar.ics", want: callers(401, 403, 200, 200, 200, 403)},
-	"GET /api/v1/meetings/:id":                 {path: "/api/v1/meetings/{meeting}", want: callers(401, 404, 200, 200, 200, 404)},
-	"PATCH /api/v1/meetings/:id":               {path: "/api/v1/meetings/{draft}", body: map[string]any{"title": "Renamed"}, want: only(401, 200, board)},
-	"POST /api/v1/meetings/:id/agenda":         {path: "/api/v1/meetings/{draft}/agenda", body: map[string]any{"title": "More"}, want: only(401, 201, board)},
-	"PATCH /api/v1/meetings/:id/agenda/:item":  {path: "/api/v1/meetings/{draft}/agenda/{item1}", body: map[string]any{"title": "Changed"}, want: only(401, 200, board)},
-	"DELETE /api/v1/meetings/:id/agenda/:item": {path: "/api/v1/meetings/{draft}/agenda/{item2}", want: only(401, 204, board)},
-	"POST /api/v1/meetings/:id/officers":       {path: "/api/v1/meetings/{draft}/officers", body: map[string]any{"checker_account_ids": []int{}}, want: only(401, 200, board)},
-	"POST /api/v1/meetings/:id/convene":        {path: "/api/v1/meetings/{convene1}/convene", want: only(401, 200, board)},
-	"POST /api/v1/meetings/:id/cancel":         {path: "/api/v1/meetings/{cancel1}/cancel", body: map[string]any{"reason": "Planned twice."}, want: only(401, 200, board)},
+	"GET /api/v1/meetings":                       {path: "/api/v1/meetings", want: callers(401, 403, 200, 200, 200, 403)},
+	"GET /api/v1/meetings/calendar.ics":          {path: "/api/v1/meetings/calendar.ics", want: callers(401, 403, 200, 200, 200, 403)},
+	"GET /api/v1/meetings/:id":                   {path: "/api/v1/meetings/{meeting}", want: callers(401, 404, 200, 200, 200, 404)},
+	"PATCH /api/v1/meetings/:id":                 {path: "/api/v1/meetings/{draft}", body: map[string]any{"title": "Renamed"}, want: only(401, 200, board)},
+	"POST /api/v1/meetings/:id/agenda":           {path: "/api/v1/meetings/{draft}/agenda", body: map[string]any{"title": "More"}, want: only(401, 201, board)},
+	"PATCH /api/v1/meetings/:id/agenda/:item":    {path: "/api/v1/meetings/{draft}/agenda/{item1}", body: map[string]any{"title": "Changed"}, want: only(401, 200, board)},
+	"DELETE /api/v1/meetings/:id/agenda/:item":   {path: "/api/v1/meetings/{draft}/agenda/{item2}", want: only(401, 204, board)},
+	"POST /api/v1/meetings/:id/agenda/statutory": {path: "/api/v1/meetings/{agm1}/agenda/statutory", want: only(401, 200, board)},
+	"POST /api/v1/meetings/:id/officers":         {path: "/api/v1/meetings/{draft}/officers", body: map[string]any{"checker_account_ids": []int{}}, want: only(401, 200, board)},
+	"POST /api/v1/meetings/:id/convene":          {path: "/api/v1/meetings/{convene1}/convene", want: only(401, 200, board)},
+	"POST /api/v1/meetings/:id/cancel":           {path: "/api/v1/meetings/{cancel1}/cancel", body: map[string]any{"reason": "Planned twice."}, want: only(401, 200, board)},
 	// Only the chair opens and closes; the chair is none of the callers.
 	"POST /api/v1/meetings/:id/open":                           {path: "/api/v1/meetings/{meeting}/open", want: callers(401, 404, 403, 403, 403, 404)},
 	"POST /api/v1/meetings/:id/close":                          {path: "/api/v1/meetings/{meeting}/close", want: callers(401, 404, 403, 403, 403, 404)},
@@ -66,6 +67,7 @@ var meetingRoutes = map[string]expect{
 	"POST /meetings/:id/agenda":                    {path: "/meetings/{draft}/agenda", form: url.Values{"title": {"Any other business"}}, want: only(401, 303, board)},
 	"POST /meetings/:id/agenda/:item/move":         {path: "/meetings/{draft}/agenda/{item1}/move", form: url.Values{"direction": {"down"}}, want: only(401, 303, board)},
 	"POST /meetings/:id/agenda/:item/remove":       {path: "/meetings/{draft}/agenda/{item3}/remove", form: url.Values{}, want: only(401, 303, board)},
+	"POST /meetings/:id/agenda/statutory":          {path: "/meetings/{agm2}/agenda/statutory", form: url.Values{}, want: only(401, 303, board)},
 	"GET /meetings/:id/officers":                   {path: "/meetings/{draft}/officers", want: only(toSignIn, 200, board)},
 	"POST /meetings/:id/officers":                  {path: "/meetings/{draft}/officers", form: url.Values{}, want: only(401, 303, board)},
 	"GET /meetings/:id/convene":                    {path: "/meetings/{draft}/convene", want: only(toSignIn, 200, board)},
@@ -156,6 +158,18 @@ func makeMeetings(t *testing.T, inst *osktest.Instance) *strings.Replacer {
 		return m
 	}
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	// An annual meeting drafted with an agenda of its own lacks the
+	// statutory items, for the board to put back.
+	agm := func() string {
+		start := now.Add(30 * 24 * time.Hour)
+		m, err := svc.Create(ctx, boardMember, meetings.Draft{Kind: meetings.KindAnnual, Title: "AGM",
+			StartsAt: start.Format(time.RFC3339), EndsAt: start.Add(2 * time.Hour).Format(time.RFC3339),
+			Location: "Helsinki", Agenda: []meetings.ItemInput{{Title: "Opening"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id(m.ID)
+	}
 
 	// The meeting is convened a week ahead, then brought forward to half
 	// an hour from now, so that attendance is open.
@@ -179,6 +193,7 @@ func makeMeetings(t *testing.T, inst *osktest.Instance) *strings.Replacer {
 		"{convene2}", id(draft(now.Add(20*24*time.Hour), "Opening").ID),
 		"{cancel1}", id(draft(now.Add(20*24*time.Hour), "Opening").ID),
 		"{cancel2}", id(draft(now.Add(20*24*time.Hour), "Opening").ID),
+		"{agm1}", agm(), "{agm2}", agm(),
 	}
 	for i := 1; i <= 4; i++ {
 		req, err := svc.RequestItem(ctx, memberCaller, ask.ID, meetings.ItemRequestInput{Title: "Request " + id(int64(i))})
