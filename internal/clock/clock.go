@@ -51,3 +51,17 @@ func (c *Adjustable) Set(t time.Time) time.Time {
 	c.mu.Unlock()
 	return c.Now()
 }
+
+// The moments a person may give Osk lie between these: in UTC they read
+// with a four-digit year in every time zone, as JSON, iCalendar and the
+// audit log's canonical form write times.
+var (
+	earliest = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	latest   = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// Representable says whether t is a moment Osk can record and show: from
+// 1900 to the end of 9998.
+func Representable(t time.Time) bool {
+	return !t.Before(earliest) && t.Before(latest)
+}

@@ -43,6 +43,15 @@ func Mount(r fiber.Router, clk *clock.Adjustable, provider *devoidc.Provider, ma
 	})
 }
 
+// The clock runs on an offset from the real time, which a time.Duration
+// holds for some 290 years either way; within these years every time it
+// reads is also one Osk can record.
+const minClockYear, maxClockYear = 1900, 2200
+
+func reachable(t time.Time) bool {
+	return t.Year() >= minClockYear && t.Year() < maxClockYear
+}
+
 type clockRequest struct {
 	Advance string `json:"advance"`
 	Set     string `json:"set"`
@@ -62,18 +71,24 @@ func moveClock(c *fiber.Ctx, clk *clock.Adjustable) error {
 		v.Add("advance", "Give exactly one of \"advance\" and \"set\".")
 	case req.Advance != "":
 		d, err := time.ParseDuration(req.Advance)
-		if err != nil {
+		switch {
+		case err != nil:
 			v.Add("advance", "Use a Go duration such as \"192h\" or \"-30m\".")
-			break
+		case !reachable(clk.Now().Add(d)):
+			v.Add("advance", "The clock reads from %d to %d: move it less far.", minClockYear, maxClockYear-1)
+		default:
+			clk.Advance(d)
 		}
-		clk.Advance(d)
 	default:
 		t, err := time.Parse(time.RFC3339, req.Set)
-		if err != nil {
+		switch {
+		case err != nil:
 			v.Add("set", "Use an RFC 3339 time such as \"2027-03-01T10:00:00Z\".")
-			break
+		case !reachable(t):
+			v.Add("set", "The clock reads from %d to %d: choose a time between.", minClockYear, maxClockYear-1)
+		default:
+			clk.Set(t)
 		}
-		clk.Set(t)
 	}
 	if len(v.Fields) > 0 {
 		return web.WriteProblem(c, web.Problem{Type: "about:blank", Title: "Unprocessable Entity",

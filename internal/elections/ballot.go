@@ -113,32 +113,16 @@ func closingTime(v *errs.Validation, raw string, mt meetings.Meeting, now time.T
 	if raw == "" {
 		return nil
 	}
-	t, ok := meetingTime(raw, mt)
+	t, problem := meetings.ParseTime(raw, mt.Zone())
 	switch {
-	case !ok:
-		v.Add("closes_at", "Give the time as 2026-06-01T18:30 in the meeting's time zone, or in RFC 3339 such as 2026-06-01T15:30:00Z.")
+	case problem != "":
+		v.Add("closes_at", "%s", problem)
 	case !t.After(now):
 		v.Add("closes_at", "Choose a closing time in the future.")
 	default:
-		t = t.UTC()
 		return &t
 	}
 	return nil
-}
-
-// meetingTime reads a time as forms send it: RFC 3339, or a local time
-// in the meeting's zone as a date and time field gives it (with seconds
-// when the browser adds them).
-func meetingTime(raw string, mt meetings.Meeting) (time.Time, bool) {
-	if t, err := time.Parse(time.RFC3339, raw); err == nil {
-		return t, true
-	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, raw, mt.Zone()); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }
 
 // Decided records the outcome of an election's ballot inside tx, the

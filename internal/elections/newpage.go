@@ -91,11 +91,10 @@ func (h *Handlers) create(c *fiber.Ctx) error {
 		}
 	}
 	if raw := formValue(c, "nominations_close_at"); raw != "" {
-		t, ok := meetingTime(raw, m)
-		if ok {
+		if t, problem := meetings.ParseTime(raw, m.Zone()); problem == "" {
 			in.NominationsCloseAt = &t
 		} else {
-			v.Add("nominations_close_at", "Give the time as 2026-06-01T18:30, in the meeting's time zone.")
+			v.Add("nominations_close_at", "%s", problem)
 		}
 	}
 	if len(v.Fields) > 0 {

@@ -86,7 +86,7 @@ func TestPages_BoardAddsAnElectionToAMeeting(t *testing.T) {
 	has(t, "a bad form", bad, `class="error-summary"`,
 		`<a href="#title">Give a title of 1 to 200 characters.</a>`,
 		`<a href="#seats">Give the number of seats, from 1 to 100.</a>`,
-		`<a href="#nominations_close_at">Give the time as 2026-06-01T18:30, in the meeting&#39;s time zone.</a>`,
+		`<a href="#nominations_close_at">Enter a date and time such as 2026-06-01T18:00, or an RFC 3339 time such as 2026-06-01T15:00:00Z.</a>`,
 		`id="seats" name="seats" value="two" inputmode="numeric"`,
 		`value="next Friday"`, `aria-describedby="nominations_close_at-hint nominations_close_at-error" aria-invalid="true"`,
 		fmt.Sprintf(`<option value="%d" selected>`, item.ID))

@@ -116,7 +116,10 @@ func checkNew(v *errs.Validation, m meetings.Meeting, in NewElection, now time.T
 	if in.NominationsCloseAt != nil {
 		t := in.NominationsCloseAt.UTC().Truncate(time.Microsecond)
 		in.NominationsCloseAt = &t
-		if !t.After(now) {
+		switch {
+		case !clock.Representable(t):
+			v.Add("nominations_close_at", "Choose a time between the years 1900 and 9998.")
+		case !t.After(now):
 			v.Add("nominations_close_at", "Choose a time in the future for nominations to close.")
 		}
 	}

@@ -89,12 +89,12 @@ func (s *Service) addItem(ctx context.Context, tx *sqlx.Tx, p auth.Principal, m 
 		next := m
 		next.Agenda = append(append([]AgendaItem{}, m.Agenda...), AgendaItem{RuleChange: in.RuleChange, Weighty: in.Weighty})
 		if _, latest := noticeWindow(next, r); now.After(latest) {
-			days := r.NoticeMinDays
-			if in.RuleChange || in.Weighty {
-				days = r.NoticeWeightyMinDays
+			if next.HasWeightyItem() {
+				return AgendaItem{}, errs.Wrap(errs.Conflict, "It is too late to add an item: the agenda has a rule change or a weighty item, so members must have its notice at least %d days before the meeting, by %s.",
+					r.NoticeWeightyMinDays, formatIn(latest, m.Zone()))
 			}
 			return AgendaItem{}, errs.Wrap(errs.Conflict, "It is too late to add this item: members must have its notice at least %d days before the meeting, by %s.",
-				days, formatIn(latest, m.Zone()))
+				r.NoticeMinDays, formatIn(latest, m.Zone()))
 		}
 		if in.RuleChange && in.Description == "" {
 			var v errs.Validation

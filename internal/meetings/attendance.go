@@ -392,13 +392,23 @@ func (s *Service) WithdrawProxy(ctx context.Context, p auth.Principal, id int64,
 		if px == nil {
 			return errs.Wrap(errs.NotFound, "No proxy is authorised for this meeting.")
 		}
+		used := errs.Wrap(errs.Conflict, "The proxy was used in a ballot, so it stands for the rest of the meeting.")
 		if px.UsedAt != nil {
-			return errs.Wrap(errs.Conflict, "The proxy was used in a ballot, so it stands for the rest of the meeting.")
+			return used
 		}
+		// A vote marks the proxy used without the meeting's lock, so the
+		// check is repeated on the row itself: a vote that committed
+		// meanwhile wins.
 		now := s.clock.Now()
-		if _, err := tx.ExecContext(ctx, `UPDATE meeting_proxies SET withdrawn_at = $2, withdrawn_by = $3 WHERE id = $1`,
-			px.ID, now, p.AccountID); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE meeting_proxies SET withdrawn_at = $2, withdrawn_by = $3 WHERE id = $1 AND used_at IS NULL`,
+			px.ID, now, p.AccountID)
+		if err != nil {
 			return fmt.Errorf("meetings: withdraw proxy %d: %w", px.ID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("meetings: withdraw proxy %d: %w", px.ID, err)
+		} else if n == 0 {
+			return used
 		}
 		ps, err := selectProxies(ctx, tx, `id = $1`, px.ID)
 		if err != nil {

@@ -47,9 +47,10 @@ func (s *Service) publishQuorum(ctx context.Context, tx *sqlx.Tx, m Meeting, now
 	return q, err
 }
 
-func (s *Service) publishAll(ctx context.Context, tx *sqlx.Tx, m Meeting, now time.Time) (Quorum, error) {
+func (s *Service) publishAll(ctx context.Context, tx *sqlx.Tx, m Meeting, now time.Time) error {
 	if err := s.publishState(ctx, tx, m, now); err != nil {
-		return Quorum{}, err
+		return err
 	}
-	return s.publishQuorum(ctx, tx, m, now)
+	_, err := s.publishQuorum(ctx, tx, m, now)
+	return err
 }

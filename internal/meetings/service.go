@@ -33,9 +33,12 @@ const (
 	maxReason      = 2000
 	maxCheckers    = 5
 	maxAgenda      = 100
-	maxQuorum      = 10_000_000
-	defaultLimit   = 50
-	maxListLimit   = 500
+	// maxLength bounds a meeting's length: long enough for one held
+	// online over weeks, short enough to catch a mistyped year.
+	maxLength    = 31 * 24 * time.Hour
+	maxQuorum    = 10_000_000
+	defaultLimit = 50
+	maxListLimit = 500
 )
 
 // Config holds what the service needs from outside the database.
@@ -173,7 +176,17 @@ func noticeWindow(m Meeting, r rules.Rules) (earliest, latest time.Time) {
 	if m.HasWeightyItem() {
 		days = r.NoticeWeightyMinDays
 	}
-	return start.AddDate(0, -r.NoticeMaxMonths, 0).UTC(), start.AddDate(0, 0, -days).UTC()
+	return monthsBefore(start, r.NoticeMaxMonths).UTC(), start.AddDate(0, 0, -days).UTC()
+}
+
+// monthsBefore is the same day and time n months before t, in t's zone,
+// or the last day of that month when it is shorter: two months before
+// 30 April is 28 February, where AddDate would say 2 March.
+func monthsBefore(t time.Time, n int) time.Time {
+	y, mo, d := t.Date()
+	first := time.Date(y, mo-time.Month(n), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	last := time.Date(first.Year(), first.Month()+1, 0, 0, 0, 0, 0, t.Location()).Day()
+	return first.AddDate(0, 0, min(d, last)-1)
 }
 
 func formatIn(t time.Time, loc *time.Location) string {
@@ -314,7 +327,7 @@ func parseTimes(v *errs.Validation, m *Meeting, startsAt, endsAt string, record 
 			}
 			return time.Time{}, false
 		}
-		t, problem := parseTime(raw, loc)
+		t, problem := ParseTime(raw, loc)
 		if problem != "" {
 			v.Add(field, "%s", problem)
 		}
@@ -332,10 +345,10 @@ func parseTimes(v *errs.Validation, m *Meeting, startsAt, endsAt string, record 
 		case raw == "":
 			rec = nil
 		default:
-			if day, err := time.ParseInLocation(time.DateOnly, raw, loc); err == nil {
+			if day, err := time.ParseInLocation(time.DateOnly, raw, loc); err == nil && clock.Representable(day) {
 				t := endOfDay(day, loc)
 				rec = &t
-			} else if t, err := time.Parse(time.RFC3339, raw); err == nil {
+			} else if t, err := time.Parse(time.RFC3339, raw); err == nil && clock.Representable(t) {
 				t = t.UTC()
 				rec = &t
 			} else {
@@ -346,10 +359,6 @@ func parseTimes(v *errs.Validation, m *Meeting, startsAt, endsAt string, record 
 	return start, end, rec
 }
 
-// parseTime reads an RFC 3339 time, or a local time in loc as forms send
-// it, and says what is wrong otherwise. A local time the clocks skip when
-// summer time begins does not exist: rather than move it silently by an
-// hour, it is refused.
 // endOfDay is the last moment of t's day in loc, in UTC: a record date is
 // a day, and whoever is active on it counts, to its end.
 func endOfDay(t time.Time, loc *time.Location) time.Time {
@@ -357,7 +366,20 @@ func endOfDay(t time.Time, loc *time.Location) time.Time {
 	return time.Date(y, mo, d+1, 0, 0, 0, 0, loc).Add(-time.Microsecond).UTC()
 }
 
-func parseTime(raw string, loc *time.Location) (time.Time, string) {
+// ParseTime reads an RFC 3339 time, or a local time in loc as forms send
+// it (a meeting's times, and those of its ballots and elections), in UTC,
+// and says what is wrong otherwise. A local time the clocks skip when
+// summer time begins does not exist: rather than move it silently by an
+// hour, it is refused.
+func ParseTime(raw string, loc *time.Location) (time.Time, string) {
+	t, problem := parseAny(strings.TrimSpace(raw), loc)
+	if problem == "" && !clock.Representable(t) {
+		return time.Time{}, "Choose a time between the years 1900 and 9998."
+	}
+	return t, problem
+}
+
+func parseAny(raw string, loc *time.Location) (time.Time, string) {
 	if t, err := time.Parse(time.RFC3339, raw); err == nil {
 		return t.UTC().Truncate(time.Second), ""
 	}
@@ -397,6 +419,8 @@ func checkDetails(v *errs.Validation, m Meeting, now time.Time, fields fieldSet)
 	}
 	if (fields["starts_at"] || fields["ends_at"]) && !v.Has("starts_at") && !v.Has("ends_at") && !m.EndsAt.After(m.StartsAt) {
 		v.Add("ends_at", "The meeting must end after it starts.")
+	} else if (fields["starts_at"] || fields["ends_at"]) && !v.Has("starts_at") && !v.Has("ends_at") && m.EndsAt.Sub(m.StartsAt) > maxLength {
+		v.Add("ends_at", "A general meeting lasts at most %d days: check the end.", maxLength/(24*time.Hour))
 	}
 	if fields["location"] {
 		checkText(v, "location", m.Location, maxLocation, true)
@@ -961,14 +985,19 @@ func (s *Service) chairAction(ctx context.Context, p auth.Principal, id int64, a
 		if err != nil {
 			return err
 		}
+		// The record keeps who was represented when the chair acted: a
+		// close then records everyone still present as leaving.
+		q, err := quorumOf(ctx, tx, m)
+		if err != nil {
+			return err
+		}
 		if err := change(tx, m, now); err != nil {
 			return err
 		}
 		if out, err = getMeeting(ctx, tx, id, noLock); err != nil {
 			return err
 		}
-		q, err := s.publishAll(ctx, tx, out, now)
-		if err != nil {
+		if err := s.publishAll(ctx, tx, out, now); err != nil {
 			return err
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{

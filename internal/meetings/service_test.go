@@ -1,6 +1,7 @@
 package meetings_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -984,4 +985,84 @@ func statutoryWarning(m meetings.Meeting) string {
 		}
 	}
 	return ""
+}
+
+// With a weighty item on the agenda, the notice of any item added later
+// must go out as early as that item's: the refusal says so, with the
+// longer period its date comes from.
+func TestAgenda_LateItemRefusedWithTheWeightyPeriod(t *testing.T) {
+	f := newFixture(t)
+	start := f.now().Add(40 * 24 * time.Hour).Truncate(time.Minute)
+	d := f.draftAt(start, meetings.ItemInput{Title: "Opening"}, meetings.ItemInput{Title: "Merger", Weighty: true})
+	m, err := f.svc.Convene(f.ctx, f.board, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.inst.Clock.Set(start.Add(-15 * 24 * time.Hour))
+	_, err = f.svc.AddItem(f.ctx, f.board, m.ID, meetings.ItemInput{Title: "Any other business"})
+	osktest.WantKind(t, err, errs.Conflict)
+	if !strings.Contains(err.Error(), "the agenda has a rule change or a weighty item") || !strings.Contains(err.Error(), "at least 30 days") {
+		t.Fatalf("refusal: %v", err)
+	}
+}
+
+// The close's audit event records who was represented when the chair
+// closed the meeting, before the close records them as leaving.
+func TestClose_RecordsTheQuorumAsItStood(t *testing.T) {
+	f := newFixture(t)
+	chair, _ := f.Member("Cleo Chair")
+	ada, _ := f.Member("Ada Member")
+	m := f.inSession(chair)
+	f.attend(chair, m.ID, meetings.ModeInPerson, nil)
+	f.attend(ada, m.ID, meetings.ModeRemote, nil)
+	if _, err := f.svc.Close(f.ctx, chair, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	es := f.events(subjectOf(m))
+	last := es[len(es)-1]
+	var q struct {
+		Present int `json:"present"`
+	}
+	if err := json.Unmarshal(last.Payload, &q); err != nil || last.Action != "meeting.closed" || q.Present != 2 {
+		t.Fatalf("%s %s: %v", last.Action, last.Payload, err)
+	}
+	if now := f.quorum(m.ID); now.Present != 0 {
+		t.Fatalf("after the close: %+v", now)
+	}
+}
+
+// A vote that uses a proxy while its grantor withdraws it: the vote marks
+// the proxy without the meeting's lock, and once it commits, the
+// withdrawal waiting on the proxy's row is refused as too late.
+func TestWithdrawProxy_LosesToAVoteThatUsedItMeanwhile(t *testing.T) {
+	f := newFixture(t)
+	ada, _ := f.Member("Ada Member")
+	_, bo := f.Member("Bo Member")
+	m := f.convened()
+	px, err := f.svc.GrantProxy(f.ctx, ada, m.ID, meetings.ProxyInput{HolderMemberID: bo.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := f.inst.DB.BeginTxx(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := f.svc.MarkProxyUsed(f.ctx, tx, px.ID, 1, f.now()); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.svc.WithdrawProxy(f.ctx, ada, m.ID, nil)
+		done <- err
+	}()
+	for deadline := time.Now().Add(10 * time.Second); f.inst.DB.Count(t, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the withdrawal never waited for the vote")
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	osktest.WantKind(t, <-done, errs.Conflict)
 }

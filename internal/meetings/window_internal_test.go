@@ -87,6 +87,25 @@ func TestNoticeWindow_CountsDaysInTheMeetingsZone(t *testing.T) {
 	}
 }
 
+// Two months before the last day of April is the last day of February,
+// not the second of March.
+func TestNoticeWindow_MonthsEndAtTheShorterMonthsLastDay(t *testing.T) {
+	cases := map[string]string{
+		"2027-04-30 18:00": "2027-02-28 18:00",
+		"2028-04-30 18:00": "2028-02-29 18:00",
+		"2027-04-29 18:00": "2027-02-28 18:00",
+		"2027-04-28 18:00": "2027-02-28 18:00",
+		"2027-05-31 18:00": "2027-03-31 18:00",
+		"2027-01-31 09:30": "2026-11-30 09:30",
+	}
+	for start, want := range cases {
+		earliest, _ := noticeWindow(meetingAt(t, start, false, false), rules.Defaults())
+		if !earliest.Equal(helsinki(t, want)) {
+			t.Errorf("two months before %s: %s, want %s", start, earliest.In(time.FixedZone("", 2*3600)), want)
+		}
+	}
+}
+
 func TestNoticeWindow_FollowsTheRules(t *testing.T) {
 	r := rules.Defaults()
 	r.NoticeMinDays, r.NoticeMaxMonths = 14, 1

@@ -103,17 +103,13 @@ func closingTime(v *errs.Validation, raw string, mt meetings.Meeting, now time.T
 	if raw == "" {
 		return nil
 	}
-	t, err := time.Parse(time.RFC3339, raw)
-	if err != nil {
-		t, err = time.ParseInLocation("2006-01-02T15:04", raw, mt.Zone())
-	}
+	t, problem := meetings.ParseTime(raw, mt.Zone())
 	switch {
-	case err != nil:
-		v.Add("closes_at", "Give the time as 2026-06-01T18:30 in the meeting's time zone, or in RFC 3339 such as 2026-06-01T15:30:00Z.")
+	case problem != "":
+		v.Add("closes_at", "%s", problem)
 	case !t.After(now):
 		v.Add("closes_at", "Choose a closing time in the future.")
 	default:
-		t = t.UTC()
 		return &t
 	}
 	return nil

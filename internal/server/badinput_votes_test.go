@@ -18,26 +18,31 @@ import (
 // TestBadInput_Votes sends the hostile votes: after the close, by people
 // who may not vote, twice, with a reused idempotency key, and malformed;
 // each is refused and no table changes.
+// newPerson makes an account with the roles, as the operator would.
+func newPerson(t *testing.T, inst *osktest.Instance, email string, roles ...string) auth.Principal {
+	t.Helper()
+	ctx := context.Background()
+	acc, err := inst.Server.Auth.CreateAccount(ctx, auth.Operator, email, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range roles {
+		if err := inst.Server.Auth.Grant(ctx, auth.Operator, acc.ID, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := inst.Server.Auth.Principal(ctx, acc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestBadInput_Votes(t *testing.T) {
 	inst := osktest.Start(t, osktest.Options{})
 	ctx := context.Background()
 	s := inst.Server
-	person := func(email string, roles ...string) auth.Principal {
-		acc, err := s.Auth.CreateAccount(ctx, auth.Operator, email, email)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range roles {
-			if err := s.Auth.Grant(ctx, auth.Operator, acc.ID, r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		p, err := s.Auth.Principal(ctx, acc.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	person := func(email string, roles ...string) auth.Principal { return newPerson(t, inst, email, roles...) }
 	board := person("board@example.org", auth.RoleBoard)
 	chair := person("chair@example.org", auth.RoleBoard)
 	apply := func(p auth.Principal) members.Member {
