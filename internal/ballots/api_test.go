@@ -15,6 +15,7 @@ import (
 	"github.com/citizen-network/osk/internal/ballots"
 	"github.com/citizen-network/osk/internal/live"
 	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/osktest"
 )
 
 func keysOf(t *testing.T, body []byte) string {
@@ -231,4 +232,106 @@ func turnoutEvents(t *testing.T, f *fixture, meetingID, ballotID int64) []ballot
 		}
 	}
 	return out
+}
+
+// TestAPI_ReceiptOfAnElectionVoteAlwaysListsItsCandidates checks a
+// receipt against the record: an election's vote is answered with its
+// candidates, [] for a blank vote, as the record lists it, so that a voter
+// can tell a vote recorded as blank from a field left out; a motion's vote
+// is answered with its choice and no candidates.
+func TestAPI_ReceiptOfAnElectionVoteAlwaysListsItsCandidates(t *testing.T) {
+	f := newFixture(t)
+	h := newHall(f)
+	alice := f.tokenClient(f.inst, h.alice)
+	carol := f.tokenClient(f.inst, h.carol)
+	chair := f.tokenClient(f.inst, h.chair)
+
+	b := f.openBallot(h.chair, ballots.OpenSpec{MeetingID: h.m.ID, Kind: ballots.KindElection, Seats: 2, CandidateIDs: testCandidates, Secret: true})
+	path := fmt.Sprintf("/api/v1/ballots/%d", b.ID)
+	votes := []struct {
+		name   string
+		client *osktest.Client
+		body   map[string]any
+		want   string
+	}{
+		{"a blank vote", alice, map[string]any{"candidates": []int64{}, "on_behalf_of_member_id": h.aliceM.ID}, `[]`},
+		{"a vote for one candidate", carol, map[string]any{"candidates": []int64{testCandidates[1]}}, fmt.Sprintf("[%d]", testCandidates[1])},
+	}
+	receipts := make([]string, len(votes))
+	for i, v := range votes {
+		resp := v.client.Do(http.MethodPost, path+"/votes", v.body)
+		if resp.StatusCode != 201 {
+			t.Fatalf("%s: %d %s", v.name, resp.StatusCode, resp.Body)
+		}
+		var cast struct {
+			Receipt string `json:"receipt"`
+		}
+		resp.JSON(t, &cast)
+		receipts[i] = cast.Receipt
+	}
+	check := func(when string, counted bool) map[string]string {
+		t.Helper()
+		byHash := map[string]string{}
+		for i, v := range votes {
+			resp := alice.Get("/api/v1/receipts/" + receipts[i])
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s, the receipt of %s: %d %s", when, v.name, resp.StatusCode, resp.Body)
+			}
+			if got, want := keysOf(t, resp.Body), "ballot_id candidates counted receipt_hash status"; got != want {
+				t.Errorf("%s, the receipt of %s has the fields %q, want %q: %s", when, v.name, got, want, resp.Body)
+			}
+			var got struct {
+				Candidates  json.RawMessage `json:"candidates"`
+				Counted     bool            `json:"counted"`
+				ReceiptHash string          `json:"receipt_hash"`
+			}
+			resp.JSON(t, &got)
+			if string(got.Candidates) != v.want || got.Counted != counted {
+				t.Errorf("%s, the receipt of %s: %s, want candidates %s and counted %v", when, v.name, resp.Body, v.want, counted)
+			}
+			byHash[got.ReceiptHash] = string(got.Candidates)
+		}
+		return byHash
+	}
+	check("before the close", false)
+	if resp := chair.Do(http.MethodPost, path+"/close", nil); resp.StatusCode != 200 {
+		t.Fatalf("close: %d %s", resp.StatusCode, resp.Body)
+	}
+	answered := check("after the close", true)
+
+	// The receipt says what the record lists for its hash.
+	rec := alice.Get(path + "/record")
+	if rec.StatusCode != 200 {
+		t.Fatalf("record: %d %s", rec.StatusCode, rec.Body)
+	}
+	var record struct {
+		Votes []struct {
+			ReceiptHash string          `json:"receipt_hash"`
+			Candidates  json.RawMessage `json:"candidates"`
+		} `json:"votes"`
+	}
+	rec.JSON(t, &record)
+	if len(record.Votes) != len(votes) {
+		t.Fatalf("the record lists %d votes: %s", len(record.Votes), rec.Body)
+	}
+	for _, v := range record.Votes {
+		if got, ok := answered[v.ReceiptHash]; !ok || got != string(v.Candidates) {
+			t.Errorf("the record lists %s for receipt hash %s; its receipt answered %q", v.Candidates, v.ReceiptHash, got)
+		}
+	}
+
+	// A motion's receipt keeps its shape: a choice, no candidates.
+	m := f.openBallot(h.chair, ballots.OpenSpec{MeetingID: h.m.ID})
+	resp := alice.Do(http.MethodPost, fmt.Sprintf("/api/v1/ballots/%d/votes", m.ID), map[string]any{"choice": "against", "on_behalf_of_member_id": h.aliceM.ID})
+	if resp.StatusCode != 201 {
+		t.Fatalf("motion vote: %d %s", resp.StatusCode, resp.Body)
+	}
+	var cast struct {
+		Receipt string `json:"receipt"`
+	}
+	resp.JSON(t, &cast)
+	receipt := alice.Get("/api/v1/receipts/" + cast.Receipt)
+	if got, want := keysOf(t, receipt.Body), "ballot_id choice counted receipt_hash status"; receipt.StatusCode != 200 || got != want {
+		t.Fatalf("a motion's receipt: %d, fields %q, want %q: %s", receipt.StatusCode, got, want, receipt.Body)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -426,6 +427,30 @@ type ReceiptCheck struct {
 	Status  string `json:"status"`
 	// ReceiptHash is the SHA-256 of the receipt as the record lists it.
 	ReceiptHash string `json:"receipt_hash"`
+	// Election marks a vote of an election, whose candidates are always
+	// written, as [] for a blank vote, as the ballot record lists them.
+	Election bool `json:"-"`
+}
+
+// MarshalJSON writes an election's vote with its candidates even when
+// blank, so that a vote recorded as blank is not mistaken for a field
+// left out, and a motion's vote with its choice alone.
+func (c ReceiptCheck) MarshalJSON() ([]byte, error) {
+	if !c.Election {
+		type plain ReceiptCheck
+		return json.Marshal(plain(c))
+	}
+	candidates := c.Candidates
+	if candidates == nil {
+		candidates = []int64{}
+	}
+	return json.Marshal(struct {
+		BallotID    int64   `json:"ballot_id"`
+		Candidates  []int64 `json:"candidates"`
+		Counted     bool    `json:"counted"`
+		Status      string  `json:"status"`
+		ReceiptHash string  `json:"receipt_hash"`
+	}{c.BallotID, candidates, c.Counted, c.Status, c.ReceiptHash})
 }
 
 // ErrNoReceipt is returned for a receipt no vote has.
@@ -453,5 +478,6 @@ func (s *Service) CheckReceipt(ctx context.Context, raw string) (ReceiptCheck, e
 	return ReceiptCheck{
 		BallotID: b.ID, Choice: v.Choice.String, Candidates: []int64(v.CandidateIDs),
 		Counted: b.Status == StatusClosed, Status: b.Status, ReceiptHash: fmt.Sprintf("%x", v.ReceiptHash),
+		Election: b.Kind == KindElection,
 	}, nil
 }
