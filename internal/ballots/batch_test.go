@@ -64,7 +64,7 @@ func TestVote_GroupCommitNeverFailsAVoteForItsNeighbours(t *testing.T) {
 		err := errsOf[i]
 		switch {
 		case tr.member < 0:
-			if !errors.Is(err, errs.Forbidden) {
+			if !errors.Is(err, errs.NotFound) {
 				t.Errorf("an outsider's vote: %v", err)
 			}
 		case tr.in.Choice == "perhaps":

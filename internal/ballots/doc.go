@@ -36,7 +36,12 @@
 // The same UPDATE requires the vote to stand when it is cast
 // (standsToVote): the list froze who may vote, but a member suspended or
 // gone since, a representative replaced since, or a proxy holder no
-// longer active casts nothing, and an auditor never votes. The chair
+// longer active casts nothing, and an auditor never votes. The list froze
+// an organisation's vote as its representative's to cast, not a person's:
+// when the board replaces the representative, the lines not yet voted
+// pass to the new one in that transaction (HandOver, migration 00018). A
+// refused vote by someone who may not see the ballot is answered as
+// reading it would be: there is no such ballot. The chair
 // closes a ballot, an advance one too, only in the meeting's session.
 // Triggers keep votes final and make votes and voting lists of a closed
 // ballot permanent. Nothing of this lives in the application's memory: it

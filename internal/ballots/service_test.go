@@ -317,9 +317,11 @@ func TestVote_OneMemberOneVote(t *testing.T) {
 		{"the member themself, naming themself", h.bob, ballots.VoteInput{Choice: ballots.ChoiceFor, OnBehalfOf: &h.bobM.ID}, errs.Forbidden},
 		{"the organisation a second time", h.carol, ballots.VoteInput{Choice: ballots.ChoiceFor, OnBehalfOf: &h.orgM.ID}, errs.Conflict},
 		{"someone else's vote", h.chair, ballots.VoteInput{Choice: ballots.ChoiceFor, OnBehalfOf: &h.aliceM.ID}, errs.Forbidden},
-		{"a non-member", f.person("Outsider"), ballots.VoteInput{Choice: ballots.ChoiceFor}, errs.Forbidden},
-		{"an applicant", h.erin, ballots.VoteInput{Choice: ballots.ChoiceFor}, errs.Forbidden},
-		{"a suspended member", h.dave, ballots.VoteInput{Choice: ballots.ChoiceFor}, errs.Forbidden},
+		// Those who may not see the ballot are told there is none, as
+		// when they read it.
+		{"a non-member", f.person("Outsider"), ballots.VoteInput{Choice: ballots.ChoiceFor}, errs.NotFound},
+		{"an applicant", h.erin, ballots.VoteInput{Choice: ballots.ChoiceFor}, errs.NotFound},
+		{"a suspended member", h.dave, ballots.VoteInput{Choice: ballots.ChoiceFor}, errs.NotFound},
 		{"a member admitted after the record date", h.frank, ballots.VoteInput{Choice: ballots.ChoiceFor}, errs.Forbidden},
 		{"a member not represented", h.grace, ballots.VoteInput{Choice: ballots.ChoiceFor}, errs.Forbidden},
 		{"nobody", auth.Principal{}, ballots.VoteInput{Choice: ballots.ChoiceFor}, errs.Unauthenticated},
@@ -643,10 +645,12 @@ func join(s []string) string {
 }
 
 // The voting list is frozen at the opening, but a vote is cast later: a
-// member suspended since has no vote to cast, a representative the
-// organisation has replaced no longer casts its vote, a proxy holder
-// suspended since casts nobody's, and an auditor votes for no one, even
-// on a line frozen before they became one. Nothing is marked or stored
+// member suspended since has no vote to cast, by themself or by proxy, a
+// representative the organisation has replaced casts its vote no more
+// (the new one does: TestVote_ANewRepresentativeCastsTheOrganisationsVotes),
+// and an auditor votes for no one, even on a line frozen before they
+// became one. Who may no longer see the ballot is told there is none, as
+// when they read it; the others are told why. Nothing is marked or stored
 // for a refused vote; the others still vote.
 func TestVote_OnlyWhileTheVoteStillStands(t *testing.T) {
 	f := newFixture(t)
@@ -655,7 +659,7 @@ func TestVote_OnlyWhileTheVoteStillStands(t *testing.T) {
 	b := f.openBallot(h.chair, ballots.OpenSpec{MeetingID: h.m.ID, Secret: true})
 	register := f.inst.Server.Members
 
-	if _, err := register.Suspend(f.ctx, f.board, h.aliceM.ID, "Did not pay."); err != nil {
+	if _, err := register.Suspend(f.ctx, f.board, h.bobM.ID, "Did not pay."); err != nil {
 		t.Fatal(err)
 	}
 	successor := f.person("Successor")
@@ -677,15 +681,16 @@ func TestVote_OnlyWhileTheVoteStillStands(t *testing.T) {
 		name string
 		who  auth.Principal
 		in   ballots.VoteInput
+		kind error
 		want string
 	}{
-		{"a member suspended since the opening", h.alice, ballots.VoteInput{Choice: ballots.ChoiceFor, OnBehalfOf: &h.aliceM.ID}, "suspended"},
-		{"the holder of a proxy, suspended since", h.alice, ballots.VoteInput{Choice: ballots.ChoiceFor, OnBehalfOf: &h.bobM.ID}, "not an active member"},
-		{"a representative replaced since", h.carol, ballots.VoteInput{Choice: ballots.ChoiceFor}, "no longer represent"},
-		{"an auditor on a line frozen before", grace, ballots.VoteInput{Choice: ballots.ChoiceFor}, "auditor"},
+		{"a member suspended since the opening, by proxy", h.alice, ballots.VoteInput{Choice: ballots.ChoiceFor, OnBehalfOf: &h.bobM.ID}, errs.Forbidden, "membership is suspended"},
+		{"a member suspended since the opening, themself", h.bob, ballots.VoteInput{Choice: ballots.ChoiceFor}, errs.NotFound, "no such ballot"},
+		{"a representative replaced since", h.carol, ballots.VoteInput{Choice: ballots.ChoiceFor}, errs.NotFound, "no such ballot"},
+		{"an auditor on a line frozen before", grace, ballots.VoteInput{Choice: ballots.ChoiceFor}, errs.Forbidden, "auditor"},
 	} {
 		_, err := f.svc.Vote(f.ctx, tc.who, b.ID, tc.in)
-		wantKind(t, err, errs.Forbidden)
+		wantKind(t, err, tc.kind)
 		if !strings.Contains(errs.Message(err), tc.want) {
 			t.Errorf("%s: %q, want it to say %q", tc.name, errs.Message(err), tc.want)
 		}
@@ -697,4 +702,56 @@ func TestVote_OnlyWhileTheVoteStillStands(t *testing.T) {
 		t.Fatalf("%d lines marked as voted for refused voters", n)
 	}
 	f.vote(h.chair, b.ID, ballots.ChoiceFor, nil)
+}
+
+// An organisation votes through its representative of the moment: when
+// the board replaces the representative while a ballot is open, the new
+// one casts the organisation's vote and those of the members whose proxy
+// it holds, the former one none of them, and a line already voted keeps
+// who cast it. Only the hand-over may change a line's account.
+func TestVote_ANewRepresentativeCastsTheOrganisationsVotes(t *testing.T) {
+	f := newFixture(t)
+	h := newHall(f)
+	f.proxy(h.grace, h.m.ID, h.orgM.ID)
+	f.proxy(h.henry, h.m.ID, h.orgM.ID)
+	b := f.openBallot(h.chair, ballots.OpenSpec{MeetingID: h.m.ID})
+	f.vote(h.carol, b.ID, ballots.ChoiceAgainst, &h.graceM.ID)
+
+	successor := f.person("Successor")
+	if _, err := f.inst.Server.Members.ChangeRepresentative(f.ctx, f.board, h.orgM.ID, members.Representative{Email: successor.Email}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []int64{h.orgM.ID, h.henryM.ID} {
+		_, err := f.svc.Vote(f.ctx, h.carol, b.ID, ballots.VoteInput{Choice: ballots.ChoiceFor, OnBehalfOf: &m})
+		wantKind(t, err, errs.Forbidden)
+	}
+	if _, err := f.inst.DB.Exec(`UPDATE ballot_voters SET voter_account_id = $3 WHERE ballot_id = $1 AND member_id = $2`,
+		b.ID, h.orgM.ID, h.alice.AccountID); err == nil {
+		t.Fatal("a line passed to an account that does not represent the organisation")
+	}
+	f.vote(successor, b.ID, ballots.ChoiceFor, &h.orgM.ID)
+	f.vote(successor, b.ID, ballots.ChoiceFor, &h.henryM.ID)
+
+	cast := map[int64]int64{}
+	rows, err := f.inst.DB.Query(`SELECT member_id, cast_by_account_id FROM ballot_votes WHERE ballot_id = $1`, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var member, account int64
+		if err := rows.Scan(&member, &account); err != nil {
+			t.Fatal(err)
+		}
+		cast[member] = account
+	}
+	if cast[h.graceM.ID] != h.carol.AccountID || cast[h.orgM.ID] != successor.AccountID || cast[h.henryM.ID] != successor.AccountID {
+		t.Fatalf("votes cast by: %v (Carol %d, successor %d)", cast, h.carol.AccountID, successor.AccountID)
+	}
+	if closed := f.close(h.chair, b.ID); closed.Result.For != 2 || closed.Result.Against != 1 {
+		t.Fatalf("result: %+v", closed.Result)
+	}
+	if r := f.verify(); len(r.Problems) != 0 {
+		t.Fatalf("verification after a hand-over: %+v", r.Problems)
+	}
 }

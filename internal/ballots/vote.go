@@ -127,6 +127,18 @@ func checkChoice(b Ballot, in VoteInput) error {
 // returns Cast.Replayed; the choice is not compared, because nothing
 // derived from it is kept next to the voter.
 func (s *Service) Vote(ctx context.Context, p auth.Principal, ballotID int64, in VoteInput) (Cast, error) {
+	out, err := s.vote(ctx, p, ballotID, in)
+	if err != nil && !errors.Is(err, errs.Unauthenticated) {
+		// Who may not see the ballot learns no more of it from a refused
+		// vote than from reading it: that there is none (API.md).
+		if _, seen := s.GetAs(ctx, p, ballotID); errors.Is(seen, errs.NotFound) {
+			return Cast{}, seen
+		}
+	}
+	return out, err
+}
+
+func (s *Service) vote(ctx context.Context, p auth.Principal, ballotID int64, in VoteInput) (Cast, error) {
 	if err := p.RequireSignedIn(); err != nil {
 		return Cast{}, err
 	}

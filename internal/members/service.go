@@ -80,6 +80,21 @@ type Service struct {
 	accounts *auth.Service
 	cfg      Config
 	zone     *time.Location
+	// handOvers run when an organisation's representative changes, in
+	// that transaction (OnRepresentativeChanged).
+	handOvers []HandOverFunc
+}
+
+// HandOverFunc passes to the account to what the account from did for the
+// organisation member, inside tx.
+type HandOverFunc func(ctx context.Context, tx *sqlx.Tx, member, from, to int64) error
+
+// OnRepresentativeChanged registers what else changes hands with an
+// organisation's representative: the ballots package, which depends on
+// this one, gives the new representative the organisation's votes not yet
+// cast.
+func (s *Service) OnRepresentativeChanged(fn HandOverFunc) {
+	s.handOvers = append(s.handOvers, fn)
 }
 
 // NewService returns the member register service.
@@ -964,6 +979,13 @@ func (s *Service) ChangeRepresentative(ctx context.Context, p auth.Principal, id
 		}
 		if err != nil {
 			return err
+		}
+		if m.AccountID != nil {
+			for _, hand := range s.handOvers {
+				if err := hand(ctx, tx, id, *m.AccountID, acc.ID); err != nil {
+					return err
+				}
+			}
 		}
 		if out, err = getMember(ctx, tx, id, false); err != nil {
 			return err

@@ -26,7 +26,7 @@ import (
 // page's form is tried with a receipt of no vote.
 var ballotRoutes = map[string]expect{
 	"GET /api/v1/ballots/:id":               {path: "/api/v1/ballots/{ballotGet}", want: callers(401, 404, 200, 200, 200, 404)},
-	"POST /api/v1/ballots/:id/votes":        {path: "/api/v1/ballots/{ballotVoteApi}/votes", body: map[string]any{"choice": "for"}, want: callers(401, 403, 201, 403, 403, 403)},
+	"POST /api/v1/ballots/:id/votes":        {path: "/api/v1/ballots/{ballotVoteApi}/votes", body: map[string]any{"choice": "for"}, want: callers(401, 404, 201, 403, 403, 404)},
 	"POST /api/v1/ballots/:id/close":        {path: "/api/v1/ballots/{ballotCloseApi}/close", want: callers(401, 404, 200, 403, 403, 404)},
 	"POST /api/v1/ballots/:id/casting-vote": {path: "/api/v1/ballots/{ballotTieApi}/casting-vote", body: map[string]any{"choice": "for"}, want: callers(401, 404, 200, 403, 403, 404)},
 	"GET /api/v1/ballots/:id/record":        {path: "/api/v1/ballots/{ballotDone}/record", want: callers(401, 404, 200, 200, 200, 404)},
