@@ -57,9 +57,11 @@ type Handlers struct {
 	cfg         config.Config
 	logger      *slog.Logger
 	limits      *Storage
-	// MemberOf returns the caller's member record for /api/v1/me, or nil;
-	// internal/members provides it.
-	MemberOf func(c *fiber.Ctx, p Principal) (any, error)
+	// MemberOf returns the caller's member record for /api/v1/me, or nil,
+	// and Represents the organisations the caller represents (a list,
+	// empty for none); internal/members provides them.
+	MemberOf   func(c *fiber.Ctx, p Principal) (any, error)
+	Represents func(c *fiber.Ctx, p Principal) (any, error)
 }
 
 // DevClient names the built-in development provider's client.

@@ -325,6 +325,7 @@ func (h *Handlers) apiMe(c *fiber.Ctx) error {
 		return err
 	}
 	var member any
+	var represents any = []any{}
 	if h.MemberOf != nil {
 		m, err := h.MemberOf(c, p)
 		if err != nil {
@@ -332,13 +333,21 @@ func (h *Handlers) apiMe(c *fiber.Ctx) error {
 		}
 		member = m
 	}
+	if h.Represents != nil {
+		orgs, err := h.Represents(c, p)
+		if err != nil {
+			return err
+		}
+		represents = orgs
+	}
 	roles := p.Roles
 	if roles == nil {
 		roles = []string{}
 	}
 	return c.JSON(fiber.Map{
-		"account": meAccount{ID: p.AccountID, Email: p.Email, Name: p.Name},
-		"member":  member,
-		"roles":   roles,
+		"account":    meAccount{ID: p.AccountID, Email: p.Email, Name: p.Name},
+		"member":     member,
+		"represents": represents,
+		"roles":      roles,
 	})
 }

@@ -66,6 +66,22 @@ func (h *Handlers) MemberOf(c *fiber.Ctx, p auth.Principal) (any, error) {
 	return m, nil
 }
 
+// Represents returns the organisations the caller represents, for
+// /api/v1/me: an API client acting for one needs its id.
+func (h *Handlers) Represents(c *fiber.Ctx, p auth.Principal) (any, error) {
+	ms, err := h.svc.ActingFor(c.UserContext(), p.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	orgs := []Member{}
+	for _, m := range ms {
+		if m.Kind == KindOrganisation {
+			orgs = append(orgs, m)
+		}
+	}
+	return orgs, nil
+}
+
 // memberID reads the :id of the path; anything but a positive integer
 // names no member.
 func memberID(c *fiber.Ctx) (int64, error) {

@@ -390,3 +390,29 @@ func createToken(t *testing.T, c *osktest.Client) string {
 	}
 	return string(m[1])
 }
+
+// Someone who acts for an organisation finds it, and its id, on
+// /api/v1/me, though they have no membership of their own.
+func TestAPI_MeNamesTheOrganisationsRepresented(t *testing.T) {
+	s := startSite(t)
+	rep := s.client("rep@example.org", "Rita Representative")
+	r := rep.Do(http.MethodPost, "/api/v1/applications", map[string]any{"kind": "organisation", "name": "Osuuskauppa Example",
+		"email": "info@example.org", "country": "FI", "organisation_number": "1234567-8", "accept_rules": true})
+	wantStatus(t, r, http.StatusCreated)
+	var org apiMember
+	r.JSON(t, &org)
+	var me struct {
+		Member     *apiMember  `json:"member"`
+		Represents []apiMember `json:"represents"`
+	}
+	rep.Get("/api/v1/me").JSON(t, &me)
+	if me.Member != nil || len(me.Represents) != 1 || me.Represents[0].ID != org.ID || me.Represents[0].Kind != "organisation" {
+		t.Fatalf("/api/v1/me of a representative: %+v", me)
+	}
+	other := s.client("other@example.org", "Someone Else")
+	var none map[string]json.RawMessage
+	other.Get("/api/v1/me").JSON(t, &none)
+	if string(none["represents"]) != "[]" {
+		t.Fatalf("/api/v1/me of someone who represents nobody: %s", none["represents"])
+	}
+}

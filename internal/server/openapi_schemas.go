@@ -217,9 +217,10 @@ func openAPISchemas() schema {
 
 		"Health": object(schema{"status": enum("ok", "unavailable")}),
 		"Me": object(schema{
-			"account": object(schema{"id": integer(), "email": str(), "name": str()}),
-			"member":  about(nullable(ref("Member")), "The caller's individual membership, or null."),
-			"roles":   arrayOf(enum("admin", "board", "auditor")),
+			"account":    object(schema{"id": integer(), "email": str(), "name": str()}),
+			"member":     about(nullable(ref("Member")), "The caller's individual membership, or null."),
+			"represents": about(arrayOf(ref("Member")), "The organisations the caller represents, whatever their status."),
+			"roles":      arrayOf(enum("admin", "board", "auditor")),
 		}),
 
 		"Member":     object(memberProps),

@@ -118,6 +118,7 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	authHandlers := auth.NewHandlers(s.Auth, database.DB, cfg, logger, dev)
 	memberHandlers := members.NewHandlers(s.Members, authHandlers.RateLimit("apply", 20, time.Hour))
 	authHandlers.MemberOf = memberHandlers.MemberOf
+	authHandlers.Represents = memberHandlers.Represents
 
 	if cfg.IsDevelopment() {
 		// Mounted before sign-in and CSRF: the development provider is a
