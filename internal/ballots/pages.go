@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -38,6 +39,30 @@ func (h *Handlers) mountPages(r fiber.Router) {
 }
 
 func ballotPath(id int64) string { return fmt.Sprintf("/ballots/%d", id) }
+
+// ballotTimes are a ballot's moments as its pages show them, like the
+// meeting's own: in the meeting's zone with its name, in UTC, and (with
+// public/js/meeting.js) in the viewer's zone.
+type ballotTimes struct {
+	Opened meetings.TimeView
+	// Closes and Closed are nil while the ballot has no closing time, or
+	// is not closed.
+	Closes, Closed *meetings.TimeView
+}
+
+func timesOf(b Ballot, m meetings.Meeting) ballotTimes {
+	loc := m.Zone()
+	return ballotTimes{Opened: meetings.TimeIn(b.OpenedAt, loc), Closes: timeIn(b.ClosesAt, loc), Closed: timeIn(b.ClosedAt, loc)}
+}
+
+// timeIn is meetings.TimeIn for a moment that may not be set.
+func timeIn(t *time.Time, loc *time.Location) *meetings.TimeView {
+	if t == nil {
+		return nil
+	}
+	v := meetings.TimeIn(*t, loc)
+	return &v
+}
 
 // MajorityLabel says a required majority in words.
 func MajorityLabel(majority string) string {
@@ -169,7 +194,7 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, sent sentVo
 		forms = append(forms, f)
 	}
 	data := fiber.Map{
-		"Title": "Ballot: " + v.Subject.Title, "View": v, "Forms": forms, "Voted": voted,
+		"Title": "Ballot: " + v.Subject.Title, "View": v, "Times": timesOf(v.Ballot, v.Meeting), "Forms": forms, "Voted": voted,
 		"CanVote": v.Ballot.Open() && !v.ClosingPassed, "Done": doneNotices[c.Query("done")],
 		"MajorityText": MajorityLabel(v.Ballot.Majority), "ElectorateText": electorateLabel(v.Ballot.Electorate),
 		"OutcomeText": "", "LastEventID": lastEvent, "FailedMember": sent.Member,
@@ -404,7 +429,7 @@ func (h *Handlers) recordPage(c *fiber.Ctx) error {
 		}
 	}
 	return web.Render(c, "ballots/record", fiber.Map{
-		"Title": "Ballot record: " + v.Subject.Title, "View": v, "Record": rec, "Votes": votes, "LotText": lot,
+		"Title": "Ballot record: " + v.Subject.Title, "View": v, "Times": timesOf(v.Ballot, v.Meeting), "Record": rec, "Votes": votes, "LotText": lot,
 		"MajorityText": MajorityLabel(rec.Result.Majority), "OutcomeText": OutcomeLabel(string(rec.Result.Outcome)),
 		"Auditor": p.Has(auth.RoleAuditor),
 	})

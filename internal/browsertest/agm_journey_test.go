@@ -36,7 +36,7 @@ func TestJourney_AnnualGeneralMeeting(t *testing.T) {
 	newMember(t, inst, board, "pia@example.org", "Pia Holder")
 	newMember(t, inst, board, "otto@example.org", "Otto Away")
 
-	ada := browsertest.Open(t, inst.URL, browsertest.As("Ada, the new member"))
+	ada := browsertest.Open(t, inst.URL, browsertest.As("Ada, the new member"), browsertest.InZone("America/Sao_Paulo"))
 	bo := browsertest.Open(t, inst.URL, browsertest.As("Bo, of the board and secretary"))
 	cleo := browsertest.Open(t, inst.URL, browsertest.As("Cleo, the chair"))
 	cai := browsertest.Open(t, inst.URL, browsertest.As("Cai, the minute checker"))
@@ -174,6 +174,10 @@ func TestJourney_AnnualGeneralMeeting(t *testing.T) {
 	ada.ClickLink("The motions and amendments of this meeting")
 	ada.ClickLink(motion)
 	ada.ClickLink("The ballot on this motion: vote here")
+	// Ada lives in São Paulo: the ballot's times are in Helsinki's zone,
+	// and in hers as well.
+	ada.See("(Europe/Helsinki;")
+	ada.See("Your time:")
 	ballot := ada.Path()
 	adaAgain := ada.NewTab(browsertest.As("Ada, in a second tab"))
 	adaAgain.Visit(ballot)

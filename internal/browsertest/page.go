@@ -42,8 +42,9 @@ type tab struct {
 	name         string
 	noScript     bool
 	keyboardOnly bool
-	narrow       bool  // see Narrow
-	status       int64 // of the document shown
+	zone         string // see InZone
+	narrow       bool   // see Narrow
+	status       int64  // of the document shown
 }
 
 // Option changes how a Page is opened.
@@ -57,6 +58,11 @@ func WithoutJavaScript() Option { return func(p *Page) { p.noScript = true } }
 // fail the test, so a journey proves it can be done with Tab, Enter, Space
 // and typing alone (TabTo, Press, PressAndWait, TypeKeys).
 func KeyboardOnly() Option { return func(p *Page) { p.keyboardOnly = true } }
+
+// InZone runs the tab's clock in the IANA time zone, as for a member on
+// another continent: pages then add the times of a meeting in the
+// viewer's own zone.
+func InZone(zone string) Option { return func(p *Page) { p.zone = zone } }
 
 // As names the person at the tab ("applicant", "board member") in the log
 // and in the names of the files saved on failure. Each Page of a test needs
@@ -109,7 +115,7 @@ func Open(t testing.TB, baseURL string, opts ...Option) *Page {
 func (p *Page) NewTab(opts ...Option) *Page {
 	p.t.Helper()
 	other := &Page{tab: &tab{t: p.t, base: p.base, name: p.name + ", another tab",
-		noScript: p.noScript, keyboardOnly: p.keyboardOnly}}
+		noScript: p.noScript, keyboardOnly: p.keyboardOnly, zone: p.zone}}
 	for _, o := range opts {
 		o(other)
 	}
@@ -128,6 +134,12 @@ func (p *Page) start(parent context.Context, opts ...chromedp.ContextOption) {
 	}
 	p.t.Cleanup(closeTab)
 	p.ctx, p.bare = tabCtx, tabCtx
+	if p.zone != "" {
+		p.do("set the time zone to "+p.zone, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: p.zone})
+			return err
+		}))
+	}
 	if p.noScript {
 		p.ctx = context.WithValue(tabCtx, scriptsOff{}, true)
 		p.do("switch JavaScript off", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {

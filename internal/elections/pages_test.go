@@ -256,6 +256,11 @@ func TestPages_ElectionStatusFollowsTheNominationsClose(t *testing.T) {
 	page := fmt.Sprintf("/elections/%d", e.ID)
 	c := f.Client(f.voters[0])
 	has(t, "the page while nominating", c.Get(page), `<span class="tag">Taking nominations</span>`, "<dt>Nominations</dt><dd>Open until")
+	m, err := f.inst.Server.Meetings.Get(f.ctx, e.MeetingID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	has(t, "the page while nominating", c.Get(page), osktest.ShownAt(t, closeAt.Truncate(time.Second), m.TimeZone)...)
 
 	f.inst.Clock.Advance(time.Hour)
 	closed := c.Get(page)

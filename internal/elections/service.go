@@ -373,6 +373,16 @@ type View struct {
 	NominationsOpen bool
 }
 
+// NominationsClose is when nominations close, as the meeting's pages show
+// times, or nil when the board set no time.
+func (v View) NominationsClose() *meetings.TimeView {
+	if v.Election.NominationsCloseAt == nil {
+		return nil
+	}
+	t := meetings.TimeIn(*v.Election.NominationsCloseAt, v.Meeting.Zone())
+	return &t
+}
+
 // StatusText says the election's status in words as of the view.
 func (v View) StatusText() string { return statusText(v.Election, v.Meeting, v.NominationsOpen) }
 

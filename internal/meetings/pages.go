@@ -134,22 +134,42 @@ func (h *Handlers) mountPages(r fiber.Router) {
 }
 
 // TimeView is a moment as pages show it: in the meeting's zone and in UTC
-// without JavaScript; public/js/meeting.js adds the viewer's own time.
+// without JavaScript; public/js/osk.js adds the viewer's own time.
+// Every page about a meeting (its ballots, motions and minutes too) shows
+// its times so, through views/meetings/_time.html: an abbreviation alone
+// is ambiguous (IST is India, Ireland and Israel).
 type TimeView struct {
-	ISO   string
+	// ISO is the moment in UTC, for <time datetime> and the script.
+	ISO string
+	// Local is the moment in the zone, with the zone's abbreviation.
 	Local string
-	UTC   string
-	Zone  string
+	// UTC is the moment in UTC, with its date when that is not the local
+	// date, so that a reader without the script is not a day off.
+	UTC string
+	// Zone is the zone's IANA name.
+	Zone string
 }
 
-func timeView(t time.Time, m Meeting) TimeView {
-	return TimeView{
-		ISO:   t.UTC().Format(time.RFC3339),
-		Local: t.In(m.Zone()).Format("Monday 2 January 2006, 15:04 MST"),
-		UTC:   t.UTC().Format("15:04") + " UTC",
-		Zone:  m.TimeZone,
+// TimeIn is the moment t as pages show it in the zone loc, for a meeting
+// the meeting's Zone().
+func TimeIn(t time.Time, loc *time.Location) TimeView {
+	if loc == nil {
+		loc = time.UTC
 	}
+	local, utc := t.In(loc), t.UTC()
+	v := TimeView{
+		ISO:   utc.Format(time.RFC3339),
+		Local: local.Format("Monday 2 January 2006, 15:04 MST"),
+		UTC:   utc.Format("15:04") + " UTC",
+		Zone:  loc.String(),
+	}
+	if utc.Format(time.DateOnly) != local.Format(time.DateOnly) {
+		v.UTC = utc.Format("Monday 2 January 2006, 15:04") + " UTC"
+	}
+	return v
 }
+
+func timeView(t time.Time, m Meeting) TimeView { return TimeIn(t, m.Zone()) }
 
 // View is a meeting with what its pages show.
 type View struct {

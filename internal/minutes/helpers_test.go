@@ -81,12 +81,19 @@ func (f *fixture) closeSession(m meetings.Meeting) meetings.Meeting {
 // session, with the officers and the ordinary member present.
 func (f *fixture) inSession(title string) meetings.Meeting {
 	f.t.Helper()
-	svc := f.inst.Server.Meetings
 	start := f.inst.Clock.Now().Add(10 * 24 * time.Hour).Truncate(time.Minute)
+	return f.sessionAt(title, start, meetings.Draft{TimeZone: "Europe/Helsinki", Location: "Kaisaniemenkatu 1, Helsinki",
+		Agenda: []meetings.ItemInput{{Title: "Opening of the meeting"}, {Title: "Solar panels", Description: "The board proposes solar panels on the roof."}, {Title: "Closing of the meeting"}}})
+}
+
+// sessionAt is inSession for a meeting starting at start, in the zone,
+// place and with the agenda of where.
+func (f *fixture) sessionAt(title string, start time.Time, where meetings.Draft) meetings.Meeting {
+	f.t.Helper()
+	svc := f.inst.Server.Meetings
 	m, err := svc.Create(f.ctx, f.board, meetings.Draft{
 		Kind: meetings.KindExtraordinary, Title: title, StartsAt: start.Format(time.RFC3339), EndsAt: start.Add(2 * time.Hour).Format(time.RFC3339),
-		TimeZone: "Europe/Helsinki", Location: "Kaisaniemenkatu 1, Helsinki",
-		Agenda: []meetings.ItemInput{{Title: "Opening of the meeting"}, {Title: "Solar panels", Description: "The board proposes solar panels on the roof."}, {Title: "Closing of the meeting"}},
+		TimeZone: where.TimeZone, Location: where.Location, Agenda: where.Agenda,
 	})
 	if err != nil {
 		f.t.Fatal(err)

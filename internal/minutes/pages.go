@@ -74,18 +74,28 @@ type meetingView struct {
 	ID       int64
 	Title    string
 	Kind     string
-	When     string
+	When     meetings.TimeView
 	TimeZone string
 	zone     *time.Location
 }
 
 func viewMeeting(m meetings.Meeting) meetingView {
 	return meetingView{ID: m.ID, Title: m.Title, Kind: meetings.KindLabel(m.Kind), TimeZone: m.TimeZone, zone: m.Zone(),
-		When: m.StartsAt.In(m.Zone()).Format("Monday 2 January 2006, 15:04 MST")}
+		When: meetings.TimeIn(m.StartsAt, m.Zone())}
 }
 
-func (mv meetingView) time(t time.Time) string {
-	return t.In(mv.zone).Format("2 January 2006, 15:04 MST")
+// time is a moment of the meeting's minutes as the meeting's pages show
+// times: in its zone with the zone's name, in UTC, and (with
+// public/js/meeting.js) in the viewer's zone.
+func (mv meetingView) time(t time.Time) meetings.TimeView { return meetings.TimeIn(t, mv.zone) }
+
+// zoneOf is the zone of a meeting named in a row of a list, or UTC when
+// the name is not one.
+func zoneOf(name string) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc
+	}
+	return time.UTC
 }
 
 // docView is a document as its pages show it.
@@ -95,7 +105,8 @@ type docView struct {
 	Path       string
 	HTML       template.HTML
 	StatusText string
-	SealedText string
+	// SealedTime is nil until the document is sealed.
+	SealedTime *meetings.TimeView
 	Signatures []signatureView
 	Signers    []signerView
 	Returned   bool
@@ -106,7 +117,8 @@ type docView struct {
 }
 
 type signatureView struct {
-	Name, Role, At, ISO string
+	Name, Role string
+	At         meetings.TimeView
 }
 
 type signerView struct {
@@ -124,7 +136,8 @@ func (h *Handlers) viewDoc(m Minutes, mv meetingView) (docView, error) {
 		v.StatusText = StatusLabel("")
 	}
 	if m.SealedAt != nil {
-		v.SealedText = mv.time(*m.SealedAt)
+		t := mv.time(*m.SealedAt)
+		v.SealedTime = &t
 	}
 	if m.SealedHash != nil {
 		v.SealText = *m.SealedHash
@@ -133,7 +146,7 @@ func (h *Handlers) viewDoc(m Minutes, mv meetingView) (docView, error) {
 		v.ChainSeq, v.ChainHash = m.ChainHead.Seq, m.ChainHead.Hash
 	}
 	for _, s := range m.Signatures {
-		v.Signatures = append(v.Signatures, signatureView{Name: s.Name, Role: RoleLabel(s.Role), At: mv.time(s.SignedAt), ISO: s.SignedAt.Format(time.RFC3339)})
+		v.Signatures = append(v.Signatures, signatureView{Name: s.Name, Role: RoleLabel(s.Role), At: mv.time(s.SignedAt)})
 	}
 	for _, s := range m.Signers {
 		v.Signers = append(v.Signers, signerView{Name: s.Name, Role: RoleLabel(s.Role), Signed: s.Signed})
@@ -448,7 +461,7 @@ func (h *Handlers) versionsPage(c *fiber.Ctx) error {
 	mv := viewMeeting(mt)
 	type row struct {
 		VersionInfo
-		At string
+		At meetings.TimeView
 	}
 	rows := make([]row, len(versions))
 	for i, v := range versions {
@@ -593,7 +606,7 @@ type archiveView struct {
 	ArchiveItem
 	Heading string
 	Path    string
-	Held    string
+	Held    meetings.TimeView
 }
 
 func (h *Handlers) archivePage(c *fiber.Ctx) error {
@@ -616,11 +629,8 @@ func (h *Handlers) archivePage(c *fiber.Ctx) error {
 	data["Query"] = query
 	var items []archiveView
 	for _, it := range page.Items {
-		held := it.MeetingStartsAt.Format("2 January 2006")
-		if loc, err := time.LoadLocation(it.TimeZone); err == nil {
-			held = it.MeetingStartsAt.In(loc).Format("2 January 2006")
-		}
-		items = append(items, archiveView{ArchiveItem: it, Heading: docTitle(it.Doc(), it.Title), Path: docPath(it.Doc()), Held: held})
+		items = append(items, archiveView{ArchiveItem: it, Heading: docTitle(it.Doc(), it.Title), Path: docPath(it.Doc()),
+			Held: meetings.TimeIn(it.MeetingStartsAt, zoneOf(it.TimeZone))})
 	}
 	data["Items"] = items
 	if page.NextCursor != nil {
@@ -676,17 +686,15 @@ func (h *Handlers) deadlinesPage(c *fiber.Ctx) error {
 	}
 	type deadlineView struct {
 		Deadline
-		Closed, Due, StatusText string
-		Unsigned                []signerView
+		Closed, Due meetings.TimeView
+		StatusText  string
+		Unsigned    []signerView
 	}
 	var late, soon, inTime []deadlineView
 	for _, d := range deadlines {
-		loc, err := time.LoadLocation(d.TimeZone)
-		if err != nil {
-			loc = time.UTC
-		}
-		v := deadlineView{Deadline: d, Closed: d.ClosedAt.In(loc).Format("2 January 2006, 15:04 MST"),
-			Due: d.Deadline.In(loc).Format("2 January 2006, 15:04 MST"), StatusText: StatusLabel(d.Status)}
+		loc := zoneOf(d.TimeZone)
+		v := deadlineView{Deadline: d, Closed: meetings.TimeIn(d.ClosedAt, loc), Due: meetings.TimeIn(d.Deadline, loc),
+			StatusText: StatusLabel(d.Status)}
 		if d.Status == StatusNotStarted {
 			v.StatusText = "Not started by the secretary"
 		}

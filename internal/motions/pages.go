@@ -95,6 +95,25 @@ type motionView struct {
 	// Stale marks an amendment written against an earlier text of the
 	// main motion than the current one.
 	Stale bool
+	Times motionTimes
+}
+
+// motionTimes are a motion's moments as its pages show them, like the
+// meeting's own: in the meeting's zone with its name, in UTC, and (with
+// public/js/meeting.js) in the viewer's zone. A moment that has not come
+// is nil.
+type motionTimes struct {
+	Submitted                            meetings.TimeView
+	Seconded, Withdrawn, Voting, Decided *meetings.TimeView
+}
+
+// timeIn is meetings.TimeIn for a moment that may not be set.
+func timeIn(t *time.Time, loc *time.Location) *meetings.TimeView {
+	if t == nil {
+		return nil
+	}
+	v := meetings.TimeIn(*t, loc)
+	return &v
 }
 
 // pageContext is what every motions page needs: who is asking, the
@@ -131,6 +150,9 @@ func (h *Handlers) pageContext(ctx context.Context, p auth.Principal, meetingID 
 
 func (pc pageContext) view(mo Motion, main *Motion) motionView {
 	v := motionView{Motion: mo, Path: motionPath(mo.ID), StatusText: StatusLabel(mo.Status), MajorityText: MajorityLabel(mo.Majority)}
+	loc := pc.meeting.Zone()
+	v.Times = motionTimes{Submitted: meetings.TimeIn(mo.SubmittedAt, loc), Seconded: timeIn(mo.SecondedAt, loc),
+		Withdrawn: timeIn(mo.WithdrawnAt, loc), Voting: timeIn(mo.VotingAt, loc), Decided: timeIn(mo.DecidedAt, loc)}
 	if mo.ByBoard {
 		v.Proposer = "The board"
 	} else {
@@ -240,7 +262,8 @@ func (h *Handlers) renderIndex(c *fiber.Ctx, id int64, formErr error) error {
 	}
 	data := formData(c, "Motions: "+m.Title, formErr, fiber.Map{
 		"Meeting": m, "Groups": groups, "Proposers": proposers, "Board": pc.c.Board(),
-		"Deadline":       m.MemberMotionDeadline,
+		"Starts":         meetings.TimeIn(m.StartsAt, m.Zone()),
+		"Deadline":       meetings.TimeIn(m.MemberMotionDeadline, m.Zone()),
 		"BeforeDeadline": beforeDeadline,
 		"Member":         pc.c.IsMember(),
 		"Majorities":     majorityOptions(),
@@ -298,8 +321,9 @@ func (h *Handlers) propose(c *fiber.Ctx) error {
 
 // versionView is one text of a motion, rendered.
 type versionView struct {
-	Number      int
-	CreatedAt   time.Time
+	Number int
+	// Created is when the text was made, as pages show a time.
+	Created     meetings.TimeView
 	AmendmentID *int64
 	HTML        template.HTML
 	Latest      bool
@@ -363,7 +387,7 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		if err != nil {
 			return err
 		}
-		versions[i] = versionView{Number: ver.Version, CreatedAt: ver.CreatedAt, AmendmentID: ver.AmendmentID, HTML: html, Latest: ver.Version == d.Version}
+		versions[i] = versionView{Number: ver.Version, Created: meetings.TimeIn(ver.CreatedAt, m.Zone()), AmendmentID: ver.AmendmentID, HTML: html, Latest: ver.Version == d.Version}
 		if versions[i].Latest {
 			text = html
 		}

@@ -1,36 +1,8 @@
-// Live updates of a meeting's page, and times in the viewer's own zone.
+// Live updates of a meeting's page.
 // The page works without this file: a reload shows the same.
 "use strict";
 
 (function () {
-  // Add the viewer's local time to each moment, when their zone is not
-  // the meeting's.
-  function localTimes() {
-    var viewerZone;
-    try {
-      viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    } catch (e) {
-      return;
-    }
-    var format = new Intl.DateTimeFormat(undefined, {
-      weekday: "long", day: "numeric", month: "long", year: "numeric",
-      hour: "2-digit", minute: "2-digit", timeZoneName: "short"
-    });
-    document.querySelectorAll("time[data-local-time]").forEach(function (el) {
-      if (!viewerZone || el.getAttribute("data-zone") === viewerZone) {
-        return;
-      }
-      var when = new Date(el.getAttribute("datetime"));
-      if (isNaN(when.getTime())) {
-        return;
-      }
-      var span = document.createElement("span");
-      span.className = "local-time";
-      span.textContent = " Your time: " + format.format(when) + ".";
-      (el.nextElementSibling || el).insertAdjacentElement("afterend", span);
-    });
-  }
-
   function setText(root, name, text) {
     root.querySelectorAll('[data-live="' + name + '"]').forEach(function (el) {
       el.textContent = text;
@@ -94,7 +66,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    localTimes();
     var root = document.getElementById("meeting");
     if (root) {
       live(root);

@@ -46,12 +46,41 @@
     });
   }
 
+  // Add the viewer's own time to each moment of a meeting
+  // (views/meetings/_time.html), when their zone is not the meeting's.
+  function localTimes() {
+    var viewerZone;
+    try {
+      viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (e) {
+      return;
+    }
+    var format = new Intl.DateTimeFormat(undefined, {
+      weekday: "long", day: "numeric", month: "long", year: "numeric",
+      hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+    });
+    document.querySelectorAll("time[data-local-time]").forEach(function (el) {
+      if (!viewerZone || el.getAttribute("data-zone") === viewerZone) {
+        return;
+      }
+      var when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when.getTime())) {
+        return;
+      }
+      var span = document.createElement("span");
+      span.className = "local-time";
+      span.textContent = " Your time: " + format.format(when) + ".";
+      (el.nextElementSibling || el).insertAdjacentElement("afterend", span);
+    });
+  }
+
   document.addEventListener("submit", sendOnce);
   window.addEventListener("pageshow", release);
   window.addEventListener("resize", focusableScrollers);
 
   document.addEventListener("DOMContentLoaded", function () {
     focusableScrollers();
+    localTimes();
     // Put keyboard and screen-reader focus on an error summary when a form
     // comes back with problems, so they are announced at once.
     var summary = document.querySelector("[data-error-summary]");
