@@ -308,17 +308,22 @@ const (
 // warnBefore is how long before the deadline the board is warned.
 const warnBefore = 3 * 24 * time.Hour
 
-// Deadline is a closed meeting whose minutes are not sealed yet, as the
+// Deadline is a meeting held whose minutes are not sealed yet, as the
 // board's dashboard shows it: the deadline of the rules
-// (MinutesDeadlineDays after the session closed), whether it has passed
-// or comes within three days, and who has not signed.
+// (MinutesDeadlineDays after the meeting), whether it has passed or comes
+// within three days, and who has not signed.
 type Deadline struct {
-	MeetingID int64     `json:"meeting_id"`
-	Title     string    `json:"title"`
-	TimeZone  string    `json:"time_zone"`
-	ClosedAt  time.Time `json:"closed_at"`
-	Deadline  time.Time `json:"deadline"`
-	State     string    `json:"state"`
+	MeetingID int64  `json:"meeting_id"`
+	Title     string `json:"title"`
+	TimeZone  string `json:"time_zone"`
+	// HeldUntil is when the meeting ended, which the deadline counts
+	// from: its session's close, or its notified end if that came first
+	// or the chair never closed the session.
+	HeldUntil time.Time `json:"held_until"`
+	// ClosedAt is nil for a session the chair never closed.
+	ClosedAt *time.Time `json:"closed_at"`
+	Deadline time.Time  `json:"deadline"`
+	State    string     `json:"state"`
 	// Status is the minutes' status, or "not_started" when the secretary
 	// has saved nothing.
 	Status    string   `json:"status"`
@@ -329,9 +334,10 @@ type Deadline struct {
 // StatusNotStarted is a Deadline's Status for minutes nobody has begun.
 const StatusNotStarted = "not_started"
 
-// Deadlines lists, for the board and auditors, every closed meeting whose
-// minutes are not sealed, those past their deadline first, then by
-// deadline. The clock decides what has passed.
+// Deadlines lists, for the board and auditors, every meeting held whose
+// minutes are not sealed (closed, or still in session after its notified
+// end), those past their deadline first, then by deadline. The clock
+// decides what has passed.
 func (s *Service) Deadlines(ctx context.Context, p auth.Principal) ([]Deadline, error) {
 	if err := p.RequireAny(auth.RoleBoard, auth.RoleAuditor); err != nil {
 		return nil, err
@@ -340,28 +346,32 @@ func (s *Service) Deadlines(ctx context.Context, p auth.Principal) ([]Deadline, 
 	if err != nil {
 		return nil, err
 	}
-	closed, err := s.closedMeetings(ctx, p)
+	now := s.clock.Now()
+	held, err := s.heldMeetings(ctx, p, now)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, len(closed))
-	for i, m := range closed {
+	ids := make([]int64, len(held))
+	for i, m := range held {
 		ids[i] = m.ID
 	}
 	docs, err := mainDocsOf(ctx, s.db, ids)
 	if err != nil {
 		return nil, err
 	}
-	now := s.clock.Now()
 	out := []Deadline{}
-	for _, m := range closed {
+	for _, m := range held {
 		d, found := docs[m.ID]
 		if found && d.Status == StatusSigned {
 			continue
 		}
-		due := m.ClosedAt.In(m.Zone()).AddDate(0, 0, r.MinutesDeadlineDays).UTC()
-		warn := min(warnBefore, due.Sub(*m.ClosedAt))
-		item := Deadline{MeetingID: m.ID, Title: m.Title, TimeZone: m.TimeZone, ClosedAt: *m.ClosedAt, Deadline: due,
+		until := m.EndsAt
+		if m.ClosedAt != nil && m.ClosedAt.Before(until) {
+			until = *m.ClosedAt
+		}
+		due := until.In(m.Zone()).AddDate(0, 0, r.MinutesDeadlineDays).UTC()
+		warn := min(warnBefore, due.Sub(until))
+		item := Deadline{MeetingID: m.ID, Title: m.Title, TimeZone: m.TimeZone, HeldUntil: until, ClosedAt: m.ClosedAt, Deadline: due,
 			State: DeadlineInTime, Status: StatusNotStarted}
 		switch {
 		case !now.Before(due):
@@ -407,8 +417,9 @@ func (s *Service) Deadlines(ctx context.Context, p auth.Principal) ([]Deadline, 
 	return out, nil
 }
 
-// closedMeetings returns every closed meeting the principal may see.
-func (s *Service) closedMeetings(ctx context.Context, p auth.Principal) ([]meetings.Meeting, error) {
+// heldMeetings returns every meeting the principal may see that has been
+// held: closed, or still in session after its notified end.
+func (s *Service) heldMeetings(ctx context.Context, p auth.Principal, now time.Time) ([]meetings.Meeting, error) {
 	var out []meetings.Meeting
 	f := meetings.ListFilter{Limit: maxListLimit}
 	for {
@@ -417,7 +428,7 @@ func (s *Service) closedMeetings(ctx context.Context, p auth.Principal) ([]meeti
 			return nil, err
 		}
 		for _, m := range page.Items {
-			if m.Status == meetings.StatusClosed && m.ClosedAt != nil {
+			if m.Status == meetings.StatusClosed && m.ClosedAt != nil || m.Status == meetings.StatusInSession && m.EndsAt.Before(now) {
 				out = append(out, m)
 			}
 		}

@@ -52,10 +52,12 @@
 // not exist (errs.NotFound), and what they may see but not do is
 // errs.Forbidden.
 //
-// The board's dashboard (Deadlines, /minutes/overdue) lists every closed
-// meeting whose minutes are not sealed, against the deadline of the
-// rules (MinutesDeadlineDays after the session closed, read on the
-// injected clock), and names who has not signed.
+// The board's dashboard (Deadlines, /minutes/overdue) lists every meeting
+// held whose minutes are not sealed, against the deadline of the rules
+// (MinutesDeadlineDays after the meeting: the session's close, or its
+// notified end if that came first; a session never closed counts from
+// that end and shows as still open), read on the injected clock, and
+// names who has not signed.
 //
 // # Doors
 //

@@ -686,15 +686,20 @@ func (h *Handlers) deadlinesPage(c *fiber.Ctx) error {
 	}
 	type deadlineView struct {
 		Deadline
-		Closed, Due meetings.TimeView
-		StatusText  string
-		Unsigned    []signerView
+		Held, Due  meetings.TimeView
+		Closed     *meetings.TimeView
+		StatusText string
+		Unsigned   []signerView
 	}
 	var late, soon, inTime []deadlineView
 	for _, d := range deadlines {
 		loc := zoneOf(d.TimeZone)
-		v := deadlineView{Deadline: d, Closed: meetings.TimeIn(d.ClosedAt, loc), Due: meetings.TimeIn(d.Deadline, loc),
+		v := deadlineView{Deadline: d, Held: meetings.TimeIn(d.HeldUntil, loc), Due: meetings.TimeIn(d.Deadline, loc),
 			StatusText: StatusLabel(d.Status)}
+		if d.ClosedAt != nil {
+			closed := meetings.TimeIn(*d.ClosedAt, loc)
+			v.Closed = &closed
+		}
 		if d.Status == StatusNotStarted {
 			v.StatusText = "Not started by the secretary"
 		}

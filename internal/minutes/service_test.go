@@ -658,3 +658,29 @@ func TestSave_NotByAnOfficerMadeAnAuditorSince(t *testing.T) {
 		t.Fatalf("the minutes changed: version %d", got.Version)
 	}
 }
+
+// A session the chair never closed does not hide the minutes' deadline:
+// the meeting was held until its notified end, which the deadline counts
+// from, and the dashboard says the session is still open.
+func TestDeadlines_CountFromTheEndOfASessionNeverClosed(t *testing.T) {
+	f := newFixture(t)
+	m := f.inSession("Meeting left open")
+	list, err := f.svc.Deadlines(f.ctx, f.board)
+	if err != nil || len(list) != 0 {
+		t.Fatalf("before its end: %v %+v", err, list)
+	}
+	f.inst.Clock.Set(m.EndsAt.Add(15 * 24 * time.Hour))
+	list, err = f.svc.Deadlines(f.ctx, f.board)
+	if err != nil {
+		t.Fatal(err)
+	}
+	helsinki, _ := time.LoadLocation("Europe/Helsinki")
+	if len(list) != 1 || list[0].ClosedAt != nil || !list[0].HeldUntil.Equal(m.EndsAt) ||
+		!list[0].Deadline.Equal(m.EndsAt.In(helsinki).AddDate(0, 0, 14)) || list[0].State != minutes.DeadlinePassed {
+		t.Fatalf("after its end: %+v", list)
+	}
+	body := string(f.Client(f.board).Get("/minutes/overdue").Body)
+	if !strings.Contains(body, "Still open, though the meeting was to end at") {
+		t.Fatalf("the dashboard:\n%s", body)
+	}
+}
