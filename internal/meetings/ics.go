@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/mail"
 	"net/url"
 	"strings"
 	"time"
@@ -142,6 +143,9 @@ func (s *Service) ics(ms []Meeting) []byte {
 		line("DTSTART", icsTime(m.StartsAt))
 		line("DTEND", icsTime(m.EndsAt))
 		line("SEQUENCE", fmt.Sprint(m.Revision))
+		if org := icsOrganizer(s.cfg.Organizer); org != "" {
+			writeFolded(&b, org)
+		}
 		line("SUMMARY", icsText(m.Title))
 		if m.Location != "" {
 			line("LOCATION", icsText(m.Location))
@@ -180,6 +184,27 @@ func (s *Service) eventDescription(m Meeting) string {
 }
 
 func icsTime(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
+
+// icsOrganizer is the ORGANIZER line, with its name, for an address such
+// as MAIL_FROM ("Osk <osk@example.org>"): RFC 5546 wants one in each event
+// a calendar publishes. Empty when from is no address.
+func icsOrganizer(from string) string {
+	a, err := mail.ParseAddress(from)
+	if err != nil {
+		return ""
+	}
+	// A quoted parameter value holds no quote and no control character.
+	name := strings.Map(func(r rune) rune {
+		if r == '"' || r < ' ' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, a.Name)
+	if name == "" {
+		return "ORGANIZER:mailto:" + a.Address
+	}
+	return fmt.Sprintf(`ORGANIZER;CN="%s":mailto:%s`, name, a.Address)
+}
 
 // icsText escapes a TEXT value (RFC 5545, 3.3.11).
 func icsText(s string) string {

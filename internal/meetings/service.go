@@ -46,6 +46,9 @@ type Config struct {
 	// BaseURL is where Osk is served, for the links in notices and
 	// calendar files.
 	BaseURL string
+	// Organizer is the address that sends the notices, the organizer of
+	// the calendar's events ("Name <address>", as MAIL_FROM).
+	Organizer string
 }
 
 // Service holds the rules of general meetings.

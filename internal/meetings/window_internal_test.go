@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/citizen-network/osk/internal/clock"
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/rules"
 )
@@ -168,5 +169,25 @@ func TestICS_FoldsLongLinesWithoutSplittingCharacters(t *testing.T) {
 	}
 	if got := icsText("a,b;c\\d\ne"); got != `a\,b\;c\\d\ne` {
 		t.Fatalf("escaped %q", got)
+	}
+}
+
+// Each published event names its organizer (RFC 5546, 3.2.1): the address
+// that sends the notices, with a name that cannot break the line.
+func TestICS_OrganizerIsTheSenderOfTheNotices(t *testing.T) {
+	for from, want := range map[string]string{
+		"Osk <osk@example.org>":                       `ORGANIZER;CN="Osk":mailto:osk@example.org`,
+		"osk@example.org":                             "ORGANIZER:mailto:osk@example.org",
+		`"Citizen \"Network\" Osk" <osk@example.org>`: `ORGANIZER;CN="Citizen Network Osk":mailto:osk@example.org`,
+		"not an address":                              "",
+	} {
+		if got := icsOrganizer(from); got != want {
+			t.Errorf("%q: %q, want %q", from, got, want)
+		}
+	}
+	s := &Service{cfg: Config{BaseURL: "https://osk.example.org", Organizer: "Osk <osk@example.org>"}, clock: clock.Real{}}
+	m := meetingAt(t, "2026-06-15 18:00", false, false)
+	if cal := string(s.ics([]Meeting{m})); !strings.Contains(cal, "\r\nORGANIZER;CN=\"Osk\":mailto:osk@example.org\r\n") {
+		t.Fatalf("the calendar:\n%s", cal)
 	}
 }

@@ -87,7 +87,7 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 
 	s.Live = live.NewHub(database.DB, database.URL, logger)
 	s.Meetings = meetings.NewService(database.DB, s.Audit, clk, s.Rules, s.Members, s.Auth, meetings.Config{
-		BaseURL: cfg.BaseURL.String(),
+		BaseURL: cfg.BaseURL.String(), Organizer: cfg.MailFrom,
 	})
 	s.Ballots = ballots.NewService(database.DB, s.Audit, clk, s.Rules, s.Members, s.Meetings, logger)
 	// A session cannot end while one of its ballots is undecided.
