@@ -279,6 +279,7 @@ func (s *Service) GrantProxy(ctx context.Context, p auth.Principal, id int64, in
 		if err != nil {
 			return err
 		}
+		r := m.Terms(r)
 		if err := refuseFinished(m); err != nil {
 			return err
 		}
@@ -286,7 +287,7 @@ func (s *Service) GrantProxy(ctx context.Context, p auth.Principal, id int64, in
 			return errs.Wrap(errs.Conflict, "The meeting has not been convened.")
 		}
 		if !r.ProxiesAllowed {
-			return errs.Wrap(errs.Conflict, "The co-op's rules do not allow proxies.")
+			return errs.Wrap(errs.Conflict, "Proxies are not allowed at this meeting: the co-op's rules did not allow them when it was convened.")
 		}
 		var v errs.Validation
 		holder, err := s.members.Get(ctx, in.HolderMemberID)

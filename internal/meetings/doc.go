@@ -23,6 +23,11 @@
 // added while a notice sent now would be in time for it (members get a
 // supplementary notice).
 //
+// A meeting is held on the terms its notice announced: the member motion
+// deadline and the proxies allowed are fixed when it is convened
+// (Meeting.Terms, migration 00019), so that a later change of the rules
+// moves no published deadline and takes away no proxy the notice allowed.
+//
 // An annual meeting starts with StatutoryAgenda. The board may take items
 // off a draft, and is warned while it lacks one that the notice of an
 // annual meeting lists (requiredStatutory, found by mark or by title);

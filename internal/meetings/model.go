@@ -8,6 +8,7 @@ import (
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/members"
+	"github.com/citizen-network/osk/internal/rules"
 )
 
 // Kinds of general meeting.
@@ -110,6 +111,12 @@ type Meeting struct {
 	MemberMotionDeadline time.Time `db:"-" json:"member_motion_deadline"`
 	Notice               string    `db:"notice" json:"notice"`
 	Revision             int       `db:"revision" json:"revision"`
+	// The terms the notice announced, fixed when the meeting is convened
+	// (nil before, and for meetings convened before they were kept):
+	// see Terms.
+	NoticedDeadline   *time.Time `db:"member_motion_deadline" json:"-"`
+	NoticedProxies    *bool      `db:"proxies_allowed" json:"-"`
+	NoticedProxyLimit *int       `db:"proxy_max_per_holder" json:"-"`
 	// Warnings are things the board should know before convening, such as
 	// an annual meeting later than the rules allow.
 	Warnings []string `db:"-" json:"warnings"`
@@ -196,6 +203,18 @@ func (m Meeting) HasWeightyItem() bool {
 		}
 	}
 	return false
+}
+
+// Terms are the co-op's rules r as they apply to the meeting: once it is
+// convened, with the proxies its notice announced.
+func (m Meeting) Terms(r rules.Rules) rules.Rules {
+	if m.NoticedProxies != nil {
+		r.ProxiesAllowed = *m.NoticedProxies
+	}
+	if m.NoticedProxyLimit != nil {
+		r.ProxyMaxPerHolder = *m.NoticedProxyLimit
+	}
+	return r
 }
 
 // AttendanceOpensAt is the earliest moment of the session: the chair may

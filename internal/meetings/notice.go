@@ -97,6 +97,10 @@ func (s *Service) noticeText(m Meeting, r rules.Rules) string {
 	if m.RecordDate != nil {
 		fmt.Fprintf(&b, "Record date: members active on %s may vote.\n", formatIn(*m.RecordDate, m.Zone()))
 	}
+	if s.clock.Now().Before(m.MemberMotionDeadline) {
+		fmt.Fprintf(&b, "Members' items: a member may ask the board to put a matter on the agenda until %s, on the meeting's page.\n",
+			formatIn(m.MemberMotionDeadline, m.Zone()))
+	}
 	b.WriteString("\nAGENDA\n")
 	for _, it := range m.Agenda {
 		fmt.Fprintf(&b, "%d. %s", it.Position, it.Title)

@@ -422,10 +422,11 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 	if err != nil {
 		return err
 	}
-	r, err := h.svc.rules.Current(ctx)
+	current, err := h.svc.rules.Current(ctx)
 	if err != nil {
 		return err
 	}
+	r := m.Terms(current)
 	seq, err := live.Latest(ctx, h.svc.db, Topic(id))
 	if err != nil {
 		return err

@@ -137,6 +137,9 @@ func (s *Service) decorate(ctx context.Context, m *Meeting) error {
 func decorate(m *Meeting, r rules.Rules, now time.Time) {
 	start := m.StartsAt.In(m.Zone())
 	m.MemberMotionDeadline = start.AddDate(0, 0, -r.MemberMotionDeadlineDays).UTC()
+	if m.NoticedDeadline != nil {
+		m.MemberMotionDeadline = m.NoticedDeadline.UTC()
+	}
 	m.Warnings = []string{}
 	if m.Kind == KindAnnual && !m.Finished() {
 		day := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC)
@@ -784,8 +787,9 @@ func (s *Service) Convene(ctx context.Context, p auth.Principal, id int64) (Meet
 		decorate(&m, r, now)
 		notice := s.noticeText(m, r)
 		if _, err := tx.ExecContext(ctx, `
-			UPDATE meetings SET status = 'convened', convened_at = $2, record_date = $3, notice = $4
-			WHERE id = $1`, id, now, m.RecordDate, notice); err != nil {
+			UPDATE meetings SET status = 'convened', convened_at = $2, record_date = $3, notice = $4,
+				member_motion_deadline = $5, proxies_allowed = $6, proxy_max_per_holder = $7
+			WHERE id = $1`, id, now, m.RecordDate, notice, m.MemberMotionDeadline, r.ProxiesAllowed, r.ProxyMaxPerHolder); err != nil {
 			return fmt.Errorf("meetings: convene %d: %w", id, err)
 		}
 		if out, err = getMeeting(ctx, tx, id, noLock); err != nil {

@@ -555,15 +555,46 @@ func TestProxies_LimitsOfTheRulesAndTheLaw(t *testing.T) {
 		t.Fatal("a proxy row was deleted")
 	}
 
-	// Forbidden by the rules.
+	// The rules change after the notice: this meeting keeps the proxies
+	// its notice announced, a meeting convened since has the new rules.
 	f.setRules(func(r *rules.Rules) { r.ProxiesAllowed = false })
-	_, err = f.svc.GrantProxy(f.ctx, grantors[2], m.ID, meetings.ProxyInput{HolderMemberID: h.ID})
-	osktest.WantKind(t, err, errs.Conflict)
-	// A smaller limit holds for new proxies.
-	f.setRules(func(r *rules.Rules) { r.ProxiesAllowed, r.ProxyMaxPerHolder = true, 1 })
 	_, o := f.Member("Other Holder")
 	if _, err := f.svc.GrantProxy(f.ctx, grantors[2], m.ID, meetings.ProxyInput{HolderMemberID: o.ID}); err != nil {
 		t.Fatal(err)
+	}
+	next := f.convened()
+	_, err = f.svc.GrantProxy(f.ctx, grantors[2], next.ID, meetings.ProxyInput{HolderMemberID: o.ID})
+	osktest.WantKind(t, err, errs.Conflict)
+	f.setRules(func(r *rules.Rules) { r.ProxiesAllowed, r.ProxyMaxPerHolder = true, 1 })
+	_, err = f.svc.GrantProxy(f.ctx, grantors[2], next.ID, meetings.ProxyInput{HolderMemberID: o.ID})
+	osktest.WantKind(t, err, errs.Conflict)
+	last := f.convened()
+	if _, err := f.svc.GrantProxy(f.ctx, grantors[2], last.ID, meetings.ProxyInput{HolderMemberID: o.ID}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.GrantProxy(f.ctx, grantors[1], last.ID, meetings.ProxyInput{HolderMemberID: o.ID})
+	osktest.WantKind(t, err, errs.Conflict)
+}
+
+// A change of the rules after the notice does not move the deadline the
+// notice published.
+func TestConvene_FixesTheDeadlineTheNoticePublished(t *testing.T) {
+	f := newFixture(t)
+	m, err := f.svc.Convene(f.ctx, f.board, f.draftAt(f.now().Add(45*24*time.Hour)).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := m.MemberMotionDeadline
+	if !strings.Contains(m.Notice, published.In(m.Zone()).Format("2 January 2006")) {
+		t.Fatalf("the notice does not give the deadline %s:\n%s", published, m.Notice)
+	}
+	f.setRules(func(r *rules.Rules) { r.MemberMotionDeadlineDays = 0 })
+	if got, _ := f.svc.Get(f.ctx, m.ID); !got.MemberMotionDeadline.Equal(published) {
+		t.Fatalf("deadline %s after the rules changed, published %s", got.MemberMotionDeadline, published)
+	}
+	d := f.draftAt(f.now().Add(45 * 24 * time.Hour))
+	if !d.MemberMotionDeadline.Equal(d.StartsAt) {
+		t.Fatalf("a draft's deadline %s, start %s", d.MemberMotionDeadline, d.StartsAt)
 	}
 }
 

@@ -16,7 +16,8 @@ import (
 const meetingColumns = `id, kind, title, starts_at, ends_at, time_zone, location, online_url,
 	remote_allowed, record_date, quorum_min_members, quorum_min_percent, status,
 	chair_account_id, secretary_account_id, created_at, created_by, convened_at, opened_at,
-	closed_at, cancelled_at, cancel_reason, notice, revision`
+	closed_at, cancelled_at, cancel_reason, notice, revision, member_motion_deadline, proxies_allowed,
+	proxy_max_per_holder`
 
 // lockMode says how getMeeting locks the row: changes to a meeting and to
 // its attendance and proxies take it FOR UPDATE, which serialises them per
