@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -404,4 +405,15 @@ func List(ctx context.Context, q sqlx.QueryerContext, f Filter) ([]Entry, error)
 		}
 	}
 	return entries, nil
+}
+
+// SubjectID reads the id of a subject of the kind ("ballot" for
+// "ballot:42"); false for a subject of another kind or without an id.
+func SubjectID(subject, kind string) (int64, bool) {
+	raw, ok := strings.CutPrefix(subject, kind+":")
+	if !ok {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(raw, 10, 64)
+	return id, err == nil
 }

@@ -3,8 +3,9 @@
 // export bundle of a meeting, which `osk verify --bundle` verifies offline
 // (bundle.go). It changes nothing but the audit log, which records each
 // export. Verification is a list of checks: the audit chain first, and each
-// domain that keeps records of its own (ballots, minutes) adds a check that
-// recounts or rehashes them.
+// domain that keeps records of its own adds a check that recounts or
+// rehashes them (ballots, minutes) or compares its rows with the events
+// that recorded them (motions, elections).
 //
 // The bundle is a copy of rows as PostgreSQL stores them, so that the very
 // checks that verify the live database verify it: it is the one place

@@ -207,7 +207,7 @@ func TestVerifyWith_TellsProgressAndEachCheck(t *testing.T) {
 	if err != nil || !report.OK || report.Events != 5 {
 		t.Fatalf("verify: %v %+v", err, report)
 	}
-	if got := strings.Join(steps, " "); got != "2 4 ballots minutes" {
+	if got := strings.Join(steps, " "); got != "2 4 ballots minutes motions elections" {
 		t.Fatalf("progress %q", got)
 	}
 }

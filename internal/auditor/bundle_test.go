@@ -87,6 +87,20 @@ func wantNamed(t *testing.T, rep audit.Report, table, row string) {
 	t.Fatalf("no problem names %s %s:\n%s", table, row, describe(rep))
 }
 
+// wantAt requires a problem that names the row and the audit event.
+func wantAt(t *testing.T, rep audit.Report, table, row string, seq int64) {
+	t.Helper()
+	if rep.OK {
+		t.Fatalf("the tampered record verifies")
+	}
+	for _, p := range rep.Problems {
+		if p.Table == table && p.Row == row && p.Seq == seq {
+			return
+		}
+	}
+	t.Fatalf("no problem names %s %s at event %d:\n%s", table, row, seq, describe(rep))
+}
+
 func describe(rep audit.Report) string {
 	var b strings.Builder
 	for _, p := range rep.Problems {
@@ -113,8 +127,9 @@ func TestBundle_ExportedOverHTTPVerifiesOfflineAndShowsTampering(t *testing.T) {
 	for name, rows := range b.Tables {
 		counts[name] = len(rows)
 	}
-	if counts["meetings"] != 1 || counts["ballots"] != 4 || counts["minutes"] != 2 || counts["minutes_signatures"] != 7 ||
-		counts["elections"] != 2 || counts["motions"] != 2 || counts["ballot_votes"] == 0 || counts["ballot_voters"] == 0 {
+	if counts["meetings"] != 1 || counts["ballots"] != 5 || counts["minutes"] != 2 || counts["minutes_signatures"] != 7 ||
+		counts["elections"] != 3 || counts["election_candidates"] != 9 || counts["motions"] != 7 || counts["motion_versions"] != 8 ||
+		counts["ballot_votes"] == 0 || counts["ballot_voters"] == 0 {
 		t.Fatalf("the bundle holds %v", counts)
 	}
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/citizen-network/osk/internal/audit"
+	"github.com/citizen-network/osk/internal/auditor"
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/ballots"
 	"github.com/citizen-network/osk/internal/elections"
@@ -15,6 +17,7 @@ import (
 	"github.com/citizen-network/osk/internal/minutes"
 	"github.com/citizen-network/osk/internal/motions"
 	"github.com/citizen-network/osk/internal/osktest"
+	"github.com/citizen-network/osk/internal/server"
 )
 
 // record is a running Osk holding the record of a held general meeting,
@@ -25,6 +28,14 @@ import (
 // it, and a sealed addendum. A second meeting, held while the first was
 // being prepared, has a ballot and sealed minutes of its own, so that the
 // events of the two meetings interleave in the log.
+//
+// The first meeting's motions and elections also take every other course
+// the record must verify as it is: an amendment that carries (a fifth
+// ballot) and makes the motion's second version, one that nobody seconds
+// and that falls, a motion withdrawn with a seconded amendment to it, a
+// motion never put to a vote; a candidate nominated by another member who
+// consents, one who never does, and an election with a closing time for
+// nominations that is never put to the vote.
 type record struct {
 	t       testing.TB
 	ctx     context.Context
@@ -82,11 +93,24 @@ func newRecord(t testing.TB) *record {
 		return c.ID
 	}
 	boardCands := []int64{stand(board, voters[1]), stand(board, voters[2]), stand(board, voters[3])}
+	nominee, err := el.Nominate(r.ctx, voters[0].p, board.ID, elections.Nomination{MemberID: &voters[5].m.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.must(el.Consent(r.ctx, voters[5].p, board.ID, nominee.ID))
+	r.must(el.Nominate(r.ctx, voters[1].p, board.ID, elections.Nomination{MemberID: &voters[4].m.ID}))
 	firm, err := el.Nominate(r.ctx, r.board, auditors.ID, elections.Nomination{Name: "Tilintarkastus Oy"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	auditorCands := []int64{firm.ID, stand(auditors, voters[4])}
+	closeAt := r.inst.Clock.Now().Add(5*24*time.Hour + 123456789)
+	committee, err := el.Create(r.ctx, r.board, m.ID, elections.NewElection{Title: "Nomination committee", Seats: 3, NominationsCloseAt: &closeAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stand(committee, voters[2])
+	r.must(el.Nominate(r.ctx, voters[0].p, committee.ID, elections.Nomination{MemberID: &voters[3].m.ID}))
 
 	// The second meeting is held and minuted before the first opens.
 	r.other = r.convene("Extraordinary general meeting on the office", chair, secretary, checker1, checker2)
@@ -112,7 +136,14 @@ func newRecord(t testing.TB) *record {
 		byOrg("for"), byProxy("against"))
 	r.closeBallot(chair, secret)
 
-	open := r.motionBallot(m, chair, "A heat pump for the sauna", false)
+	heatPump := r.propose(r.board, m, "A heat pump for the sauna", nil)
+	amendment := r.propose(voters[1].p, m, "A heat pump for the sauna and the office", &heatPump)
+	r.must(r.inst.Server.Motions.Second(r.ctx, voters[2].p, amendment, nil))
+	carried := r.putToVote(amendment, chair, false)
+	r.votes(carried, chair.votes("for"), secretary.votes("for"), checker1.votes("for"), voters[0].votes("against"))
+	r.closeBallot(chair, carried)
+	r.propose(voters[3].p, m, "A heat pump for the sauna and a wind turbine", &heatPump)
+	open := r.putToVote(heatPump, chair, false)
 	r.votes(open, chair.votes("against"), secretary.votes("for"), checker1.votes("for"), voters[0].votes("for"),
 		voters[1].votes("against"), voters[3].votes("abstain"), voters[5].votes("for"), byOrg("against"), byProxy("for"))
 	r.closeBallot(chair, open)
@@ -129,6 +160,12 @@ func newRecord(t testing.TB) *record {
 		voters[1].elects(auditorCands[0]), voters[3].elects(), voters[4].elects(auditorCands[1]), byOrg("", auditorCands[0]))
 	r.closeBallot(chair, electAuditor)
 	r.ballots = []ballots.Ballot{secret, open, electBoard, electAuditor}
+
+	van := r.propose(r.board, m, "Sell the old van", nil)
+	auction := r.propose(voters[4].p, m, "Sell the old van at auction", &van)
+	r.must(r.inst.Server.Motions.Second(r.ctx, voters[5].p, auction, nil))
+	r.must(r.inst.Server.Motions.Withdraw(r.ctx, r.board, van))
+	r.propose(r.board, m, "Paint the office", nil)
 	r.meeting = r.closeSession(r.meeting, chair)
 
 	// The minutes: a draft saved twice and submitted; the chair signs,
@@ -272,11 +309,23 @@ func (r *record) closeSession(m meetings.Meeting, chair voter) meetings.Meeting 
 
 func (r *record) motionBallot(m meetings.Meeting, chair voter, title string, secret bool) ballots.Ballot {
 	r.t.Helper()
-	d, err := r.inst.Server.Motions.Propose(r.ctx, r.board, m.ID, motions.Proposal{Title: title, Body: "The co-op decides: " + title + "."})
+	return r.putToVote(r.propose(r.board, m, title, nil), chair, secret)
+}
+
+// propose proposes a motion, or an amendment of the motion amends, as p:
+// for the board when p is on it.
+func (r *record) propose(p auth.Principal, m meetings.Meeting, title string, amends *int64) int64 {
+	r.t.Helper()
+	d, err := r.inst.Server.Motions.Propose(r.ctx, p, m.ID, motions.Proposal{Title: title, Body: "The co-op decides: " + title + ".", AmendsMotionID: amends})
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	b, err := r.inst.Server.Motions.OpenBallot(r.ctx, chair.p, d.ID, motions.BallotRequest{Secret: secret})
+	return d.ID
+}
+
+func (r *record) putToVote(motionID int64, chair voter, secret bool) ballots.Ballot {
+	r.t.Helper()
+	b, err := r.inst.Server.Motions.OpenBallot(r.ctx, chair.p, motionID, motions.BallotRequest{Secret: secret})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -349,4 +398,44 @@ func (r *record) seal(doc minutes.Doc, secretary voter, bodies []string, signers
 	if !out.Sealed() {
 		r.t.Fatalf("the minutes of meeting %d are %s after every signature", doc.MeetingID, out.Status)
 	}
+}
+
+// id runs a query that selects one id or sequence number of the record.
+func (r *record) id(query string, args ...any) int64 {
+	r.t.Helper()
+	var id int64
+	if err := r.inst.DB.Get(&id, query, args...); err != nil {
+		r.t.Fatalf("%s: %v", query, err)
+	}
+	return id
+}
+
+// tamper changes one row of the live record for good, as someone with the
+// database could, with every trigger and foreign key off.
+func (r *record) tamper(t *testing.T, query string, args ...any) {
+	t.Helper()
+	tx, err := r.inst.DB.BeginTxx(r.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(r.ctx, `SET LOCAL session_replication_role = replica`); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec(r.ctx, tx, query, args...); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// verifyLive verifies the live record as `osk verify` does.
+func (r *record) verifyLive(t *testing.T) audit.Report {
+	t.Helper()
+	rep, err := auditor.VerifyLive(r.ctx, r.inst.DB.DB, auditor.Options{}, server.Checks()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }

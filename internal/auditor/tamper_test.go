@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,7 +39,8 @@ var (
 // The changes are edits of one column, deletions, reorders (two rows
 // exchange their contents, keeping their keys) and insertions of a copied
 // or forged row, in the audit log, the votes, the voting lists, the
-// minutes, their versions and their signatures. Where a change is
+// minutes, their versions and their signatures, the motions and their
+// texts, and the elections and their candidates. Where a change is
 // reported:
 //
 //   - an audit event at its sequence number (audit_events seq=N, or
@@ -53,7 +55,10 @@ var (
 //   - a document of minutes at its id, a version at its key, or at its
 //     document;
 //   - a signature at its id, or, once deleted, at its document or at the
-//     audit event that recorded it.
+//     audit event that recorded it;
+//   - a motion, an election or a candidate at its id, a version of a
+//     motion's text at its key (the old one, for a version moved), or at
+//     its motion.
 //
 // Reorders are reported at both rows.
 //
@@ -65,6 +70,11 @@ var (
 // the account and the proxy through which they could have voted
 // (voter_account_id and proxy_id), which the voting list's hash does not
 // cover; for a member who voted they are checked against the audit log.
+// Nor what no event of motions and elections records: the agenda item of
+// a motion or an election (removing an item from a draft agenda unlinks
+// it), the times and accounts of their steps, an election's title, a
+// candidate's statement, and the name of a candidate who was never on a
+// decided ballot (the record of one names its candidates).
 func TestVerify_FindsEachTamperingAtItsRow(t *testing.T) {
 	r := newRecord(t)
 	ctx := context.Background()
@@ -92,6 +102,10 @@ func TestVerify_FindsEachTamperingAtItsRow(t *testing.T) {
 		{"minutes", rows.doc},
 		{"minutes_versions", rows.version},
 		{"minutes_signatures", rows.signature},
+		{"motions", rows.motion},
+		{"motion_versions", rows.motionText},
+		{"elections", rows.election},
+		{"election_candidates", rows.candidate},
 	}
 	kinds := []string{"edit", "delete", "reorder", "insert"}
 	// Change i is drawn from a generator of its own, so that it is the
@@ -339,13 +353,17 @@ func swapRows(ctx context.Context, tx *sqlx.Tx, table string, a, b rowKey, colum
 // recordRows are the rows of the record the test changes, read once: each
 // change is rolled back.
 type recordRows struct {
-	head     int64
-	votes    []voteRow
-	voters   []voterRow
-	docs     []int64
-	versions []versionRow
-	sigs     []sigRow
-	ballots  []int64
+	head        int64
+	votes       []voteRow
+	voters      []voterRow
+	docs        []int64
+	versions    []versionRow
+	sigs        []sigRow
+	ballots     []int64
+	motions     []motionRow
+	motionTexts []motionTextRow
+	elections   []electionRow
+	candidates  []candidateRow
 }
 
 type voteRow struct {
@@ -434,6 +452,12 @@ func loadRows(t *testing.T, r *record) *recordRows {
 			 AND (e.payload->>'version')::int = s.version AND (e.payload->>'account_id')::bigint = s.account_id) AS event
 			FROM minutes_signatures s ORDER BY s.id`},
 		{&rows.ballots, `SELECT id FROM ballots WHERE status = 'closed' ORDER BY id`},
+		{&rows.motions, `SELECT id, status, by_board, seconder_member_id IS NOT NULL AS seconded, ballot_id IS NOT NULL AS voted,
+			amends_motion_id IS NOT NULL AS amends FROM motions ORDER BY id`},
+		{&rows.motionTexts, `SELECT motion_id, version FROM motion_versions ORDER BY motion_id, version`},
+		{&rows.elections, `SELECT id, status FROM elections ORDER BY id`},
+		{&rows.candidates, `SELECT c.id, c.election_id, EXISTS (SELECT 1 FROM ballots b WHERE b.kind = 'election' AND b.decided_at IS NOT NULL
+			AND c.id = ANY (b.candidate_ids)) AS on_record FROM election_candidates c ORDER BY c.id`},
 	} {
 		if err := db.Select(q.dst, q.query); err != nil {
 			t.Fatalf("%s: %v", q.query, err)
@@ -442,9 +466,12 @@ func loadRows(t *testing.T, r *record) *recordRows {
 	if err := db.Get(&rows.head, `SELECT seq FROM audit_head`); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows.votes) < 20 || len(rows.voters) < 20 || len(rows.docs) < 3 || len(rows.versions) < 5 || len(rows.sigs) < 8 || len(rows.ballots) < 5 {
-		t.Fatalf("the record is too small to tamper with: %d votes, %d voters, %d documents, %d versions, %d signatures, %d ballots",
-			len(rows.votes), len(rows.voters), len(rows.docs), len(rows.versions), len(rows.sigs), len(rows.ballots))
+	if len(rows.votes) < 20 || len(rows.voters) < 20 || len(rows.docs) < 3 || len(rows.versions) < 5 || len(rows.sigs) < 8 || len(rows.ballots) < 5 ||
+		len(rows.motions) < 5 || len(rows.motionTexts) < 5 || len(rows.elections) < 3 || len(rows.candidates) < 5 {
+		t.Fatalf("the record is too small to tamper with: %d votes, %d voters, %d documents, %d versions, %d signatures, %d ballots, "+
+			"%d motions, %d motion texts, %d elections, %d candidates",
+			len(rows.votes), len(rows.voters), len(rows.docs), len(rows.versions), len(rows.sigs), len(rows.ballots),
+			len(rows.motions), len(rows.motionTexts), len(rows.elections), len(rows.candidates))
 	}
 	return rows
 }
@@ -809,6 +836,270 @@ func (rows *recordRows) signature(rng *rand.Rand, kind string) *mutation {
 				return err
 			}
 			return copyRow(ctx, tx, "minutes_signatures", s.key(), func(row map[string]any) { row["id"], row["account_id"] = forged, account })
+		}
+	}
+	return m
+}
+
+type motionRow struct {
+	ID       int64  `db:"id"`
+	Status   string `db:"status"`
+	ByBoard  bool   `db:"by_board"`
+	Seconded bool   `db:"seconded"`
+	Voted    bool   `db:"voted"`
+	Amends   bool   `db:"amends"`
+}
+
+func motionAt(id int64) spot { return spot{table: "motions", row: fmt.Sprintf("id=%d", id)} }
+
+// anotherMember is a member who is neither the motion's proposer nor its
+// seconder.
+const anotherMember = `(SELECT x.id FROM members x WHERE x.id IS DISTINCT FROM motions.proposer_member_id
+	AND x.id IS DISTINCT FROM motions.seconder_member_id ORDER BY x.id LIMIT 1)`
+
+func (rows *recordRows) motion(rng *rand.Rand, kind string) *mutation {
+	i := rng.IntN(len(rows.motions))
+	mo := rows.motions[i]
+	key := rowKey{"id = $1", []any{mo.ID}}
+	m := &mutation{what: fmt.Sprintf("%s motion %d (%s)", kind, mo.ID, mo.Status), expect: [][]spot{{motionAt(mo.ID)}}}
+	switch kind {
+	case "edit":
+		sets := []string{
+			`title = title || ' (changed)'`,
+			`meeting_id = meeting_id + 1000`,
+			`majority = CASE majority WHEN 'simple' THEN 'unanimous' ELSE 'simple' END`,
+		}
+		switch mo.Status {
+		case "carried":
+			sets = append(sets, `status = 'failed'`)
+		case "failed", "no_quorum":
+			sets = append(sets, `status = 'carried'`)
+		case "withdrawn":
+			sets = append(sets, `status = CASE WHEN by_board THEN 'seconded' ELSE 'submitted' END, withdrawn_at = NULL, withdrawn_by = NULL`)
+		default:
+			sets = append(sets, `status = 'withdrawn', withdrawn_at = submitted_at, withdrawn_by = proposer_account_id`)
+		}
+		if mo.Voted {
+			sets = append(sets, `ballot_id = ballot_id + 1000`)
+		}
+		if !mo.Amends {
+			sets = append(sets, `version = version + 1`)
+		}
+		if !mo.ByBoard {
+			sets = append(sets, `proposer_member_id = `+anotherMember)
+		}
+		if mo.Seconded {
+			sets = append(sets, `seconder_member_id = `+anotherMember)
+		}
+		set := pick(rng, sets)
+		m.what += ": " + set
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return exec(ctx, tx, `UPDATE motions SET `+set+` WHERE id = $1`, mo.ID)
+		}
+	case "delete":
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return exec(ctx, tx, `DELETE FROM motions WHERE id = $1`, mo.ID)
+		}
+	case "reorder":
+		with := other(rng, rows.motions, i)
+		m.what += fmt.Sprintf(" with motion %d", with.ID)
+		m.expect = append(m.expect, []spot{motionAt(with.ID)})
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return swapRows(ctx, tx, "motions", key, rowKey{"id = $1", []any{with.ID}}, "meeting_id", "agenda_item_id", "amends_motion_id",
+				"based_on_version", "title", "version", "by_board", "proposer_member_id", "proposer_account_id", "seconder_member_id",
+				"seconder_account_id", "majority", "status", "ballot_id", "submitted_at", "seconded_at", "withdrawn_at", "withdrawn_by",
+				"voting_at", "decided_at")
+		}
+	case "insert":
+		forged := mo.ID + 1000
+		m.what = fmt.Sprintf("insert a copy of motion %d as %d", mo.ID, forged)
+		m.expect = [][]spot{{motionAt(forged)}}
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return copyRow(ctx, tx, "motions", key, func(row map[string]any) { row["id"] = forged })
+		}
+	}
+	return m
+}
+
+type motionTextRow struct {
+	Motion  int64 `db:"motion_id"`
+	Version int   `db:"version"`
+}
+
+func (v motionTextRow) key() rowKey {
+	return rowKey{"motion_id = $1 AND version = $2", []any{v.Motion, v.Version}}
+}
+
+func (v motionTextRow) at() []spot {
+	return []spot{{table: "motion_versions", row: fmt.Sprintf("motion_id=%d,version=%d", v.Motion, v.Version)}, motionAt(v.Motion)}
+}
+
+func (rows *recordRows) motionText(rng *rand.Rand, kind string) *mutation {
+	i := rng.IntN(len(rows.motionTexts))
+	v := rows.motionTexts[i]
+	m := &mutation{what: fmt.Sprintf("%s version %d of motion %d", kind, v.Version, v.Motion), expect: [][]spot{v.at()}}
+	switch kind {
+	case "edit":
+		set := pick(rng, []string{
+			`body = body || ' And more.'`,
+			`body = 'The co-op decides nothing.'`,
+			`version = version + 100`,
+			`motion_id = motion_id + 1000`,
+		})
+		m.what += ": " + set
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return exec(ctx, tx, `UPDATE motion_versions SET `+set+` WHERE motion_id = $1 AND version = $2`, v.Motion, v.Version)
+		}
+	case "delete":
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return exec(ctx, tx, `DELETE FROM motion_versions WHERE motion_id = $1 AND version = $2`, v.Motion, v.Version)
+		}
+	case "reorder":
+		w := other(rng, rows.motionTexts, i)
+		m.what += fmt.Sprintf(" with version %d of motion %d", w.Version, w.Motion)
+		m.expect = append(m.expect, w.at())
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return swapRows(ctx, tx, "motion_versions", v.key(), w.key(), "body")
+		}
+	case "insert":
+		m.what = fmt.Sprintf("insert a copy of version %d of motion %d as a later version", v.Version, v.Motion)
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			var next int
+			var amendment int64
+			if err := tx.GetContext(ctx, &next, `SELECT max(version) + 1 FROM motion_versions WHERE motion_id = $1`, v.Motion); err != nil {
+				return err
+			}
+			// A later version is the text of an amendment, one that made
+			// no other.
+			err := tx.GetContext(ctx, &amendment, `SELECT x.id FROM motions x WHERE x.id NOT IN
+				(SELECT amendment_id FROM motion_versions WHERE amendment_id IS NOT NULL) ORDER BY x.id LIMIT 1`)
+			if err != nil {
+				return err
+			}
+			m.expect = [][]spot{motionTextRow{v.Motion, next}.at()}
+			return copyRow(ctx, tx, "motion_versions", v.key(), func(row map[string]any) { row["version"], row["amendment_id"] = next, amendment })
+		}
+	}
+	return m
+}
+
+type electionRow struct {
+	ID     int64  `db:"id"`
+	Status string `db:"status"`
+}
+
+func electionAt(id int64) spot { return spot{table: "elections", row: fmt.Sprintf("id=%d", id)} }
+
+func (rows *recordRows) election(rng *rand.Rand, kind string) *mutation {
+	i := rng.IntN(len(rows.elections))
+	e := rows.elections[i]
+	key := rowKey{"id = $1", []any{e.ID}}
+	m := &mutation{what: fmt.Sprintf("%s election %d (%s)", kind, e.ID, e.Status), expect: [][]spot{{electionAt(e.ID)}}}
+	switch kind {
+	case "edit":
+		sets := []string{
+			`seats = seats + 1`,
+			`meeting_id = meeting_id + 1000`,
+			`nominations_close_at = coalesce(nominations_close_at + interval '1 microsecond', created_at)`,
+		}
+		switch e.Status {
+		case "decided":
+			sets = append(sets, `status = 'voting', decided_at = NULL`, `ballot_id = ballot_id + 1000`)
+		case "voting":
+			sets = append(sets, `status = 'nominating', ballot_id = NULL`, `ballot_id = ballot_id + 1000`)
+		default:
+			sets = append(sets, `status = 'voting', ballot_id = (SELECT b.id FROM ballots b WHERE b.kind = 'motion' ORDER BY b.id LIMIT 1)`)
+		}
+		set := pick(rng, sets)
+		m.what += ": " + set
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return exec(ctx, tx, `UPDATE elections SET `+set+` WHERE id = $1`, e.ID)
+		}
+	case "delete":
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return exec(ctx, tx, `DELETE FROM elections WHERE id = $1`, e.ID)
+		}
+	case "reorder":
+		with := other(rng, rows.elections, i)
+		m.what += fmt.Sprintf(" with election %d", with.ID)
+		m.expect = append(m.expect, []spot{electionAt(with.ID)})
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return swapRows(ctx, tx, "elections", key, rowKey{"id = $1", []any{with.ID}}, "meeting_id", "agenda_item_id", "title", "seats",
+				"method", "nominations_close_at", "status", "ballot_id", "created_at", "created_by", "decided_at")
+		}
+	case "insert":
+		forged := e.ID + 1000
+		m.what = fmt.Sprintf("insert a copy of election %d as %d, still nominating", e.ID, forged)
+		m.expect = [][]spot{{electionAt(forged)}}
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return copyRow(ctx, tx, "elections", key, func(row map[string]any) {
+				row["id"], row["status"], row["ballot_id"], row["decided_at"] = forged, "nominating", nil, nil
+			})
+		}
+	}
+	return m
+}
+
+type candidateRow struct {
+	ID       int64 `db:"id"`
+	Election int64 `db:"election_id"`
+	// OnRecord is true when the record of a decided ballot names the
+	// candidate.
+	OnRecord bool `db:"on_record"`
+}
+
+func candidateAt(id int64) spot {
+	return spot{table: "election_candidates", row: fmt.Sprintf("id=%d", id)}
+}
+
+// outsider is a member who is not a candidate in the candidate's election.
+const outsider = `(SELECT x.id FROM members x WHERE x.id NOT IN (SELECT c.member_id FROM election_candidates c
+	WHERE c.election_id = %s AND c.member_id IS NOT NULL) ORDER BY x.id LIMIT 1)`
+
+func (rows *recordRows) candidate(rng *rand.Rand, kind string) *mutation {
+	i := rng.IntN(len(rows.candidates))
+	c := rows.candidates[i]
+	key := rowKey{"id = $1", []any{c.ID}}
+	m := &mutation{what: fmt.Sprintf("%s candidate %d", kind, c.ID), expect: [][]spot{{candidateAt(c.ID)}}}
+	switch kind {
+	case "edit":
+		own := slices.IndexFunc(rows.elections, func(e electionRow) bool { return e.ID == c.Election })
+		sets := []string{
+			`member_id = ` + fmt.Sprintf(outsider, "election_candidates.election_id"),
+			`election_id = ` + fmt.Sprint(other(rng, rows.elections, own).ID),
+			`consented_at = CASE WHEN consented_at IS NULL THEN nominated_at END`,
+			`elected = NOT coalesce(elected, false)`,
+		}
+		if c.OnRecord {
+			sets = append(sets, `name = name || ' Junior'`)
+		}
+		set := pick(rng, sets)
+		m.what += ": " + set
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return exec(ctx, tx, `UPDATE election_candidates SET `+set+` WHERE id = $1`, c.ID)
+		}
+	case "delete":
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return exec(ctx, tx, `DELETE FROM election_candidates WHERE id = $1`, c.ID)
+		}
+	case "reorder":
+		with := other(rng, rows.candidates, i)
+		m.what += fmt.Sprintf(" with candidate %d", with.ID)
+		m.expect = append(m.expect, []spot{candidateAt(with.ID)})
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			return swapRows(ctx, tx, "election_candidates", key, rowKey{"id = $1", []any{with.ID}}, "member_id", "name", "statement",
+				"nominated_by", "nominated_at", "consented_at", "elected")
+		}
+	case "insert":
+		forged := c.ID + 1000
+		m.what = fmt.Sprintf("insert a copy of candidate %d as %d, another member", c.ID, forged)
+		m.expect = [][]spot{{candidateAt(forged)}}
+		m.apply = func(ctx context.Context, tx *sqlx.Tx) error {
+			var member int64
+			if err := tx.GetContext(ctx, &member, `SELECT `+fmt.Sprintf(outsider, "(SELECT election_id FROM election_candidates WHERE id = $1)"), c.ID); err != nil {
+				return err
+			}
+			return copyRow(ctx, tx, "election_candidates", key, func(row map[string]any) { row["id"], row["member_id"] = forged, member })
 		}
 	}
 	return m

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -93,7 +92,7 @@ func readLog(ctx context.Context, q sqlx.QueryerContext) (ballotLog, error) {
 	l := ballotLog{opened: map[int64]openedPayload{}, closed: map[int64]int64{}, admitted: map[int64]admission{}}
 	err := audit.Each(ctx, q, audit.Filter{Action: "ballot.opened"}, func(e audit.Entry) {
 		var p openedPayload
-		if id, ok := idOf(e.Subject, "ballot:"); ok && json.Unmarshal(e.Payload, &p) == nil {
+		if id, ok := audit.SubjectID(e.Subject, "ballot"); ok && json.Unmarshal(e.Payload, &p) == nil {
 			p.Seq = e.Seq
 			l.opened[id] = p
 		}
@@ -103,7 +102,7 @@ func readLog(ctx context.Context, q sqlx.QueryerContext) (ballotLog, error) {
 	}
 	for _, action := range []string{"ballot.closed", "ballot.decided"} {
 		err := audit.Each(ctx, q, audit.Filter{Action: action}, func(e audit.Entry) {
-			if id, ok := idOf(e.Subject, "ballot:"); ok {
+			if id, ok := audit.SubjectID(e.Subject, "ballot"); ok {
 				if seq, seen := l.closed[id]; !seen || e.Seq < seq {
 					l.closed[id] = e.Seq
 				}
@@ -117,7 +116,7 @@ func readLog(ctx context.Context, q sqlx.QueryerContext) (ballotLog, error) {
 		var p struct {
 			MemberNo int `json:"member_no"`
 		}
-		if id, ok := idOf(e.Subject, "member:"); ok && json.Unmarshal(e.Payload, &p) == nil {
+		if id, ok := audit.SubjectID(e.Subject, "member"); ok && json.Unmarshal(e.Payload, &p) == nil {
 			l.admitted[id] = admission{seq: e.Seq, memberNo: p.MemberNo}
 		}
 	})
@@ -127,14 +126,6 @@ func readLog(ctx context.Context, q sqlx.QueryerContext) (ballotLog, error) {
 	return l, nil
 }
 
-func idOf(subject, prefix string) (int64, bool) {
-	raw, ok := strings.CutPrefix(subject, prefix)
-	if !ok {
-		return 0, false
-	}
-	id, err := strconv.ParseInt(raw, 10, 64)
-	return id, err == nil
-}
 
 type problemFunc func(table, row, format string, args ...any)
 

@@ -184,9 +184,11 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 
 // Checks are the verifications beyond the audit chain that the auditor's
 // page, the API and `osk verify` run: each domain that keeps records of its
-// own recounts or rehashes them.
+// own recounts or rehashes them, or compares its rows with the events that
+// recorded them (motions, elections).
 func Checks() []auditor.Check {
-	return []auditor.Check{{Name: "ballots", Run: ballots.Check}, {Name: "minutes", Run: minutes.Check}}
+	return []auditor.Check{{Name: "ballots", Run: ballots.Check}, {Name: "minutes", Run: minutes.Check},
+		{Name: "motions", Run: motions.Check}, {Name: "elections", Run: elections.Check}}
 }
 
 // mailSender chooses how the outbox is delivered: SMTP when configured;
