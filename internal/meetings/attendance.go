@@ -57,6 +57,8 @@ func attendanceOpen(m Meeting, now time.Time) error {
 		return errs.Wrap(errs.Conflict, "The meeting has not been convened.")
 	case m.Status == StatusConvened && now.Before(m.AttendanceOpensAt()):
 		return errs.Wrap(errs.Conflict, "Attendance opens at %s, one hour before the meeting starts.", formatIn(m.AttendanceOpensAt(), m.Zone()))
+	case m.Status == StatusConvened && now.After(m.EndsAt):
+		return errs.Wrap(errs.Conflict, "The meeting was to end at %s and its session was never opened: attendance is closed.", formatIn(m.EndsAt, m.Zone()))
 	}
 	return nil
 }

@@ -448,6 +448,15 @@ func TestAttend_IsIdempotentAndFollowsTheMeeting(t *testing.T) {
 	f.inst.Clock.Set(noRemote.StartsAt)
 	_, _, err = f.svc.Attend(f.ctx, ada, noRemote.ID, meetings.AttendInput{Mode: meetings.ModeRemote})
 	osktest.WantFields(t, err, "mode")
+
+	// A meeting whose session was never opened takes no attendance after
+	// its notified end.
+	f.inst.Clock.Set(noRemote.EndsAt.Add(time.Minute))
+	_, _, err = f.svc.Attend(f.ctx, ada, noRemote.ID, meetings.AttendInput{Mode: meetings.ModeInPerson})
+	osktest.WantKind(t, err, errs.Conflict)
+	if !strings.Contains(errs.Message(err), "never opened") {
+		t.Fatalf("after the end: %v", err)
+	}
 }
 
 func TestAttend_OrganisationsAndTheChairRegisteringTheRoom(t *testing.T) {
