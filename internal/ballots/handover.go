@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // HandOver gives an organisation's new representative, to, the lines of
@@ -17,13 +18,22 @@ import (
 // transaction that changes the representative, whose audit event records
 // both accounts; migration 00018 lets a line change hands only so.
 func HandOver(ctx context.Context, tx *sqlx.Tx, member, from, to int64) error {
+	// The open ballots are held FOR SHARE, as a vote holds its ballot, so
+	// that none closes under the hand-over: a close that came first has
+	// committed, and its ballot is no longer open.
+	var open []int64
+	if err := tx.SelectContext(ctx, &open, `SELECT id FROM ballots WHERE status = 'open' ORDER BY id FOR SHARE`); err != nil {
+		return fmt.Errorf("ballots: hand member %d's votes over: %w", member, err)
+	}
+	if len(open) == 0 {
+		return nil
+	}
 	_, err := tx.ExecContext(ctx, `
 		UPDATE ballot_voters v SET voter_account_id = $3
-		FROM ballots b
-		WHERE b.id = v.ballot_id AND b.status = 'open' AND NOT v.voted AND v.voter_account_id = $2
+		WHERE v.ballot_id = ANY($4) AND v.voter_account_id = $2 AND NOT v.voted
 			AND (v.cast_by = 'representative' AND v.member_id = $1
 				OR v.cast_by = 'proxy' AND v.proxy_id IN (SELECT id FROM meeting_proxies WHERE holder_member_id = $1))`,
-		member, from, to)
+		member, from, to, pq.Array(open))
 	if err != nil {
 		return fmt.Errorf("ballots: hand member %d's votes from account %d to %d: %w", member, from, to, err)
 	}
