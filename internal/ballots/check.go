@@ -126,7 +126,6 @@ func readLog(ctx context.Context, q sqlx.QueryerContext) (ballotLog, error) {
 	return l, nil
 }
 
-
 type problemFunc func(table, row, format string, args ...any)
 
 func checkBallot(ctx context.Context, q sqlx.QueryerContext, id int64, log ballotLog, r *audit.Report) error {

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -42,7 +41,7 @@ func ballotPath(id int64) string { return fmt.Sprintf("/ballots/%d", id) }
 
 // ballotTimes are a ballot's moments as its pages show them, like the
 // meeting's own: in the meeting's zone with its name, in UTC, and (with
-// public/js/meeting.js) in the viewer's zone.
+// public/js/osk.js) in the viewer's zone.
 type ballotTimes struct {
 	Opened meetings.TimeView
 	// Closes and Closed are nil while the ballot has no closing time, or
@@ -52,16 +51,7 @@ type ballotTimes struct {
 
 func timesOf(b Ballot, m meetings.Meeting) ballotTimes {
 	loc := m.Zone()
-	return ballotTimes{Opened: meetings.TimeIn(b.OpenedAt, loc), Closes: timeIn(b.ClosesAt, loc), Closed: timeIn(b.ClosedAt, loc)}
-}
-
-// timeIn is meetings.TimeIn for a moment that may not be set.
-func timeIn(t *time.Time, loc *time.Location) *meetings.TimeView {
-	if t == nil {
-		return nil
-	}
-	v := meetings.TimeIn(*t, loc)
-	return &v
+	return ballotTimes{Opened: meetings.TimeIn(b.OpenedAt, loc), Closes: meetings.TimeAt(b.ClosesAt, loc), Closed: meetings.TimeAt(b.ClosedAt, loc)}
 }
 
 // MajorityLabel says a required majority in words.

@@ -448,21 +448,19 @@ type ReceiptCheck struct {
 // blank, so that a vote recorded as blank is not mistaken for a field
 // left out, and a motion's vote with its choice alone.
 func (c ReceiptCheck) MarshalJSON() ([]byte, error) {
+	type plain ReceiptCheck
 	if !c.Election {
-		type plain ReceiptCheck
 		return json.Marshal(plain(c))
 	}
 	candidates := c.Candidates
 	if candidates == nil {
 		candidates = []int64{}
 	}
+	// The outer field hides the embedded one of the same name.
 	return json.Marshal(struct {
-		BallotID    int64   `json:"ballot_id"`
-		Candidates  []int64 `json:"candidates"`
-		Counted     bool    `json:"counted"`
-		Status      string  `json:"status"`
-		ReceiptHash string  `json:"receipt_hash"`
-	}{c.BallotID, candidates, c.Counted, c.Status, c.ReceiptHash})
+		plain
+		Candidates []int64 `json:"candidates"`
+	}{plain(c), candidates})
 }
 
 // ErrNoReceipt is returned for a receipt no vote has.

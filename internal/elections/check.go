@@ -39,14 +39,14 @@ func Check(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
 	var rows []recordedElection
 	err = sqlx.SelectContext(ctx, q, &rows, `SELECT id, meeting_id, seats, nominations_close_at, status, ballot_id FROM elections ORDER BY id`)
 	if err != nil {
-		return fmt.Errorf("auditor: check elections: %w", err)
+		return fmt.Errorf("elections: check elections: %w", err)
 	}
 	var candidates []recordedCandidate
 	err = sqlx.SelectContext(ctx, q, &candidates, `
 		SELECT id, election_id, member_id, name, consented_at IS NOT NULL AS consented, elected
 		FROM election_candidates ORDER BY id`)
 	if err != nil {
-		return fmt.Errorf("auditor: check candidates: %w", err)
+		return fmt.Errorf("elections: check candidates: %w", err)
 	}
 	names, err := namesOnRecords(ctx, q)
 	if err != nil {
@@ -217,7 +217,7 @@ func namesOnRecords(ctx context.Context, q sqlx.QueryerContext) (map[int64]nameO
 		SELECT id, result, coalesce(chain_head_seq, 0) AS seq FROM ballots
 		WHERE kind = 'election' AND decided_at IS NOT NULL AND result IS NOT NULL ORDER BY id`)
 	if err != nil {
-		return nil, fmt.Errorf("auditor: check candidates: %w", err)
+		return nil, fmt.Errorf("elections: check candidates: %w", err)
 	}
 	out := map[int64]nameOnRecord{}
 	for _, b := range ballots {

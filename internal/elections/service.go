@@ -376,11 +376,7 @@ type View struct {
 // NominationsClose is when nominations close, as the meeting's pages show
 // times, or nil when the board set no time.
 func (v View) NominationsClose() *meetings.TimeView {
-	if v.Election.NominationsCloseAt == nil {
-		return nil
-	}
-	t := meetings.TimeIn(*v.Election.NominationsCloseAt, v.Meeting.Zone())
-	return &t
+	return meetings.TimeAt(v.Election.NominationsCloseAt, v.Meeting.Zone())
 }
 
 // StatusText says the election's status in words as of the view.

@@ -264,14 +264,14 @@ func missingStatutory(m Meeting) []ItemInput {
 	if m.Kind != KindAnnual {
 		return nil
 	}
-	have := map[string]bool{}
+	marks, titles := map[string]bool{}, map[string]bool{}
 	for _, it := range m.Agenda {
-		have[it.Statutory] = true
-		have[strings.ToLower(it.Title)] = true
+		marks[it.Statutory] = true
+		titles[strings.ToLower(it.Title)] = true
 	}
 	var out []ItemInput
 	for _, it := range StatutoryAgenda() {
-		if requiredStatutory[it.statutory] && !have[it.statutory] && !have[strings.ToLower(it.Title)] {
+		if requiredStatutory[it.statutory] && !marks[it.statutory] && !titles[strings.ToLower(it.Title)] {
 			out = append(out, it)
 		}
 	}
@@ -283,20 +283,21 @@ func missingStatutory(m Meeting) []ItemInput {
 // comes before it in the usual order, else before the first that comes
 // after it, else in the default place.
 func statutoryPlace(agenda []AgendaItem, key string) int {
-	order := map[string]int{}
+	byMark, byTitle := map[string]int{}, map[string]int{}
 	for i, it := range StatutoryAgenda() {
-		order[it.statutory] = i + 1
-		order[strings.ToLower(it.Title)] = i + 1
+		byMark[it.statutory] = i + 1
+		byTitle[strings.ToLower(it.Title)] = i + 1
 	}
+	order := byMark[key]
 	after, before := 0, 0
 	for _, it := range agenda {
-		o := order[it.Statutory]
+		o := byMark[it.Statutory]
 		if o == 0 {
-			o = order[strings.ToLower(it.Title)]
+			o = byTitle[strings.ToLower(it.Title)]
 		}
 		switch {
 		case o == 0:
-		case o < order[key]:
+		case o < order:
 			after = max(after, it.Position)
 		case before == 0 || it.Position < before:
 			before = it.Position

@@ -163,7 +163,7 @@ func (f *fixture) mailTo(address string) []mail.Sent {
 
 // meetingMail tells the messages of meetings from those of the register.
 func meetingMail(subject string) bool {
-	for _, prefix := range []string{"Notice: ", "Changed: ", "Cancelled: ", "Agenda item added: ", "You hold a proxy: ", "Your agenda item: "} {
+	for _, prefix := range []string{"Notice: ", "Changed: ", "Cancelled: ", "Agenda item added: ", "You hold a proxy: ", "Your agenda item"} {
 		if strings.HasPrefix(subject, prefix) {
 			return true
 		}

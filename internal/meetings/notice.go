@@ -184,14 +184,20 @@ func (s *Service) supplements(m Meeting, text string, recipients []members.Summa
 }
 
 func (s *Service) decisionMessage(m Meeting, req ItemRequest, mem members.Member) mail.Message {
+	// A draft is not the members' to read yet: the message names the
+	// next general meeting, whose notice will come.
+	meeting, link, subject := m.Title, "\n"+s.meetingURL(m.ID)+"\n", "Your agenda item: "+m.Title
+	if m.Status == StatusDraft {
+		meeting, link, subject = "the next general meeting", "\nIts notice will reach you when the board convenes it.\n", "Your agenda item"
+	}
 	var body string
 	if req.Status == RequestAccepted {
-		body = fmt.Sprintf("The board has put the item you asked for on the agenda of %s:\n\n%s\n\n%s\n", m.Title, req.Title, s.meetingURL(m.ID))
+		body = fmt.Sprintf("The board has put the item you asked for on the agenda of %s:\n\n%s\n%s", meeting, req.Title, link)
 	} else {
-		body = fmt.Sprintf("The board has decided not to put the item you asked for on the agenda of %s:\n\n%s\n\nThe reason: %s\n\n%s\n",
-			m.Title, req.Title, req.Reason, s.meetingURL(m.ID))
+		body = fmt.Sprintf("The board has decided not to put the item you asked for on the agenda of %s:\n\n%s\n\nThe reason: %s\n%s",
+			meeting, req.Title, req.Reason, link)
 	}
-	return mail.Message{To: mem.Email, Subject: "Your agenda item: " + m.Title, Body: body}
+	return mail.Message{To: mem.Email, Subject: subject, Body: body}
 }
 
 func (s *Service) proxyMessage(m Meeting, grantor, holder members.Member) mail.Message {

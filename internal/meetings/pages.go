@@ -169,6 +169,15 @@ func TimeIn(t time.Time, loc *time.Location) TimeView {
 	return v
 }
 
+// TimeAt is TimeIn for a moment that may not have come, nil for none.
+func TimeAt(t *time.Time, loc *time.Location) *TimeView {
+	if t == nil {
+		return nil
+	}
+	v := TimeIn(*t, loc)
+	return &v
+}
+
 func timeView(t time.Time, m Meeting) TimeView { return TimeIn(t, m.Zone()) }
 
 // View is a meeting with what its pages show.
@@ -1005,9 +1014,6 @@ func (h *Handlers) renderAsk(c *fiber.Ctx, formErr error) error {
 		return err
 	}
 	reader := p.HasAny(auth.RoleBoard, auth.RoleAuditor)
-	if !cl.IsMember() && !reader {
-		return errs.Wrap(errs.Forbidden, "Only active members ask the board for agenda items.")
-	}
 	ids := make([]int64, len(reqs))
 	for i, r := range reqs {
 		ids[i] = r.MemberID
@@ -1023,9 +1029,6 @@ func (h *Handlers) renderAsk(c *fiber.Ctx, formErr error) error {
 	now := h.svc.Now()
 	var open []View
 	for _, m := range visible {
-		if err := h.svc.decorate(ctx, &m); err != nil {
-			return err
-		}
 		if takesRequests(m) && (reader || !now.After(m.MemberMotionDeadline)) {
 			open = append(open, view(m))
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/citizen-network/osk/internal/audit"
 	"github.com/citizen-network/osk/internal/auth"
@@ -75,10 +76,12 @@ func (s *Service) RequestItem(ctx context.Context, p auth.Principal, id int64, i
 const maxWaiting = 5
 
 // AskBoard records a member's request for an item at the next general
-// meeting, made before any notice is out (SPEC.md: a member may ask by
-// writing to the board before the notice is sent), when no meeting is
-// visible to members yet. It names no meeting: the board decides on it
-// from a meeting still open to new items, as on a meeting's own requests.
+// meeting, for a member to use before any notice is out (SPEC.md: a member
+// may ask by writing to the board before the notice is sent), when no
+// meeting is visible to them yet; a meeting already announced takes
+// requests on its own (RequestItem) until its deadline. It names no
+// meeting: the board decides on it from a meeting still open to new items,
+// as on a meeting's own requests.
 func (s *Service) AskBoard(ctx context.Context, p auth.Principal, in ItemRequestInput) (ItemRequest, error) {
 	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
@@ -146,13 +149,23 @@ func (s *Service) insertRequest(ctx context.Context, tx *sqlx.Tx, p auth.Princip
 // notice, not yet decided on) to the board and auditors, and to a member
 // every request they made.
 func (s *Service) Requests(ctx context.Context, p auth.Principal) ([]ItemRequest, error) {
-	if err := p.RequireSignedIn(); err != nil {
+	c, err := s.members.CallerOf(ctx, p)
+	if err != nil {
 		return nil, err
 	}
 	if p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
 		return selectRequests(ctx, s.db, `meeting_id IS NULL ORDER BY id`)
 	}
-	return selectRequests(ctx, s.db, `account_id = $1 ORDER BY id`, p.AccountID)
+	if !c.IsMember() {
+		return nil, errs.Wrap(errs.Forbidden, "Only active members ask the board for agenda items.")
+	}
+	// By the member, not the account: an organisation's requests go with
+	// it to its next representative.
+	var ids []int64
+	for _, m := range c.Acting() {
+		ids = append(ids, m.ID)
+	}
+	return selectRequests(ctx, s.db, `member_id = ANY($1) ORDER BY id`, pq.Array(ids))
 }
 
 // takesRequests says whether the board can still decide on a waiting
@@ -193,11 +206,16 @@ func (s *Service) pendingRequest(ctx context.Context, tx *sqlx.Tx, p auth.Princi
 	if err != nil {
 		return Meeting{}, ItemRequest{}, err
 	}
-	rs, err := selectRequests(ctx, tx, `id = $1 AND (meeting_id = $2 OR meeting_id IS NULL) FOR UPDATE`, requestID, id)
+	// Locked by id alone: a waiting request decided meanwhile from another
+	// meeting is then found decided, not missing.
+	rs, err := selectRequests(ctx, tx, `id = $1 FOR UPDATE`, requestID)
 	if err != nil {
 		return Meeting{}, ItemRequest{}, err
 	}
-	if len(rs) == 0 || rs[0].MeetingID == nil && !takesRequests(m) {
+	switch {
+	case len(rs) == 0,
+		rs[0].MeetingID == nil && !takesRequests(m),
+		rs[0].MeetingID != nil && *rs[0].MeetingID != id && rs[0].Status == RequestPending:
 		return Meeting{}, ItemRequest{}, ErrNoRequest
 	}
 	if rs[0].Status != RequestPending {

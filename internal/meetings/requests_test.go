@@ -52,6 +52,8 @@ func TestAskBoard_BeforeAnyNoticeTheRequestWaitsForAMeeting(t *testing.T) {
 	if err != nil || len(waiting) != 2 {
 		t.Fatalf("waiting, to the board: %v %+v", err, waiting)
 	}
+	_, err = f.svc.Requests(f.ctx, outsider)
+	osktest.WantKind(t, err, errs.Forbidden)
 
 	// A meeting in session takes no new item: the waiting requests are
 	// neither listed nor decided on there.
@@ -90,11 +92,14 @@ func TestAskBoard_BeforeAnyNoticeTheRequestWaitsForAMeeting(t *testing.T) {
 	}
 	var decisions []string
 	for _, m := range f.mailTo(a.Email) {
-		if strings.HasPrefix(m.Subject, "Your agenda item: ") {
+		if m.Subject == "Your agenda item" {
 			decisions = append(decisions, m.Body)
 		}
 	}
-	if len(decisions) != 2 || !strings.Contains(decisions[0], "The board organises parties itself.") {
+	// The draft is not hers to read yet: the messages name the next
+	// general meeting, with no link to the draft.
+	if len(decisions) != 2 || !strings.Contains(decisions[0], "The board organises parties itself.") ||
+		!strings.Contains(decisions[1], "the agenda of the next general meeting") || strings.Contains(strings.Join(decisions, ""), fmt.Sprintf("/meetings/%d", d.ID)) {
 		t.Fatalf("Ada's decisions: %q", decisions)
 	}
 	if es := f.events(subjectOf(d)); len(es) < 2 || es[len(es)-2].Action != "meeting.item_request_accepted" || es[len(es)-1].Action != "meeting.item_request_declined" {
@@ -109,9 +114,10 @@ func TestAskBoard_BeforeAnyNoticeTheRequestWaitsForAMeeting(t *testing.T) {
 	if err != nil || len(mine) != 2 || *mine[0].MeetingID != d.ID {
 		t.Fatalf("Ada's requests: %v %+v", err, mine)
 	}
+	// From another meeting, a request decided is found decided.
 	other := f.draftAt(f.now().Add(50 * 24 * time.Hour))
 	_, err = f.svc.AcceptRequest(f.ctx, f.board, other.ID, party.ID, nil)
-	osktest.WantKind(t, err, errs.NotFound)
+	osktest.WantKind(t, err, errs.Conflict)
 }
 
 // A member has at most five requests waiting at once, however many they

@@ -385,6 +385,26 @@ func ParseTime(raw string, loc *time.Location) (time.Time, string) {
 	return t, problem
 }
 
+// ClosingTime reads the closing time of a ballot of the meeting, which
+// must be in the future, into v's field closes_at; nil when none is given
+// or it is wrong.
+func ClosingTime(v *errs.Validation, raw string, m Meeting, now time.Time) *time.Time {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil
+	}
+	t, problem := ParseTime(raw, m.Zone())
+	switch {
+	case problem != "":
+		v.Add("closes_at", "%s", problem)
+	case !t.After(now):
+		v.Add("closes_at", "Choose a closing time in the future.")
+	default:
+		return &t
+	}
+	return nil
+}
+
 func parseAny(raw string, loc *time.Location) (time.Time, string) {
 	if t, err := time.Parse(time.RFC3339, raw); err == nil {
 		return t.UTC().Truncate(time.Second), ""

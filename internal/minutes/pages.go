@@ -86,7 +86,7 @@ func viewMeeting(m meetings.Meeting) meetingView {
 
 // time is a moment of the meeting's minutes as the meeting's pages show
 // times: in its zone with the zone's name, in UTC, and (with
-// public/js/meeting.js) in the viewer's zone.
+// public/js/osk.js) in the viewer's zone.
 func (mv meetingView) time(t time.Time) meetings.TimeView { return meetings.TimeIn(t, mv.zone) }
 
 // zoneOf is the zone of a meeting named in a row of a list, or UTC when
@@ -696,10 +696,7 @@ func (h *Handlers) deadlinesPage(c *fiber.Ctx) error {
 		loc := zoneOf(d.TimeZone)
 		v := deadlineView{Deadline: d, Held: meetings.TimeIn(d.HeldUntil, loc), Due: meetings.TimeIn(d.Deadline, loc),
 			StatusText: StatusLabel(d.Status)}
-		if d.ClosedAt != nil {
-			closed := meetings.TimeIn(*d.ClosedAt, loc)
-			v.Closed = &closed
-		}
+		v.Closed = meetings.TimeAt(d.ClosedAt, loc)
 		if d.Status == StatusNotStarted {
 			v.StatusText = "Not started by the secretary"
 		}

@@ -3,8 +3,6 @@ package motions
 import (
 	"context"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -63,7 +61,7 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 		if req.Electorate != ballots.ElectorateRepresented && req.Electorate != ballots.ElectorateAllMembers {
 			v.Add("electorate", "Choose represented or all_members.")
 		}
-		closesAt := closingTime(&v, req.ClosesAt, mt, s.clock.Now())
+		closesAt := meetings.ClosingTime(&v, req.ClosesAt, mt, s.clock.Now())
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -94,25 +92,6 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 		return err
 	})
 	return out, err
-}
-
-// closingTime reads the closing time of a ballot, which must be in the
-// future.
-func closingTime(v *errs.Validation, raw string, mt meetings.Meeting, now time.Time) *time.Time {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return nil
-	}
-	t, problem := meetings.ParseTime(raw, mt.Zone())
-	switch {
-	case problem != "":
-		v.Add("closes_at", "%s", problem)
-	case !t.After(now):
-		v.Add("closes_at", "Choose a closing time in the future.")
-	default:
-		return &t
-	}
-	return nil
 }
 
 // readyForBallot refuses a vote on a motion that is not ready for one.

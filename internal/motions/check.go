@@ -43,7 +43,7 @@ func Check(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
 			version, seconder_member_id, majority, status, ballot_id
 		FROM motions ORDER BY id`)
 	if err != nil {
-		return fmt.Errorf("auditor: check motions: %w", err)
+		return fmt.Errorf("motions: check motions: %w", err)
 	}
 	texts, err := motionTexts(ctx, q)
 	if err != nil {
@@ -231,7 +231,7 @@ type motionText struct {
 func motionTexts(ctx context.Context, q sqlx.QueryerContext) (map[int64][]motionText, error) {
 	rows, err := q.QueryxContext(ctx, `SELECT motion_id, version, body, amendment_id FROM motion_versions ORDER BY motion_id, version`)
 	if err != nil {
-		return nil, fmt.Errorf("auditor: check motion versions: %w", err)
+		return nil, fmt.Errorf("motions: check motion versions: %w", err)
 	}
 	defer rows.Close()
 	out := map[int64][]motionText{}
@@ -243,13 +243,13 @@ func motionTexts(ctx context.Context, q sqlx.QueryerContext) (map[int64][]motion
 			AmendmentID *int64 `db:"amendment_id"`
 		}
 		if err := rows.StructScan(&v); err != nil {
-			return nil, fmt.Errorf("auditor: check motion versions: %w", err)
+			return nil, fmt.Errorf("motions: check motion versions: %w", err)
 		}
 		sum := sha256.Sum256([]byte(v.Body))
 		out[v.MotionID] = append(out[v.MotionID], motionText{version: v.Version, sha256: hex.EncodeToString(sum[:]), amendmentID: v.AmendmentID})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("auditor: check motion versions: %w", err)
+		return nil, fmt.Errorf("motions: check motion versions: %w", err)
 	}
 	return out, nil
 }
@@ -351,4 +351,3 @@ func numberWords[T int | int64](n *T) string {
 func sameValue[T comparable](a, b *T) bool {
 	return (a == nil) == (b == nil) && (a == nil || *a == *b)
 }
-

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -100,20 +99,11 @@ type motionView struct {
 
 // motionTimes are a motion's moments as its pages show them, like the
 // meeting's own: in the meeting's zone with its name, in UTC, and (with
-// public/js/meeting.js) in the viewer's zone. A moment that has not come
+// public/js/osk.js) in the viewer's zone. A moment that has not come
 // is nil.
 type motionTimes struct {
 	Submitted                            meetings.TimeView
 	Seconded, Withdrawn, Voting, Decided *meetings.TimeView
-}
-
-// timeIn is meetings.TimeIn for a moment that may not be set.
-func timeIn(t *time.Time, loc *time.Location) *meetings.TimeView {
-	if t == nil {
-		return nil
-	}
-	v := meetings.TimeIn(*t, loc)
-	return &v
 }
 
 // pageContext is what every motions page needs: who is asking, the
@@ -151,8 +141,8 @@ func (h *Handlers) pageContext(ctx context.Context, p auth.Principal, meetingID 
 func (pc pageContext) view(mo Motion, main *Motion) motionView {
 	v := motionView{Motion: mo, Path: motionPath(mo.ID), StatusText: StatusLabel(mo.Status), MajorityText: MajorityLabel(mo.Majority)}
 	loc := pc.meeting.Zone()
-	v.Times = motionTimes{Submitted: meetings.TimeIn(mo.SubmittedAt, loc), Seconded: timeIn(mo.SecondedAt, loc),
-		Withdrawn: timeIn(mo.WithdrawnAt, loc), Voting: timeIn(mo.VotingAt, loc), Decided: timeIn(mo.DecidedAt, loc)}
+	v.Times = motionTimes{Submitted: meetings.TimeIn(mo.SubmittedAt, loc), Seconded: meetings.TimeAt(mo.SecondedAt, loc),
+		Withdrawn: meetings.TimeAt(mo.WithdrawnAt, loc), Voting: meetings.TimeAt(mo.VotingAt, loc), Decided: meetings.TimeAt(mo.DecidedAt, loc)}
 	if mo.ByBoard {
 		v.Proposer = "The board"
 	} else {

@@ -53,7 +53,7 @@ var meetingRoutes = map[string]expect{
 	"POST /api/v1/meetings/:id/item-requests/:request/accept":  {path: "/api/v1/meetings/{ask}/item-requests/{req1}/accept", body: map[string]any{}, want: only(401, 200, board)},
 	"POST /api/v1/meetings/:id/item-requests/:request/decline": {path: "/api/v1/meetings/{ask}/item-requests/{req2}/decline", body: map[string]any{"reason": "Not ours to decide."}, want: only(401, 200, board)},
 	"POST /api/v1/item-requests":                               {path: "/api/v1/item-requests", body: map[string]any{"title": "Solar panels"}, want: callers(401, 403, 201, 403, 403, 403)},
-	"GET /api/v1/item-requests":                                {path: "/api/v1/item-requests", want: callers(401, 200, 200, 200, 200, 200)},
+	"GET /api/v1/item-requests":                                {path: "/api/v1/item-requests", want: callers(401, 403, 200, 200, 200, 403)},
 
 	"GET /meetings":                                {path: "/meetings", want: callers(toSignIn, 403, 200, 200, 200, 403)},
 	"GET /meetings/new":                            {path: "/meetings/new", want: only(toSignIn, 200, board)},

@@ -15,9 +15,6 @@ import (
 	"github.com/citizen-network/osk/internal/osktest"
 )
 
-// TestBadInput_Votes sends the hostile votes: after the close, by people
-// who may not vote, twice, with a reused idempotency key, and malformed;
-// each is refused and no table changes.
 // newPerson makes an account with the roles, as the operator would.
 func newPerson(t *testing.T, inst *osktest.Instance, email string, roles ...string) auth.Principal {
 	t.Helper()
@@ -38,6 +35,9 @@ func newPerson(t *testing.T, inst *osktest.Instance, email string, roles ...stri
 	return p
 }
 
+// TestBadInput_Votes sends the hostile votes: after the close, by people
+// who may not vote, twice, with a reused idempotency key, and malformed;
+// each is refused and no table changes.
 func TestBadInput_Votes(t *testing.T) {
 	inst := osktest.Start(t, osktest.Options{})
 	ctx := context.Background()
