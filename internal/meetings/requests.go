@@ -14,6 +14,7 @@ import (
 	"github.com/citizen-network/osk/internal/db"
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/mail"
+	"github.com/citizen-network/osk/internal/members"
 )
 
 // ItemRequestInput is a member's request for an agenda item.
@@ -159,13 +160,18 @@ func (s *Service) Requests(ctx context.Context, p auth.Principal) ([]ItemRequest
 	if !c.IsMember() {
 		return nil, errs.Wrap(errs.Forbidden, "Only active members ask the board for agenda items.")
 	}
-	// By the member, not the account: an organisation's requests go with
-	// it to its next representative.
-	var ids []int64
+	return selectRequests(ctx, s.db, `member_id = ANY($1) ORDER BY id`, pq.Array(actingIDs(c)))
+}
+
+// actingIDs are the members whose requests the caller reads: by the
+// member, not the account, so that an organisation's requests go with it
+// to its next representative.
+func actingIDs(c members.Caller) []int64 {
+	ids := []int64{}
 	for _, m := range c.Acting() {
 		ids = append(ids, m.ID)
 	}
-	return selectRequests(ctx, s.db, `member_id = ANY($1) ORDER BY id`, pq.Array(ids))
+	return ids
 }
 
 // takesRequests says whether the board can still decide on a waiting
@@ -193,7 +199,7 @@ func (s *Service) ItemRequests(ctx context.Context, p auth.Principal, id int64) 
 	case p.HasAny(auth.RoleBoard, auth.RoleAuditor):
 		return selectRequests(ctx, s.db, `meeting_id = $1 ORDER BY id`, id)
 	}
-	return selectRequests(ctx, s.db, `meeting_id = $1 AND account_id = $2 ORDER BY id`, id, p.AccountID)
+	return selectRequests(ctx, s.db, `meeting_id = $1 AND member_id = ANY($2) ORDER BY id`, id, pq.Array(actingIDs(c)))
 }
 
 // ErrNoRequest is returned for a request the meeting does not have.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/osktest"
 )
 
@@ -219,5 +220,32 @@ func TestPages_ARepresentativeOfTwoChoosesOnTheMeetingPage(t *testing.T) {
 	reqs, err := f.svc.ItemRequests(f.ctx, f.board, m.ID)
 	if err != nil || len(reqs) != 1 || reqs[0].MemberID != second.ID {
 		t.Fatalf("requests: %v %+v (first is %d)", err, reqs, first.ID)
+	}
+}
+
+// An organisation's requests go with it to its next representative.
+func TestItemRequests_FollowTheOrganisation(t *testing.T) {
+	f := newFixture(t)
+	rita := f.Person("Rita Representative")
+	workshop := f.Organisation(rita, "Workshop")
+	m, err := f.svc.Convene(f.ctx, f.board, f.draftAt(f.now().Add(45*24*time.Hour)).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.RequestItem(f.ctx, rita, m.ID, meetings.ItemRequestInput{Title: "Accessible venues", MemberID: &workshop.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AskBoard(f.ctx, rita, meetings.ItemRequestInput{Title: "Translation budget", MemberID: &workshop.ID}); err != nil {
+		t.Fatal(err)
+	}
+	next := f.Person("Next Representative")
+	if _, err := f.inst.Server.Members.ChangeRepresentative(f.ctx, f.board, workshop.ID, members.Representative{Email: next.Email}); err != nil {
+		t.Fatal(err)
+	}
+	if at, err := f.svc.ItemRequests(f.ctx, next, m.ID); err != nil || len(at) != 1 {
+		t.Fatalf("the meeting's requests, to the next representative: %v %+v", err, at)
+	}
+	if all, err := f.svc.Requests(f.ctx, next); err != nil || len(all) != 2 {
+		t.Fatalf("every request, to the next representative: %v %+v", err, all)
 	}
 }
