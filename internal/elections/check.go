@@ -8,7 +8,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -36,15 +35,13 @@ func Check(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
 	if err != nil {
 		return err
 	}
-	var rows []recordedElection
-	err = sqlx.SelectContext(ctx, q, &rows, `SELECT id, meeting_id, seats, nominations_close_at, status, ballot_id FROM elections ORDER BY id`)
+	var rows []electionRow
+	err = sqlx.SelectContext(ctx, q, &rows, `SELECT `+electionColumns+` FROM elections ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("elections: check elections: %w", err)
 	}
-	var candidates []recordedCandidate
-	err = sqlx.SelectContext(ctx, q, &candidates, `
-		SELECT id, election_id, member_id, name, consented_at IS NOT NULL AS consented, elected
-		FROM election_candidates ORDER BY id`)
+	var candidates []candidateRow
+	err = sqlx.SelectContext(ctx, q, &candidates, `SELECT `+candidateColumns+` FROM election_candidates ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("elections: check candidates: %w", err)
 	}
@@ -180,24 +177,6 @@ func readElectionLog(ctx context.Context, q sqlx.QueryerContext) (electionLog, e
 	return l, nil
 }
 
-type recordedElection struct {
-	ID                 int64      `db:"id"`
-	MeetingID          int64      `db:"meeting_id"`
-	Seats              int        `db:"seats"`
-	NominationsCloseAt *time.Time `db:"nominations_close_at"`
-	Status             string     `db:"status"`
-	BallotID           *int64     `db:"ballot_id"`
-}
-
-type recordedCandidate struct {
-	ID         int64  `db:"id"`
-	ElectionID int64  `db:"election_id"`
-	MemberID   *int64 `db:"member_id"`
-	Name       string `db:"name"`
-	Consented  bool   `db:"consented"`
-	Elected    *bool  `db:"elected"`
-}
-
 // nameOnRecord is a candidate's name on the record of a decided ballot.
 type nameOnRecord struct {
 	name     string
@@ -237,7 +216,7 @@ func namesOnRecords(ctx context.Context, q sqlx.QueryerContext) (map[int64]nameO
 	return out, nil
 }
 
-func checkElectionRow(e recordedElection, h *electionHistory, r *audit.Report) {
+func checkElectionRow(e electionRow, h *electionHistory, r *audit.Report) {
 	problem := func(seq int64, format string, args ...any) {
 		r.Add(audit.Problem{Seq: seq, Table: "elections", Row: "id=" + strconv.FormatInt(e.ID, 10),
 			Reason: fmt.Sprintf("election %d: ", e.ID) + fmt.Sprintf(format, args...)})
@@ -261,7 +240,7 @@ func checkElectionRow(e recordedElection, h *electionHistory, r *audit.Report) {
 	}
 }
 
-func checkCandidate(c recordedCandidate, log electionLog, names map[int64]nameOnRecord, r *audit.Report) {
+func checkCandidate(c candidateRow, log electionLog, names map[int64]nameOnRecord, r *audit.Report) {
 	problem := func(seq int64, format string, args ...any) {
 		r.Add(audit.Problem{Seq: seq, Table: "election_candidates", Row: "id=" + strconv.FormatInt(c.ID, 10),
 			Reason: fmt.Sprintf("election %d: candidate %d ", c.ElectionID, c.ID) + fmt.Sprintf(format, args...)})
@@ -282,10 +261,10 @@ func checkCandidate(c recordedCandidate, log electionLog, names map[int64]nameOn
 		problem(n.seq, "is stored as %s; the audit log recorded the nomination of %s at seq %d",
 			candidateWords(c.MemberID), candidateWords(n.memberID), n.seq)
 	}
-	if c.Consented != n.consented {
+	if consented := c.ConsentedAt != nil; consented != n.consented {
 		seq := cmp.Or(n.consentSeq, n.seq)
 		problem(seq, "is stored as %s; the audit log records that they %s, at seq %d",
-			consentWords(c.Consented, "having consented", "not having consented"), consentWords(n.consented, "consented", "did not consent"), seq)
+			consentWords(consented, "having consented", "not having consented"), consentWords(n.consented, "consented", "did not consent"), seq)
 	}
 	// The decision gives a result to every candidate who had consented,
 	// on the ballot or left off it as no longer a member, and to nobody

@@ -32,6 +32,9 @@ type electionRow struct {
 	DecidedAt          *time.Time `db:"decided_at"`
 }
 
+const electionColumns = `id, meeting_id, agenda_item_id, title, seats, method, nominations_close_at, status, ballot_id,
+	created_at, decided_at`
+
 func utc(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
@@ -42,10 +45,7 @@ func utc(t *time.Time) *time.Time {
 
 func getElection(ctx context.Context, q sqlx.QueryerContext, id int64, lock lockMode) (Election, error) {
 	var r electionRow
-	err := sqlx.GetContext(ctx, q, &r, `
-		SELECT id, meeting_id, agenda_item_id, title, seats, method, nominations_close_at, status, ballot_id,
-			created_at, decided_at
-		FROM elections WHERE id = $1`+string(lock), id)
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+electionColumns+` FROM elections WHERE id = $1`+string(lock), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Election{}, ErrNotFound
 	}
