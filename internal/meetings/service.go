@@ -824,7 +824,9 @@ func (s *Service) Convene(ctx context.Context, p auth.Principal, id int64) (Meet
 		_, err = s.audit.Append(ctx, tx, audit.Event{
 			ActorAccountID: p.Actor(), Action: "meeting.convened", Subject: subject(id),
 			Payload: map[string]any{"starts_at": audit.FormatTime(out.StartsAt), "record_date": audit.FormatTime(*out.RecordDate),
-				"recipients": len(recipients), "weighty": out.HasWeightyItem(), "agenda_items": len(out.Agenda)},
+				"recipients": len(recipients), "weighty": out.HasWeightyItem(), "agenda_items": len(out.Agenda),
+				"member_motion_deadline": audit.FormatTime(m.MemberMotionDeadline), "proxies_allowed": r.ProxiesAllowed,
+				"proxy_max_per_holder": r.ProxyMaxPerHolder},
 		})
 		return err
 	})
