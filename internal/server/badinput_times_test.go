@@ -48,24 +48,7 @@ func TestBadInput_Times(t *testing.T) {
 	}
 	start := sunday.Add(-6 * time.Hour)
 	inst.Clock.Set(start.AddDate(0, 0, -14))
-	m, err := s.Meetings.Create(ctx, board, meetings.Draft{
-		Kind: meetings.KindExtraordinary, Title: "Extraordinary general meeting", TimeZone: la.String(),
-		StartsAt: start.Format(time.RFC3339), EndsAt: start.Add(12 * time.Hour).Format(time.RFC3339),
-		Location: "Los Angeles", Agenda: []meetings.ItemInput{{Title: "Opening"}, {Title: "Motions"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Meetings.SetOfficers(ctx, board, m.ID, meetings.Officers{ChairAccountID: &chair.AccountID}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Meetings.Convene(ctx, board, m.ID); err != nil {
-		t.Fatal(err)
-	}
-	inst.Clock.Set(start.Add(-30 * time.Minute))
-	if _, err := s.Meetings.Open(ctx, chair, m.ID); err != nil {
-		t.Fatal(err)
-	}
+	m := sessionIn(t, inst, board, chair, start, 12*time.Hour, la.String(), "Los Angeles")
 	if _, _, err := s.Meetings.Attend(ctx, voter, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson}); err != nil {
 		t.Fatal(err)
 	}

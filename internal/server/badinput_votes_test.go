@@ -35,6 +35,33 @@ func newPerson(t *testing.T, inst *osktest.Instance, email string, roles ...stri
 	return p
 }
 
+// sessionIn convenes an extraordinary meeting starting at start, of the
+// length, in the zone and place, with chair as its chair, moves the clock
+// to half an hour before the start and opens the session.
+func sessionIn(t *testing.T, inst *osktest.Instance, board, chair auth.Principal, start time.Time, length time.Duration, zone, place string) meetings.Meeting {
+	t.Helper()
+	ctx, s := context.Background(), inst.Server
+	m, err := s.Meetings.Create(ctx, board, meetings.Draft{
+		Kind: meetings.KindExtraordinary, Title: "Extraordinary general meeting", TimeZone: zone,
+		StartsAt: start.Format(time.RFC3339), EndsAt: start.Add(length).Format(time.RFC3339),
+		Location: place, Agenda: []meetings.ItemInput{{Title: "Opening"}, {Title: "Motions"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Meetings.SetOfficers(ctx, board, m.ID, meetings.Officers{ChairAccountID: &chair.AccountID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Meetings.Convene(ctx, board, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	inst.Clock.Set(start.Add(-30 * time.Minute))
+	if m, err = s.Meetings.Open(ctx, chair, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // TestBadInput_Votes sends the hostile votes: after the close, by people
 // who may not vote, twice, with a reused idempotency key, and malformed;
 // each is refused and no table changes.
@@ -67,24 +94,7 @@ func TestBadInput_Votes(t *testing.T) {
 	apply(applicant)
 
 	start := inst.Clock.Now().Add(14 * 24 * time.Hour).Truncate(time.Minute)
-	m, err := s.Meetings.Create(ctx, board, meetings.Draft{
-		Kind: meetings.KindExtraordinary, Title: "Extraordinary general meeting", TimeZone: "Europe/Helsinki",
-		StartsAt: start.Format(time.RFC3339), EndsAt: start.Add(3 * time.Hour).Format(time.RFC3339),
-		Location: "Helsinki", Agenda: []meetings.ItemInput{{Title: "Opening"}, {Title: "Motions"}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Meetings.SetOfficers(ctx, board, m.ID, meetings.Officers{ChairAccountID: &chair.AccountID}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Meetings.Convene(ctx, board, m.ID); err != nil {
-		t.Fatal(err)
-	}
-	inst.Clock.Set(start.Add(-30 * time.Minute))
-	if _, err := s.Meetings.Open(ctx, chair, m.ID); err != nil {
-		t.Fatal(err)
-	}
+	m := sessionIn(t, inst, board, chair, start, 3*time.Hour, "Europe/Helsinki", "Helsinki")
 	for _, p := range []auth.Principal{voter, closedVoter} {
 		if _, _, err := s.Meetings.Attend(ctx, p, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson}); err != nil {
 			t.Fatal(err)
