@@ -1005,11 +1005,11 @@ func (h *Handlers) askPage(c *fiber.Ctx) error {
 func (h *Handlers) renderAsk(c *fiber.Ctx, formErr error) error {
 	ctx := c.UserContext()
 	p := auth.PrincipalOf(c)
-	reqs, err := h.svc.Requests(ctx, p)
+	cl, err := h.svc.members.CallerOf(ctx, p)
 	if err != nil {
 		return err
 	}
-	cl, err := h.svc.members.CallerOf(ctx, p)
+	reqs, err := h.svc.requestsOf(ctx, cl)
 	if err != nil {
 		return err
 	}

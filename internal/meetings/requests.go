@@ -154,7 +154,12 @@ func (s *Service) Requests(ctx context.Context, p auth.Principal) ([]ItemRequest
 	if err != nil {
 		return nil, err
 	}
-	if p.HasAny(auth.RoleBoard, auth.RoleAuditor) {
+	return s.requestsOf(ctx, c)
+}
+
+// requestsOf is Requests for a caller already looked up.
+func (s *Service) requestsOf(ctx context.Context, c members.Caller) ([]ItemRequest, error) {
+	if c.Principal().HasAny(auth.RoleBoard, auth.RoleAuditor) {
 		return selectRequests(ctx, s.db, `meeting_id IS NULL ORDER BY id`)
 	}
 	if !c.IsMember() {
