@@ -14,14 +14,24 @@ import (
 const coopName = "Citizen Network Osk"
 
 func (s *Service) letter(m Member, subject string, paragraphs ...string) mail.Message {
+	return letterTo(m.Name, m.Email, subject, paragraphs...)
+}
+
+// personalLetter writes to the person who holds an account, as opposed to
+// the member (an organisation) they act for.
+func (s *Service) personalLetter(acc auth.Account, subject string, paragraphs ...string) mail.Message {
+	return letterTo(acc.Name, acc.Email, subject, paragraphs...)
+}
+
+func letterTo(name, email, subject string, paragraphs ...string) mail.Message {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Hello %s,\n\n", m.Name)
+	fmt.Fprintf(&b, "Hello %s,\n\n", name)
 	for _, p := range paragraphs {
 		b.WriteString(p)
 		b.WriteString("\n\n")
 	}
 	b.WriteString(coopName + "\n")
-	return mail.Message{To: m.Email, Subject: subject, Body: b.String()}
+	return mail.Message{To: email, Subject: subject, Body: b.String()}
 }
 
 func (s *Service) link(path string) string { return s.cfg.BaseURL + path }
@@ -101,6 +111,22 @@ func (s *Service) contactChanged(m Member, fields []string) mail.Message {
 func (s *Service) representativeChanged(m Member, acc auth.Account) mail.Message {
 	return s.letter(m, "A new representative for "+m.Name,
 		acc.Name+" now represents "+m.Name+" in "+coopName+", acting and voting for it.",
+		"If this is not right, please tell the board by replying to this email.")
+}
+
+// representativeAppointed tells the new representative what they now do.
+func (s *Service) representativeAppointed(m Member, acc auth.Account) mail.Message {
+	return s.personalLetter(acc, "You now represent "+m.Name,
+		"The board has made you the representative of "+m.Name+" in "+coopName+": from now on you act and vote for it, in the ballots open now as well.",
+		"You can see the organisation's membership at "+s.link("/membership"))
+}
+
+// representativeReplaced tells the outgoing representative that they no
+// longer act for the organisation, so that a change they did not expect
+// does not pass unnoticed.
+func (s *Service) representativeReplaced(m Member, from, to auth.Account) mail.Message {
+	return s.personalLetter(from, "You no longer represent "+m.Name,
+		"The board has made "+to.Name+" the representative of "+m.Name+" in "+coopName+" in your place: you no longer act or vote for it, and the votes for it not yet cast pass to "+to.Name+".",
 		"If this is not right, please tell the board by replying to this email.")
 }
 

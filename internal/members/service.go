@@ -869,7 +869,20 @@ func (s *Service) UpdateContact(ctx context.Context, p auth.Principal, id int64,
 		if len(changed) == 0 {
 			return nil
 		}
-		if err := updateContact(ctx, tx, next); err != nil {
+		if next.Kind == KindOrganisation && (next.Name != m.Name || next.Country != m.Country) {
+			other, found, err := liveOrganisation(ctx, tx, next.Country, next.Name)
+			if err != nil {
+				return err
+			}
+			if found && other.ID != m.ID {
+				return errNameTaken(next)
+			}
+		}
+		err = updateContact(ctx, tx, next)
+		if db.IsUniqueViolation(err) {
+			return errNameTaken(next)
+		}
+		if err != nil {
 			return err
 		}
 		now := s.clock.Now()
@@ -889,6 +902,13 @@ func (s *Service) UpdateContact(ctx context.Context, p auth.Principal, id int64,
 		return err
 	})
 	return out, err
+}
+
+// errNameTaken refuses an organisation the name of another one in its
+// country that is a member or has applied: the register could no longer
+// tell them apart.
+func errNameTaken(m Member) error {
+	return errs.Wrap(errs.Conflict, "%s in %s is already a member or has already applied: choose another name.", m.Name, CountryName(m.Country))
 }
 
 // withContact returns the member with the changes applied and the names of
@@ -972,6 +992,8 @@ func (s *Service) ChangeRepresentative(ctx context.Context, p auth.Principal, id
 			return errs.Wrap(errs.Conflict, "This former member's personal data has been erased.")
 		case m.ActsFor(acc.ID):
 			return errs.Wrap(errs.Conflict, "%s already represents %s.", acc.Name, m.Name)
+		case acc.ID == p.AccountID:
+			return errs.Wrap(errs.Forbidden, "You cannot make yourself %s's representative: another board member must decide this.", m.Name)
 		}
 		err = setAccount(ctx, tx, id, acc.ID)
 		if db.ViolatesRule(err, auth.AuditorIndependent) {
@@ -990,8 +1012,19 @@ func (s *Service) ChangeRepresentative(ctx context.Context, p auth.Principal, id
 		if out, err = getMember(ctx, tx, id, false); err != nil {
 			return err
 		}
+		msgs := []mail.Message{s.representativeChanged(out, acc)}
+		if !strings.EqualFold(acc.Email, out.Email) {
+			msgs = append(msgs, s.representativeAppointed(out, acc))
+		}
+		if m.AccountID != nil {
+			from, err := s.accounts.Account(ctx, *m.AccountID)
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, s.representativeReplaced(out, from, acc))
+		}
 		now := s.clock.Now()
-		if err := mail.Enqueue(ctx, tx, now, s.representativeChanged(out, acc)); err != nil {
+		if err := mail.Enqueue(ctx, tx, now, msgs...); err != nil {
 			return fmt.Errorf("members: change representative: %w", err)
 		}
 		_, err = s.audit.Append(ctx, tx, audit.Event{
@@ -1063,6 +1096,11 @@ func (s *Service) RecordShare(ctx context.Context, p auth.Principal, id int64, e
 		v.Add("paid_on", "Enter the date of payment as YYYY-MM-DD, for example 2026-03-01.")
 	} else if d.After(dayOf(s.clock.Now(), s.zone)) {
 		v.Add("paid_on", "The date of payment cannot be in the future.")
+	} else if d.Year() < earliestPaymentYear {
+		// Payments from a register kept before Osk may be recorded, but
+		// not from before the co-operative movement: such a year is a
+		// slip of the keyboard.
+		v.Add("paid_on", "Enter a date from the year %d on.", earliestPaymentYear)
 	}
 	checkText(&v, "note", e.Note, maxNote, false)
 	if err := v.Err(); err != nil {
@@ -1080,6 +1118,10 @@ func (s *Service) RecordShare(ctx context.Context, p auth.Principal, id int64, e
 		paid, _ := parseCents(m.SharePaid)
 		if e.Kind == ShareKindRefund && cents > paid {
 			return errs.Wrap(errs.Conflict, "Only %s %s has been paid; a refund cannot be more.", m.SharePaid, m.ShareCurrency)
+		}
+		if e.Kind == ShareKindPayment && paid+cents > maxCents {
+			v.Add("amount", "With this payment the total paid would be more than %s %s, the most the register holds.", formatCents(maxCents), m.ShareCurrency)
+			return v.Err()
 		}
 		now := s.clock.Now()
 		out, err = insertPayment(ctx, tx, id, e, now, p.Actor())
@@ -1270,6 +1312,12 @@ func (s *Service) AccountName(ctx context.Context, id int64) (string, error) {
 }
 
 var amountPattern = regexp.MustCompile(`^[0-9]{1,10}(\.[0-9]{1,2})?$`)
+
+// maxCents is the largest amount the register's numeric(12,2) columns
+// hold, in cents: a single amount and a member's total alike.
+const maxCents = 999_999_999_999
+
+const earliestPaymentYear = 1900
 
 // parseCents reads a non-negative decimal amount with at most two
 // decimals, as numeric(12,2) holds it, into cents.

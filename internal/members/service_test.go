@@ -634,6 +634,39 @@ func TestUpdateContact(t *testing.T) {
 	}
 }
 
+func TestUpdateContact_RefusesTheNameOfAnotherOrganisation(t *testing.T) {
+	f := newFixture(t)
+	apply := func(name, country string) (auth.Principal, members.Member) {
+		p := f.Person("Representative of " + name)
+		m, err := f.svc.Apply(f.ctx, p, members.Application{
+			Kind: members.KindOrganisation, Name: name, Email: "office@example.org", Country: country, AcceptRules: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, m
+	}
+	apply("Synerga", "FI")
+	p, m := apply("Org One", "GB")
+	before := len(f.events(subjectOf(m)))
+
+	_, err := f.svc.UpdateContact(f.ctx, p, m.ID, members.ContactChange{Name: ptr("SYNERGA"), Country: ptr("FI")})
+	osktest.WantKind(t, err, errs.Conflict)
+	if _, err := f.svc.UpdateContact(f.ctx, f.board, m.ID, members.ContactChange{Country: ptr("FI")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.UpdateContact(f.ctx, f.board, m.ID, members.ContactChange{Name: ptr("Synerga")})
+	osktest.WantKind(t, err, errs.Conflict)
+	got, _ := f.svc.Get(f.ctx, m.ID)
+	if got.Name != "Org One" || got.Country != "FI" || len(f.events(subjectOf(m))) != before+1 {
+		t.Errorf("after the refusals: %q in %s, %d events", got.Name, got.Country, len(f.events(subjectOf(m)))-before)
+	}
+	// Its own name in another case is no clash.
+	if _, err := f.svc.UpdateContact(f.ctx, p, m.ID, members.ContactChange{Name: ptr("ORG ONE")}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestChangeRepresentative(t *testing.T) {
 	f := newFixture(t)
 	first := f.Person("First Representative")
@@ -677,6 +710,35 @@ func TestChangeRepresentative(t *testing.T) {
 	_, person := f.Member("Individual")
 	_, err = f.svc.ChangeRepresentative(f.ctx, f.board, person.ID, members.Representative{AccountID: first.AccountID})
 	osktest.WantKind(t, err, errs.Conflict)
+
+	// Both representatives hear of it, not only the organisation's office.
+	if ms := f.mailTo(second.Email); len(ms) != 1 || !strings.Contains(ms[0].Subject, "You now represent Manawanui") {
+		t.Errorf("mail to the new representative: %+v", ms)
+	}
+	if ms := f.mailTo(first.Email); len(ms) == 0 || !strings.Contains(ms[len(ms)-1].Subject, "You no longer represent Manawanui") ||
+		!strings.Contains(ms[len(ms)-1].Body, "Second Representative") {
+		t.Errorf("mail to the old representative: %+v", ms)
+	}
+}
+
+func TestChangeRepresentative_BoardMemberCannotAppointThemself(t *testing.T) {
+	f := newFixture(t)
+	rep := f.Person("Representative")
+	org, err := f.svc.Apply(f.ctx, rep, members.Application{
+		Kind: members.KindOrganisation, Name: "Synerga", Email: "office@synerga.example.org", Country: "FI", AcceptRules: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.ChangeRepresentative(f.ctx, f.board, org.ID, members.Representative{Email: f.board.Email})
+	osktest.WantKind(t, err, errs.Forbidden)
+	if got, _ := f.svc.Get(f.ctx, org.ID); *got.RepresentativeAccountID != rep.AccountID {
+		t.Errorf("representative %d", *got.RepresentativeAccountID)
+	}
+	other := f.Person("Other Board Member", auth.RoleBoard)
+	if _, err := f.svc.ChangeRepresentative(f.ctx, other, org.ID, members.Representative{Email: f.board.Email}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestShareContributions(t *testing.T) {
@@ -715,6 +777,13 @@ func TestShareContributions(t *testing.T) {
 	osktest.WantFields(t, err, "kind", "amount", "paid_on")
 	_, err = f.svc.RecordShare(f.ctx, f.board, m.ID, members.ShareEntry{Amount: "1.234", PaidOn: "yesterday"})
 	osktest.WantFields(t, err, "amount", "paid_on")
+	_, err = f.svc.RecordShare(f.ctx, f.board, m.ID, members.ShareEntry{Amount: "1", PaidOn: "0000-06-01"})
+	osktest.WantFields(t, err, "paid_on")
+	_, err = f.svc.RecordShare(f.ctx, f.board, m.ID, members.ShareEntry{Amount: "1", PaidOn: "1899-12-31"})
+	osktest.WantFields(t, err, "paid_on")
+	// Each amount fits the register, and so must the total.
+	_, err = f.svc.RecordShare(f.ctx, f.board, m.ID, members.ShareEntry{Amount: "9999999999.99", PaidOn: "2026-04-01"})
+	osktest.WantFields(t, err, "amount")
 	_, err = f.svc.RecordShare(f.ctx, f.auditor, m.ID, members.ShareEntry{Amount: "1", PaidOn: "2026-04-01"})
 	osktest.WantKind(t, err, errs.Forbidden)
 	_, err = f.svc.RecordShare(f.ctx, p, m.ID, members.ShareEntry{Amount: "1", PaidOn: "2026-04-01"})
