@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/session"
 	"github.com/jmoiron/sqlx"
 	"golang.org/x/oauth2"
@@ -56,7 +55,7 @@ type Handlers struct {
 	secret      []byte
 	cfg         config.Config
 	logger      *slog.Logger
-	limits      *Storage
+	limits      rateCounts
 	// MemberOf returns the caller's member record for /api/v1/me, or nil,
 	// and Represents the organisations the caller represents (a list,
 	// empty for none); internal/members provides them.
@@ -78,7 +77,7 @@ func NewHandlers(svc *Service, conn *sqlx.DB, cfg config.Config, logger *slog.Lo
 		// the whole site, which no subdomain can override.
 		cookie = "__Host-osk_session"
 	}
-	data := NewStorage(conn, SessionsTable)
+	data := NewStorage(conn)
 	store := session.New(session.Config{
 		Storage:        data,
 		Expiration:     signedInSession,
@@ -97,12 +96,9 @@ func NewHandlers(svc *Service, conn *sqlx.DB, cfg config.Config, logger *slog.Lo
 		secret:      []byte(cfg.SessionSecret),
 		cfg:         cfg,
 		logger:      logger,
-		limits:      NewStorage(conn, RateLimitsTable),
+		limits:      rateCounts{db: conn},
 	}
 }
-
-// Limits is the shared rate-limit storage, for other packages' limiters.
-func (h *Handlers) Limits() *Storage { return h.limits }
 
 // RunReads gathers the session reads of concurrent requests into shared
 // queries until ctx ends.
@@ -209,7 +205,9 @@ func (h *Handlers) CSRF() fiber.Handler {
 		}
 		sent := c.Get("X-CSRF-Token")
 		if sent == "" {
-			sent = c.FormValue(CSRFField)
+			// From the form's body only, never the address: an address
+			// travels in logs, histories and Referer headers.
+			sent = string(c.Request().PostArgs().Peek(CSRFField))
 		}
 		want := h.csrfToken(sid)
 		if sent == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(want)) != 1 {
@@ -217,26 +215,6 @@ func (h *Handlers) CSRF() fiber.Handler {
 		}
 		return c.Next()
 	}
-}
-
-// RateLimit allows max requests per window per client address (or account,
-// when signed in), counted in PostgreSQL so that every instance shares the
-// count.
-func (h *Handlers) RateLimit(name string, max int, window time.Duration) fiber.Handler {
-	return limiter.New(limiter.Config{
-		Max:        max,
-		Expiration: window,
-		Storage:    h.limits,
-		KeyGenerator: func(c *fiber.Ctx) string {
-			if p := PrincipalOf(c); p.SignedIn() {
-				return fmt.Sprintf("%s:account:%d", name, p.AccountID)
-			}
-			return name + ":ip:" + web.ClientIP(c)
-		},
-		LimitReached: func(c *fiber.Ctx) error {
-			return errs.Wrap(errs.TooMany, "Too many attempts. Please wait a minute and try again.")
-		},
-	})
 }
 
 func (h *Handlers) provider(name string) (*provider, bool) {
@@ -255,6 +233,9 @@ func (h *Handlers) begin(c *fiber.Ctx) error {
 	prov, ok := h.provider(c.Params("provider"))
 	if !ok {
 		return errs.Wrap(errs.NotFound, "There is no sign-in provider of that name.")
+	}
+	if PrincipalOf(c).ViaToken {
+		return errTokenSignIn
 	}
 	gp, err := prov.load()
 	if err != nil {
@@ -297,7 +278,12 @@ func (h *Handlers) begin(c *fiber.Ctx) error {
 	sess.Set(keyState, state)
 	sess.Set(keyVerifier, verifier)
 	sess.Set(keyProvider, prov.name)
-	sess.Set(keyLink, p.SignedIn() && c.Query("link") == "1")
+	// Linking names the account that asked, so that the callback links to
+	// it alone.
+	sess.Delete(keyLink)
+	if p.SignedIn() && c.Query("link") == "1" {
+		sess.Set(keyLink, p.AccountID)
+	}
 	sess.Set(keyReturn, safeReturn(c.Query("return")))
 	if err := sess.Save(); err != nil {
 		return fmt.Errorf("auth: session: %w", err)
@@ -324,6 +310,9 @@ func (h *Handlers) callback(c *fiber.Ctx) error {
 	if !ok {
 		return errs.Wrap(errs.NotFound, "There is no sign-in provider of that name.")
 	}
+	if PrincipalOf(c).ViaToken {
+		return errTokenSignIn
+	}
 	if c.Cookies(h.cookieName()) == "" {
 		return h.failed(c, fiber.StatusBadRequest, "Your sign-in could not be matched to this browser. Cookies may be blocked, or the sign-in took too long.")
 	}
@@ -334,7 +323,7 @@ func (h *Handlers) callback(c *fiber.Ctx) error {
 	wantState, _ := sess.Get(keyState).(string)
 	verifier, _ := sess.Get(keyVerifier).(string)
 	provName, _ := sess.Get(keyProvider).(string)
-	link, _ := sess.Get(keyLink).(bool)
+	linkTo, _ := sess.Get(keyLink).(int64)
 	returnTo, _ := sess.Get(keyReturn).(string)
 	gotState := c.Query("state")
 	if wantState == "" || verifier == "" || provName != prov.name ||
@@ -376,8 +365,11 @@ func (h *Handlers) callback(c *fiber.Ctx) error {
 		Provider: prov.name, Issuer: prov.issuer, Subject: user.UserID,
 		Email: user.Email, EmailVerified: prov.verifiedEmail(user), Name: user.Name,
 	}
-	if link {
+	if linkTo != 0 {
 		p := PrincipalOf(c)
+		if p.AccountID != linkTo {
+			return h.failed(c, fiber.StatusBadRequest, "You are no longer signed in as the account that asked to link this sign-in. Please start again.")
+		}
 		if err := h.svc.LinkIdentity(c.UserContext(), p, id); err != nil {
 			if errors.Is(err, errs.Conflict) {
 				return h.failed(c, fiber.StatusConflict, "That sign-in is already linked to an account.")
@@ -408,6 +400,12 @@ func (h *Handlers) callback(c *fiber.Ctx) error {
 	}
 	return c.Redirect(safeReturn(returnTo), fiber.StatusSeeOther)
 }
+
+// errTokenSignIn refuses a personal access token on the sign-in routes.
+// Signing in, and linking another way to sign in, happen in a browser
+// session: a token that could link an identity would let whoever holds it
+// sign in as its account long after the token was revoked.
+var errTokenSignIn = errs.Wrap(errs.Forbidden, "Sign in in a browser: a personal access token cannot sign in or link a way of signing in.")
 
 func (h *Handlers) failed(c *fiber.Ctx, status int, message string) error {
 	c.Status(status)

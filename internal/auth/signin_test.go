@@ -391,3 +391,71 @@ func TestSignIn_VerifiedEmailClaimsAnAccountMadeInAdvance(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A personal access token acts for its account in the API, but never
+// begins or finishes a sign-in: a token that could link a way of signing
+// in would let whoever holds it sign in as the account long after the
+// token was revoked.
+func TestSignIn_ATokenCannotLinkASignIn(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	owner := inst.Client(t)
+	owner.SignIn("owner@example.org", "Owner")
+	token := createToken(t, owner, "script")
+
+	thief := inst.Client(t)
+	thief.Token = token
+	if resp := thief.Get("/auth/dev?link=1"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a token began linking a sign-in: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// A sign-in begun in the thief's own browser cannot be finished with
+	// the token either.
+	thief.Token = ""
+	callback := thief.Callback("attacker@example.net", "Attacker")
+	thief.Token = token
+	if resp := thief.Get(callback); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("a token finished a sign-in: %d", resp.StatusCode)
+	}
+	if n := countRows(t, inst, "identities"); n != 1 {
+		t.Fatalf("%d identities, want the owner's alone", n)
+	}
+}
+
+// Using a session, beginning another sign-in in it included, never moves
+// its end later: a stolen cookie stops working on the day it was given.
+func TestSignIn_ASessionsEndNeverMovesLater(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	c := inst.Client(t)
+	c.SignIn("keeper@example.org", "Keeper")
+	if _, err := inst.DB.Exec(`UPDATE sessions SET expires_at = now() + interval '2 minutes'`); err != nil {
+		t.Fatal(err)
+	}
+	if resp := c.Get("/auth/dev?link=1"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("begin linking: %d", resp.StatusCode)
+	}
+	c.Get("/account")
+	var longest float64
+	if err := inst.DB.Get(&longest, `SELECT coalesce(max(extract(epoch FROM expires_at - now())), 0) FROM sessions`); err != nil {
+		t.Fatal(err)
+	}
+	if longest > 120 {
+		t.Fatalf("a session now lasts %.0f s more, beyond the 120 s it had", longest)
+	}
+	if !signedIn(t, c) {
+		t.Fatal("the session ended early")
+	}
+}
+
+// The CSRF token is taken from the form's body or the header, never from
+// the address, which travels in logs and Referer headers.
+func TestCSRF_TheTokenIsNotTakenFromTheAddress(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	c := inst.Client(t)
+	c.SignIn("careful@example.org", "Careful")
+	c.Get("/account/tokens")
+	token := c.CSRF()
+	c.SetCSRF("")
+	resp := c.Do(http.MethodPost, "/account/tokens?"+url.Values{"_csrf": {token}}.Encode(), url.Values{"name": {"sneaky"}})
+	if resp.StatusCode != http.StatusForbidden || countRows(t, inst, "api_tokens") != 0 {
+		t.Fatalf("a token in the address was taken: %d", resp.StatusCode)
+	}
+}

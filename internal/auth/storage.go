@@ -13,13 +13,16 @@ import (
 	"github.com/citizen-network/osk/internal/db"
 )
 
-// Storage implements fiber.Storage over a PostgreSQL table of the shape
-// (key_hash bytea, data bytea, expires_at timestamptz), so that sessions and
-// shared rate-limit counters are seen by every instance. Keys are stored as
-// SHA-256 hashes: the table never holds a usable session id.
+// Storage implements fiber.Storage over the table sessions (key_hash bytea,
+// data bytea, expires_at timestamptz), so that sessions are seen by every
+// instance. Keys are stored as SHA-256 hashes: the table never holds a
+// usable session id.
+//
+// A key's end never moves later once set: saving a session again, for
+// whatever reason, cannot keep a stolen cookie alive past the end it was
+// given at sign-in. A new end comes only with a new key (a new session id).
 type Storage struct {
-	db    *sqlx.DB
-	table string
+	db *sqlx.DB
 	// timeout bounds each call, since fiber.Storage passes no context.
 	timeout time.Duration
 	// reads reads values by key hash: a session is read on every request,
@@ -28,18 +31,9 @@ type Storage struct {
 	reads *db.GroupRead[string, []byte]
 }
 
-// The tables a Storage may use.
-const (
-	SessionsTable   = "sessions"
-	RateLimitsTable = "rate_limits"
-)
-
-// NewStorage returns a Storage over one of the tables above.
-func NewStorage(conn *sqlx.DB, table string) *Storage {
-	if table != SessionsTable && table != RateLimitsTable {
-		panic("auth: no storage table " + table)
-	}
-	s := &Storage{db: conn, table: table, timeout: 5 * time.Second}
+// NewStorage returns the Storage of sessions.
+func NewStorage(conn *sqlx.DB) *Storage {
+	s := &Storage{db: conn, timeout: 5 * time.Second}
 	s.reads = db.NewGroupRead(s.readMany)
 	return s
 }
@@ -56,7 +50,7 @@ func (s *Storage) readMany(ctx context.Context, hashes []string) (map[string][]b
 		Data []byte `db:"data"`
 	}
 	err := s.db.SelectContext(ctx, &rows,
-		`SELECT key_hash, data FROM `+s.table+` WHERE key_hash = ANY($1::bytea[]) AND (expires_at IS NULL OR expires_at > now())`,
+		`SELECT key_hash, data FROM sessions WHERE key_hash = ANY($1::bytea[]) AND (expires_at IS NULL OR expires_at > now())`,
 		hashArray(hashes))
 	if err != nil {
 		return nil, fmt.Errorf("auth: storage get: %w", err)
@@ -98,7 +92,8 @@ func (s *Storage) Get(key string) ([]byte, error) {
 	return data, err
 }
 
-// Set stores val under key for exp (0: no expiry).
+// Set stores val under key for exp (0: no expiry), or until the key's
+// current end if that is sooner.
 func (s *Storage) Set(key string, val []byte, exp time.Duration) error {
 	if key == "" || len(val) == 0 {
 		return nil
@@ -110,8 +105,10 @@ func (s *Storage) Set(key string, val []byte, exp time.Duration) error {
 		expires = time.Now().Add(exp).UTC()
 	}
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO `+s.table+` (key_hash, data, expires_at) VALUES ($1, $2, $3)
-		 ON CONFLICT (key_hash) DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at`,
+		`INSERT INTO sessions AS s (key_hash, data, expires_at) VALUES ($1, $2, $3)
+		 ON CONFLICT (key_hash) DO UPDATE SET data = EXCLUDED.data,
+			expires_at = CASE WHEN s.expires_at <= now() THEN EXCLUDED.expires_at
+			                  ELSE least(s.expires_at, EXCLUDED.expires_at) END`,
 		hashKey(key), val, expires)
 	if err != nil {
 		return fmt.Errorf("auth: storage set: %w", err)
@@ -126,7 +123,7 @@ func (s *Storage) Delete(key string) error {
 	}
 	ctx, cancel := s.ctx()
 	defer cancel()
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM `+s.table+` WHERE key_hash = $1`, hashKey(key)); err != nil {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE key_hash = $1`, hashKey(key)); err != nil {
 		return fmt.Errorf("auth: storage delete: %w", err)
 	}
 	return nil
@@ -136,7 +133,7 @@ func (s *Storage) Delete(key string) error {
 func (s *Storage) Reset() error {
 	ctx, cancel := s.ctx()
 	defer cancel()
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM `+s.table); err != nil {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions`); err != nil {
 		return fmt.Errorf("auth: storage reset: %w", err)
 	}
 	return nil
@@ -145,18 +142,13 @@ func (s *Storage) Reset() error {
 // Close does nothing: the pool belongs to the caller.
 func (s *Storage) Close() error { return nil }
 
-// Purge deletes expired rows.
-func (s *Storage) Purge(ctx context.Context) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM `+s.table+` WHERE expires_at <= now()`)
-	if err != nil {
-		return 0, fmt.Errorf("auth: storage purge: %w", err)
+// PurgeEvery deletes the expired rows of table (sessions or rate_limits)
+// at the interval until ctx ends. Every instance may run it; the deletes
+// do not conflict.
+func PurgeEvery(ctx context.Context, conn *sqlx.DB, table string, interval time.Duration, logger *slog.Logger) {
+	if table != "sessions" && table != "rate_limits" {
+		panic("auth: nothing to purge in " + table)
 	}
-	return res.RowsAffected()
-}
-
-// PurgeEvery runs Purge at the interval until ctx ends. Every instance may
-// run it; the deletes do not conflict.
-func (s *Storage) PurgeEvery(ctx context.Context, interval time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -164,10 +156,13 @@ func (s *Storage) PurgeEvery(ctx context.Context, interval time.Duration, logger
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := s.Purge(ctx); err != nil {
-				logger.Warn("purging expired rows", "table", s.table, "error", err)
-			} else if n > 0 {
-				logger.Debug("purged expired rows", "table", s.table, "rows", n)
+			res, err := conn.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at <= now()`)
+			if err != nil {
+				logger.Warn("purging expired rows", "table", table, "error", err)
+				continue
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				logger.Debug("purged expired rows", "table", table, "rows", n)
 			}
 		}
 	}

@@ -154,10 +154,9 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	minutes.NewHandlers(s.Minutes).Mount(app)
 	web.Finish(app)
 
-	sessions := auth.NewStorage(database.DB, auth.SessionsTable)
 	s.background = append(s.background,
-		func(ctx context.Context) { sessions.PurgeEvery(ctx, 10*time.Minute, logger) },
-		func(ctx context.Context) { authHandlers.Limits().PurgeEvery(ctx, time.Minute, logger) },
+		func(ctx context.Context) { auth.PurgeEvery(ctx, database.DB, "sessions", 10*time.Minute, logger) },
+		func(ctx context.Context) { auth.PurgeEvery(ctx, database.DB, "rate_limits", time.Minute, logger) },
 		func(ctx context.Context) { s.Auth.RecordTokenUses(ctx, logger) },
 		s.Auth.RunReads,
 		authHandlers.RunReads,
