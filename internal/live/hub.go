@@ -17,6 +17,11 @@ import (
 // flood of connections cannot exhaust it.
 const DefaultMaxSubscribers = 2000
 
+// DefaultMaxPerHolder bounds the open streams of one holder (an account) on
+// one instance: enough for a person's tabs and devices, too few for one
+// member to take every place and leave the others without live updates.
+const DefaultMaxPerHolder = 10
+
 // ErrClosed is returned by Subscribe once the hub has been closed.
 var ErrClosed = errors.New("live: the hub is closed")
 
@@ -29,6 +34,9 @@ type Hub struct {
 	// MaxSubscribers bounds the subscriptions open at once; change it
 	// before use only.
 	MaxSubscribers int
+	// MaxPerHolder bounds the subscriptions one holder has open at once;
+	// change it before use only.
+	MaxPerHolder int
 	// Heartbeat is how often a stream sends a comment to keep proxies from
 	// closing it, and looks for events whose notification was lost.
 	Heartbeat time.Duration
@@ -42,10 +50,11 @@ type Hub struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu     sync.Mutex
-	topics map[string]map[*Subscription]struct{}
-	count  int
-	closed bool
+	mu      sync.Mutex
+	topics  map[string]map[*Subscription]struct{}
+	count   int
+	holders map[string]int
+	closed  bool
 }
 
 // NewHub returns a hub over conn that listens through its own connection
@@ -58,9 +67,11 @@ func NewHub(conn *sqlx.DB, listenURL string, logger *slog.Logger) *Hub {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Hub{
 		conn: conn, listenURL: listenURL, logger: logger,
-		MaxSubscribers: DefaultMaxSubscribers, Heartbeat: 15 * time.Second, MaxStream: 5 * time.Minute,
+		MaxSubscribers: DefaultMaxSubscribers, MaxPerHolder: DefaultMaxPerHolder,
+		Heartbeat: 15 * time.Second, MaxStream: 5 * time.Minute,
 		ctx: ctx, cancel: cancel,
-		topics: map[string]map[*Subscription]struct{}{},
+		topics:  map[string]map[*Subscription]struct{}{},
+		holders: map[string]int{},
 	}
 }
 
@@ -68,16 +79,18 @@ func NewHub(conn *sqlx.DB, listenURL string, logger *slog.Logger) *Hub {
 // receives a signal (coalesced: at most one waits) whenever the topic may
 // have news; the subscriber then reads them with Since.
 type Subscription struct {
-	hub   *Hub
-	topic string
-	wake  chan struct{}
-	once  sync.Once
+	hub    *Hub
+	topic  string
+	holder string
+	wake   chan struct{}
+	once   sync.Once
 }
 
-// Subscribe registers interest in topic. The caller must Close the
-// subscription. It fails with errs.TooMany when the instance has as many
-// subscribers as it takes, and with ErrClosed when the hub is closed.
-func (h *Hub) Subscribe(topic string) (*Subscription, error) {
+// Subscribe registers holder's interest in topic. The caller must Close
+// the subscription. It fails with errs.TooMany when the instance, or the
+// holder, has as many subscriptions as it takes, and with ErrClosed when
+// the hub is closed.
+func (h *Hub) Subscribe(topic, holder string) (*Subscription, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -86,12 +99,16 @@ func (h *Hub) Subscribe(topic string) (*Subscription, error) {
 	if h.count >= h.MaxSubscribers {
 		return nil, errs.Wrap(errs.TooMany, "Too many live connections are open right now. The page still works: reload it to see what has changed.")
 	}
-	s := &Subscription{hub: h, topic: topic, wake: make(chan struct{}, 1)}
+	if h.holders[holder] >= h.MaxPerHolder {
+		return nil, errs.Wrap(errs.TooMany, "You have %d live connections open already: close a tab or two. The page still works: reload it to see what has changed.", h.MaxPerHolder)
+	}
+	s := &Subscription{hub: h, topic: topic, holder: holder, wake: make(chan struct{}, 1)}
 	if h.topics[topic] == nil {
 		h.topics[topic] = map[*Subscription]struct{}{}
 	}
 	h.topics[topic][s] = struct{}{}
 	h.count++
+	h.holders[holder]++
 	return s, nil
 }
 
@@ -110,6 +127,9 @@ func (s *Subscription) Close() {
 		if subs := h.topics[s.topic]; subs != nil {
 			delete(subs, s)
 			h.count--
+			if h.holders[s.holder]--; h.holders[s.holder] == 0 {
+				delete(h.holders, s.holder)
+			}
 			if len(subs) == 0 {
 				delete(h.topics, s.topic)
 			}

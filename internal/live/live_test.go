@@ -124,11 +124,11 @@ func TestHub_WakesSubscribersOfTheTopicOnCommit(t *testing.T) {
 	go func() { hub.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	sub, err := hub.Subscribe("meeting:1")
+	sub, err := hub.Subscribe("meeting:1", "account:1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := hub.Subscribe("meeting:2")
+	other, err := hub.Subscribe("meeting:2", "account:1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestHub_WakesSubscribersOfTheTopicOnCommit(t *testing.T) {
 	case <-time.After(time.Second):
 		t.Fatal("closing the hub did not end the subscription")
 	}
-	if _, err := hub.Subscribe("meeting:1"); !errors.Is(err, live.ErrClosed) {
+	if _, err := hub.Subscribe("meeting:1", "account:1"); !errors.Is(err, live.ErrClosed) {
 		t.Fatalf("subscribe after close: %v", err)
 	}
 }
@@ -166,11 +166,11 @@ func TestHub_LimitsSubscribers(t *testing.T) {
 	d := dbtest.New(t)
 	hub := live.NewHub(d.DB, "", nil)
 	hub.MaxSubscribers = 2
-	a, _ := hub.Subscribe("meeting:1")
-	if _, err := hub.Subscribe("meeting:1"); err != nil {
+	a, _ := hub.Subscribe("meeting:1", "account:1")
+	if _, err := hub.Subscribe("meeting:1", "account:1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := hub.Subscribe("meeting:2"); !errors.Is(err, errs.TooMany) {
+	if _, err := hub.Subscribe("meeting:2", "account:1"); !errors.Is(err, errs.TooMany) {
 		t.Fatalf("third subscriber: %v", err)
 	}
 	a.Close()
@@ -178,7 +178,27 @@ func TestHub_LimitsSubscribers(t *testing.T) {
 	if n := hub.Subscribers(); n != 1 {
 		t.Fatalf("%d subscribers after one closed twice", n)
 	}
-	if _, err := hub.Subscribe("meeting:2"); err != nil {
+	if _, err := hub.Subscribe("meeting:2", "account:1"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestHub_LimitsSubscribersPerHolder(t *testing.T) {
+	d := dbtest.New(t)
+	hub := live.NewHub(d.DB, "", nil)
+	hub.MaxPerHolder = 2
+	a, _ := hub.Subscribe("meeting:1", "account:1")
+	if _, err := hub.Subscribe("meeting:2", "account:1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hub.Subscribe("meeting:1", "account:1"); !errors.Is(err, errs.TooMany) {
+		t.Fatalf("a third stream of one account: %v", err)
+	}
+	if _, err := hub.Subscribe("meeting:1", "account:2"); err != nil {
+		t.Fatalf("another account, while the first holds its share: %v", err)
+	}
+	a.Close()
+	if _, err := hub.Subscribe("meeting:1", "account:1"); err != nil {
+		t.Fatalf("after one stream closed: %v", err)
 	}
 }

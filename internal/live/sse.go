@@ -20,13 +20,14 @@ const batch = 100
 // gives up on it.
 const writeGrace = 30 * time.Second
 
-// Stream answers the request with the events of topic as Server-Sent
-// Events (the caller has checked that the requester may see the topic).
+// Stream answers the request of holder (who is asking, such as
+// "account:7") with the events of topic as Server-Sent Events (the caller
+// has checked that the requester may see the topic).
 // It starts after the Last-Event-ID the browser sends on reconnecting, or
 // after the "last_event_id" query parameter a page passes on its first
 // connection, or else after the topic's last event. It ends when the client
 // goes away or the hub closes.
-func (h *Hub) Stream(c *fiber.Ctx, topic string) error {
+func (h *Hub) Stream(c *fiber.Ctx, topic, holder string) error {
 	after, ok := lastEventID(c)
 	if !ok {
 		latest, err := Latest(c.UserContext(), h.conn, topic)
@@ -35,7 +36,7 @@ func (h *Hub) Stream(c *fiber.Ctx, topic string) error {
 		}
 		after = latest
 	}
-	sub, err := h.Subscribe(topic)
+	sub, err := h.Subscribe(topic, holder)
 	if errors.Is(err, ErrClosed) {
 		return fiber.NewError(fiber.StatusServiceUnavailable, "This server is restarting. The page reconnects by itself.")
 	}

@@ -25,7 +25,7 @@ func TestStream_EndsAfterMaxStreamForTheReconnectionToBeAuthorised(t *testing.T)
 	publish(t, d.DB, "meeting:1", "quorum", map[string]int{"present": 1})
 
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Get("/events", func(c *fiber.Ctx) error { return hub.Stream(c, "meeting:1") })
+	app.Get("/events", func(c *fiber.Ctx) error { return hub.Stream(c, "meeting:1", "account:1") })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -531,10 +531,11 @@ func (h *Handlers) apiEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := h.svc.GetAs(c.UserContext(), auth.PrincipalOf(c), id); err != nil {
+	p := auth.PrincipalOf(c)
+	if _, err := h.svc.GetAs(c.UserContext(), p, id); err != nil {
 		return err
 	}
-	return h.hub.Stream(c, Topic(id))
+	return h.hub.Stream(c, Topic(id), "account:"+strconv.FormatInt(p.AccountID, 10))
 }
 
 type requestBody struct {
