@@ -129,6 +129,9 @@ func requireAuditor(c *fiber.Ctx) error {
 	return auth.PrincipalOf(c).RequireAny(auth.RoleAuditor)
 }
 
+// maxFilterText is the longest action or subject a filter takes.
+const maxFilterText = 200
+
 // filter reads the query string of both doors into an audit filter.
 func filter(c *fiber.Ctx) (audit.Filter, error) {
 	var f audit.Filter
@@ -156,6 +159,14 @@ func filter(c *fiber.Ctx) (audit.Filter, error) {
 	}
 	f.Action = strings.TrimSpace(c.Query("action"))
 	f.Subject = strings.TrimSpace(c.Query("subject"))
+	for name, val := range map[string]string{"action": f.Action, "subject": f.Subject} {
+		// Actions and subjects are short ASCII names such as
+		// "ballot.closed" and "ballot:7"; anything else matches nothing,
+		// and some of it the database refuses to compare.
+		if len(val) > maxFilterText || strings.ContainsFunc(val, func(r rune) bool { return r < ' ' || r > '~' }) {
+			v.Add(name, "Use at most %d printable characters, such as ballot.closed or ballot:7.", maxFilterText)
+		}
+	}
 	if raw := strings.TrimSpace(c.Query("actor")); raw != "" {
 		n, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || n < 1 {
@@ -174,7 +185,7 @@ func filter(c *fiber.Ctx) (audit.Filter, error) {
 				t, err = d, nil
 			}
 		}
-		if err != nil {
+		if err != nil || t.Year() < 1 {
 			v.Add(name, "Use a date (2027-03-01) or an RFC 3339 time.")
 		}
 		*dst = t

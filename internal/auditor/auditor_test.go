@@ -91,7 +91,8 @@ func TestEvents_PagesThroughTheWholeChainWithFilters(t *testing.T) {
 	if len(created.Items) != 8 {
 		t.Fatalf("%d account.created events, want 8", len(created.Items))
 	}
-	for _, bad := range []string{"limit=0", "limit=501", "after_seq=-1", "cursor=x", "actor=x", "from=yesterday"} {
+	for _, bad := range []string{"limit=0", "limit=501", "after_seq=-1", "cursor=x", "actor=x", "from=yesterday",
+		"subject=%00", "action=ballot%00closed", "subject=" + strings.Repeat("x", 201), "from=0000-01-01"} {
 		resp := c.Get("/api/v1/audit/events?" + bad)
 		field := strings.SplitN(bad, "=", 2)[0]
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(resp.Body), `"field":"`+field+`"`) {

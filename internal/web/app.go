@@ -39,7 +39,10 @@ func New(cfg config.Config, logger *slog.Logger, health HealthFunc) (*fiber.App,
 	}
 
 	fcfg := fiber.Config{
-		AppName:               "Osk",
+		AppName: "Osk",
+		// One address per page: the access log and the API's error format
+		// recognise paths by their prefix, which a case variant would evade.
+		CaseSensitive:         true,
 		Immutable:             true,
 		Views:                 engine,
 		ViewsLayout:           "layouts/main",

@@ -71,9 +71,11 @@ func ClientIP(c *fiber.Ctx) string {
 var secretPaths = []string{"/api/v1/receipts/", "/meetings/calendar/"}
 
 // loggedPath is the path as the access log writes it, secrets replaced.
+// Case is ignored: a path in another case reaches no handler, but its
+// secret must not reach the log either.
 func loggedPath(path string) string {
 	for _, prefix := range secretPaths {
-		if rest, ok := strings.CutPrefix(path, prefix); ok && rest != "" {
+		if len(path) > len(prefix) && strings.EqualFold(path[:len(prefix)], prefix) {
 			return prefix + "-"
 		}
 	}
