@@ -149,15 +149,16 @@ func (h *Handlers) renderTokens(c *fiber.Ctx, created string, revoked int64, for
 	if err != nil {
 		return err
 	}
+	rows := tokenRows(tokens)
 	data := fiber.Map{
 		"Title":   "Personal access tokens",
-		"Tokens":  tokens,
+		"Tokens":  rows,
 		"Created": created,
 		"Now":     h.svc.clock.Now(),
 	}
-	for _, t := range tokens {
+	for _, t := range rows {
 		if t.ID == revoked && t.RevokedAt != nil {
-			data["Revoked"] = t.Name
+			data["Revoked"] = t.Label
 		}
 	}
 	if formErr != nil {
@@ -229,12 +230,36 @@ func (h *Handlers) refusedRevoke(c *fiber.Ctx, p Principal, id int64, notFound e
 		return err
 	}
 	why := notFound
-	for _, t := range tokens {
+	for _, t := range tokenRows(tokens) {
 		if t.ID == id && t.RevokedAt != nil {
-			why = errs.Wrap(errs.Conflict, "The token “%s” was already revoked: it no longer works.", t.Name)
+			why = errs.Wrap(errs.Conflict, "The token “%s” was already revoked: it no longer works.", t.Label)
 		}
 	}
 	return h.renderTokens(c, "", 0, why)
+}
+
+// tokenRow is a token as the tokens page lists it.
+type tokenRow struct {
+	Token
+	// Label names the token on the page: its name, and its number when
+	// another token has the same name, as every token made without a name
+	// does, so that each Revoke button says which token it revokes.
+	Label string
+}
+
+func tokenRows(tokens []Token) []tokenRow {
+	named := map[string]int{}
+	for _, t := range tokens {
+		named[t.Name]++
+	}
+	rows := make([]tokenRow, len(tokens))
+	for i, t := range tokens {
+		rows[i] = tokenRow{Token: t, Label: t.Name}
+		if named[t.Name] > 1 {
+			rows[i].Label = fmt.Sprintf("%s (no. %d)", t.Name, t.ID)
+		}
+	}
+	return rows
 }
 
 func (h *Handlers) rolesPage(c *fiber.Ctx) error {

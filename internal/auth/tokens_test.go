@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -169,6 +170,43 @@ func TestTokens_AFormErrorIsShownAtItsField(t *testing.T) {
 	if n := countRows(t, inst, "api_tokens"); n != 0 {
 		t.Fatalf("%d tokens made by refused forms", n)
 	}
+}
+
+// Tokens made without a name share the name "token": each one's Revoke
+// button, and the list, tell them apart by the token's number. The form
+// marks its fields that may be left empty.
+func TestTokens_UnnamedTokensAreToldApart(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	c := inst.Client(t)
+	c.SignIn("script.writer@example.org", "Script Writer")
+	createToken(t, c, "")
+	createToken(t, c, "")
+	createToken(t, c, "export")
+	var ids []int64
+	if err := inst.DB.Select(&ids, `SELECT id FROM api_tokens WHERE name = 'token' ORDER BY id`); err != nil || len(ids) != 2 {
+		t.Fatalf("unnamed tokens: %v %v", ids, err)
+	}
+	resp := c.Get("/account/tokens")
+	buttons := regexp.MustCompile(`Revoke<span class="visually-hidden">[^<]*</span>`).FindAll(resp.Body, -1)
+	seen := map[string]bool{}
+	for _, b := range buttons {
+		if seen[string(b)] {
+			t.Errorf("two tokens have the button %s", b)
+		}
+		seen[string(b)] = true
+	}
+	if len(buttons) != 3 {
+		t.Errorf("%d Revoke buttons, want 3", len(buttons))
+	}
+	wantPage(t, resp, http.StatusOK, "Personal access tokens · Osk",
+		`<td>token (no. `+itoa(ids[0])+`)</td>`, `<td>token (no. `+itoa(ids[1])+`)</td>`, `<td>export</td>`,
+		`Revoke<span class="visually-hidden"> token export</span>`,
+		`<label for="name">Name of the token (optional)</label>`,
+		`<label for="expires_in_days">Days until it expires (optional)</label>`)
+
+	resp = c.Do(http.MethodPost, "/account/tokens/"+itoa(ids[1])+"/revoke", url.Values{})
+	wantPage(t, c.Get(resp.Header.Get("Location")), http.StatusOK, "Personal access tokens · Osk",
+		"The token “token (no. "+itoa(ids[1])+")” is revoked")
 }
 
 // wantPage fails unless resp has status, title and every fragment (its

@@ -25,24 +25,8 @@ func openBallot(t *testing.T, inst *osktest.Instance, chairEmail, voterEmail str
 	chair := newMember(t, inst, board, chairEmail, "Cleo Chair")
 	voter := newMember(t, inst, board, voterEmail, "Vera Voter")
 
-	now := inst.Clock.Now()
-	start := now.Add(8 * 24 * time.Hour).Truncate(time.Minute)
 	mt := inst.Server.Meetings
-	m, err := mt.Create(ctx, board, meetings.Draft{Kind: meetings.KindExtraordinary, Title: "Extraordinary general meeting",
-		StartsAt: start.Format(time.RFC3339), EndsAt: start.Add(2 * time.Hour).Format(time.RFC3339), Location: "Helsinki",
-		Agenda: []meetings.ItemInput{{Title: "Solar panels"}}, Officers: &meetings.Officers{ChairAccountID: &chair.AccountID}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m, err = mt.Convene(ctx, board, m.ID); err != nil {
-		t.Fatal(err)
-	}
-	// Brought forward to half an hour from now, so that the chair can open
-	// the session.
-	if _, err := inst.DB.Exec(`UPDATE meetings SET starts_at = $2, ends_at = $3 WHERE id = $1`,
-		m.ID, now.Add(30*time.Minute), now.Add(3*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	m := convenedSoon(t, inst, board, chair)
 	if _, err := mt.Open(ctx, chair, m.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -174,4 +158,28 @@ func TestJourney_VoteWithoutJavaScript(t *testing.T) {
 	voter.Submit("Check")
 	voter.See("This receipt belongs to a vote")
 	voter.See("Yes: the ballot is closed and this vote is in its count")
+}
+
+// convenedSoon convenes a meeting with chair in the chair, brought forward
+// to start half an hour from now so that the chair can open its session.
+func convenedSoon(t *testing.T, inst *osktest.Instance, board, chair auth.Principal) meetings.Meeting {
+	t.Helper()
+	ctx := context.Background()
+	now := inst.Clock.Now()
+	start := now.Add(8 * 24 * time.Hour).Truncate(time.Minute)
+	mt := inst.Server.Meetings
+	m, err := mt.Create(ctx, board, meetings.Draft{Kind: meetings.KindExtraordinary, Title: "Extraordinary general meeting",
+		StartsAt: start.Format(time.RFC3339), EndsAt: start.Add(2 * time.Hour).Format(time.RFC3339), Location: "Helsinki",
+		Agenda: []meetings.ItemInput{{Title: "Solar panels"}}, Officers: &meetings.Officers{ChairAccountID: &chair.AccountID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = mt.Convene(ctx, board, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inst.DB.Exec(`UPDATE meetings SET starts_at = $2, ends_at = $3 WHERE id = $1`,
+		m.ID, now.Add(30*time.Minute), now.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -37,7 +37,7 @@ func TestJourney_SignInTokensSignOut(t *testing.T) {
 	p.ClickLink("Ada Lovelace")
 	p.See("ada@example.org")
 	p.ClickLink("Manage your personal access tokens")
-	p.Type("Name of the token", "minutes export")
+	p.Type("Name of the token (optional)", "minutes export")
 	p.Submit("Create token")
 	token := p.TextOf("#new-token")
 	if !strings.HasPrefix(token, "osk_") {

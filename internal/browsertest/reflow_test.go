@@ -51,7 +51,7 @@ func TestReflow_TheDemoCoopAt320Pixels(t *testing.T) {
 		}
 	}
 	ines.Visit("/account/tokens")
-	ines.Type("Name of the token", "quarterly export of the register to the accountants")
+	ines.Type("Name of the token (optional)", "quarterly export of the register to the accountants")
 	ines.Submit("Create token")
 	ines.See("Your new token")
 }

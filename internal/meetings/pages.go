@@ -310,7 +310,7 @@ func (h *Handlers) renderForm(c *fiber.Ctx, m *Meeting, f detailsForm, formErr e
 	title := "Draft a general meeting"
 	action := "/meetings"
 	if m != nil {
-		title = "Change the meeting's details"
+		title = "Change the details of " + m.Title
 		action = fmt.Sprintf("/meetings/%d/edit", m.ID)
 	}
 	formErr = web.InFormOrder(pageFields(formErr), "kind", "title", "time_zone", "starts_at", "ends_at", "location",
@@ -459,10 +459,16 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		Proxy     *Proxy
 		Holds     int
 		ModeLabel string
+		Labels    partLabels
+		// Errors and Holder are the problems and the number typed of
+		// this member's form, when it was the one sent and refused.
+		Errors map[string]string
+		Holder string
 	}
+	several := len(cl.Acting()) > 1
 	var acting []actingView
 	for _, mem := range cl.Acting() {
-		av := actingView{Member: mem}
+		av := actingView{Member: mem, Labels: labelsOf(mem, several)}
 		if a, ok := presence[mem.ID]; ok {
 			av.Present = &a
 			av.ModeLabel = ModeLabel(a.Mode)
@@ -504,7 +510,7 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 	}
 	title := m.Title
 	data := fiber.Map{
-		"Meeting": view(m), "Quorum": q, "QuorumSummary": q.Summary(), "Acting": acting, "AskAs": cl.Acting(), "Holders": holders,
+		"Meeting": view(m), "Quorum": q, "QuorumSummary": q.Summary(), "AskAs": cl.Acting(), "Holders": holders,
 		"Officers": officers, "Requests": requests, "Rules": r, "LastEventID": seq,
 		"Board":     p.Has(auth.RoleBoard),
 		"Chair":     m.IsChair(p.AccountID),
@@ -516,11 +522,74 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		"Sections":  sections,
 		"Auditor":   p.Has(auth.RoleAuditor),
 		"Done":      doneNotice(c), "Form": form,
-		"Values": fiber.Map{"title": formValue(c, "title"), "description": formValue(c, "description"), "holder_member_no": formValue(c, "holder_member_no"),
-			"member_id": formValue(c, "member_id")},
+		"Values": fiber.Map{"title": formValue(c, "title"), "description": formValue(c, "description"), "member_id": formValue(c, "member_id")},
 	}
 	data = formData(c, title, formErr, data)
+	if form == "attend" || form == "proxy" {
+		// Each member acted for has forms of its own, with the same
+		// fields: the problems show by the form that was sent alone, and
+		// the summary links to its fields.
+		fieldErrors, _ := data["FieldErrors"].(map[string]string)
+		delete(data, "FieldErrors")
+		links := map[string]string{"holder_member_no": "#taking-part", "mode": "#taking-part", "member_id": "#taking-part"}
+		if sent := optionalMember(c); sent != nil {
+			for i := range acting {
+				if id := acting[i].Member.ID; id == *sent {
+					acting[i].Errors, acting[i].Holder = fieldErrors, formValue(c, "holder_member_no")
+					links["holder_member_no"] = fmt.Sprintf("#holder_member_no-%d", id)
+					links["member_id"] = fmt.Sprintf("#taking-part-%d", id)
+					links["mode"] = links["member_id"]
+					if m.RemoteAllowed {
+						links["mode"] = fmt.Sprintf("#mode-%d-in_person", id)
+					}
+				}
+			}
+		}
+		data["ErrorLinks"] = links
+	}
+	data["Acting"] = acting
 	return web.Render(c, "meetings/show", data)
+}
+
+// partLabels are the words of the forms by which a member takes part: one
+// who acts for several members (themself and an organisation they
+// represent) sees a set of forms for each, and each form says whose it
+// is, as the ballot's vote forms do.
+type partLabels struct {
+	Legend, Attend, Leave, Holder, Authorise, Withdraw string
+}
+
+func labelsOf(mem members.Member, several bool) partLabels {
+	if !several {
+		return partLabels{
+			Legend: "How are you taking part?", Attend: "Register as present", Leave: "Leave the meeting",
+			Holder:    "Authorise a proxy: the member number of the member who will act for you",
+			Authorise: "Authorise this member", Withdraw: "Withdraw the proxy",
+		}
+	}
+	no := 0
+	if mem.MemberNo != nil {
+		no = *mem.MemberNo
+	}
+	if mem.Kind == members.KindIndividual {
+		return partLabels{
+			Legend:    fmt.Sprintf("How are you taking part yourself (member %d)?", no),
+			Attend:    fmt.Sprintf("Register yourself as present (member %d)", no),
+			Leave:     fmt.Sprintf("Leave the meeting yourself (member %d)", no),
+			Holder:    fmt.Sprintf("Authorise a proxy: the member number of the member who will act for you (member %d)", no),
+			Authorise: fmt.Sprintf("Authorise this member to act for you (member %d)", no),
+			Withdraw:  fmt.Sprintf("Withdraw your own proxy (member %d)", no),
+		}
+	}
+	whose := fmt.Sprintf("%s (member %d)", mem.DisplayName(), no)
+	return partLabels{
+		Legend:    "How are you taking part for " + whose + "?",
+		Attend:    "Register " + whose + " as present",
+		Leave:     "Leave the meeting for " + whose,
+		Holder:    "Authorise a proxy: the member number of the member who will act for " + whose,
+		Authorise: "Authorise this member to act for " + whose,
+		Withdraw:  "Withdraw the proxy of " + whose,
+	}
 }
 
 // officerNames names the meeting's officers for its page.
@@ -952,7 +1021,7 @@ func (h *Handlers) renderRequests(c *fiber.Ctx, m Meeting, failed int64, formErr
 	if err != nil {
 		return err
 	}
-	data := formData(c, "Members' requests for agenda items", formErr, fiber.Map{
+	data := formData(c, "Members' requests for agenda items at "+m.Title, formErr, fiber.Map{
 		"Meeting": view(m), "Requests": reqs, "Names": names, "Done": doneNotice(c),
 		"Failed": failed, "Reason": formValue(c, "reason"),
 		"ErrorLinks": map[string]string{"reason": fmt.Sprintf("#reason-%d", failed)},

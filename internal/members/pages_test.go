@@ -153,3 +153,26 @@ func accountID(t *testing.T, s *site, email string) int64 {
 	}
 	return acc.ID
 }
+
+// The Name field tells the browser's autofill whose name it is: a
+// person's, or an organisation's, by the kind of member.
+func TestPages_TheNameFieldSaysWhoseNameItIs(t *testing.T) {
+	s := startSite(t)
+	people := s.inst.People(t)
+	people.Person("Board Member", auth.RoleBoard)
+	ada, own := people.Member("Ada Member")
+	org := people.Organisation(ada, "Ada's Workshop")
+	c := people.Client(ada)
+	applicant := s.client("ngozi@example.org", "Ngozi Adeyemi")
+
+	wantPage(t, applicant.Get("/apply"), http.StatusOK,
+		`id="name" name="name" value="Ngozi Adeyemi" aria-describedby="name-hint" autocomplete="name" data-autocomplete-from="kind">`,
+		`value="individual" data-autocomplete="name" checked>`, `value="organisation" data-autocomplete="organization">`)
+	// Someone who is a member already can apply only for an organisation.
+	wantPage(t, c.Get("/apply"), http.StatusOK, `aria-describedby="name-hint" autocomplete="organization" data-autocomplete-from="kind">`)
+	wantPage(t, applicant.Do(http.MethodPost, "/apply", url.Values{"kind": {"organisation"}, "name": {"Ngozi's Group"}}), http.StatusUnprocessableEntity,
+		`value="Ngozi&#39;s Group" aria-describedby="name-hint" autocomplete="organization" data-autocomplete-from="kind">`)
+
+	wantPage(t, c.Get(fmt.Sprintf("/members/%d/contact", own.ID)), http.StatusOK, `id="name" name="name" value="Ada Member" autocomplete="name">`)
+	wantPage(t, c.Get(fmt.Sprintf("/members/%d/contact", org.ID)), http.StatusOK, `id="name" name="name" value="Ada&#39;s Workshop" autocomplete="organization">`)
+}

@@ -9,20 +9,32 @@
     });
   }
 
-  function reveal(root, name, text) {
-    root.querySelectorAll('[data-live="' + name + '"]').forEach(function (el) {
-      if (text) {
-        el.textContent = "";
-        el.appendChild(document.createTextNode(text + " "));
+  // announce writes a notice into the page's live region of that name,
+  // which is in the page, empty, from the start: a screen reader reads
+  // what is added to it, where a notice merely unhidden goes unsaid.
+  function announce(root, name, className, parts) {
+    root.querySelectorAll('[data-live="' + name + '"]').forEach(function (region) {
+      var p = document.createElement("p");
+      p.className = className;
+      parts.forEach(function (part) {
+        if (typeof part === "string") {
+          p.appendChild(document.createTextNode(part));
+          return;
+        }
         var link = document.createElement("a");
-        // The meeting's own page: the address shown may be that of a
-        // form's answer, which is not there to reload.
+        // The page's own address: the one shown may be that of a form's
+        // answer, which is not there to reload.
         link.href = root.getAttribute("data-page") || window.location.pathname;
-        link.textContent = "Reload the page";
-        el.appendChild(link);
-      }
-      el.hidden = false;
+        link.textContent = part.link;
+        p.appendChild(link);
+      });
+      region.textContent = "";
+      region.appendChild(p);
     });
+  }
+
+  function changed(root, text) {
+    announce(root, "changed", "notice", [text + " ", { link: "Reload the page" }]);
   }
 
   function live(root) {
@@ -34,12 +46,13 @@
     var source = new EventSource(url + (last ? "?last_event_id=" + encodeURIComponent(last) : ""));
     var status = root.querySelector('[data-live="status"]');
     var shownStatus = status ? status.textContent : "";
+    var listChanged = false;
     source.addEventListener("meeting", function (e) {
       var data = JSON.parse(e.data);
       if (data.status_label && data.status_label !== shownStatus) {
         shownStatus = data.status_label;
         setText(root, "status", data.status_label);
-        reveal(root, "changed", "The meeting is now: " + data.status_label + ".");
+        changed(root, "The meeting is now: " + data.status_label + ".");
       }
     });
     source.addEventListener("quorum", function (e) {
@@ -58,10 +71,17 @@
         }
       });
       setText(root, "announce", q.summary || "");
-      reveal(root, "attendance-note");
+      if (!listChanged) {
+        listChanged = true;
+        announce(root, "attendance-note", "muted", ["The list changed: ", { link: "reload it" }, "."]);
+      }
     });
-    source.addEventListener("ballot", function () {
-      reveal(root, "changed", "A ballot has changed.");
+    source.addEventListener("ballot", function (e) {
+      var data = JSON.parse(e.data);
+      // Each vote changes the turnout, which this page does not show.
+      if (data.change !== "turnout") {
+        changed(root, data.summary || "A ballot has changed.");
+      }
     });
   }
 

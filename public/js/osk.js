@@ -74,7 +74,23 @@
     });
   }
 
+  // A field whose purpose follows a choice on its form, such as a name that
+  // is a person's or an organisation's, tells the browser's autofill the
+  // purpose of the choice made (views/members/_field.html).
+  function autocompleteFollows(event) {
+    var choice = event.target;
+    if (!(choice instanceof HTMLInputElement) || !choice.checked || !choice.form || !choice.hasAttribute("data-autocomplete")) {
+      return;
+    }
+    choice.form.querySelectorAll("[data-autocomplete-from]").forEach(function (field) {
+      if (field.getAttribute("data-autocomplete-from") === choice.name) {
+        field.setAttribute("autocomplete", choice.getAttribute("data-autocomplete"));
+      }
+    });
+  }
+
   document.addEventListener("submit", sendOnce);
+  document.addEventListener("change", autocompleteFollows);
   window.addEventListener("pageshow", release);
   window.addEventListener("resize", focusableScrollers);
 
