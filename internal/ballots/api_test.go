@@ -121,9 +121,12 @@ func TestAPI_TheBallotRoutes(t *testing.T) {
 		BallotID int64  `json:"ballot_id"`
 		Choice   string `json:"choice"`
 		Counted  bool   `json:"counted"`
+		Status   string `json:"status"`
 	}
 	receipt.JSON(t, &check)
-	if check.BallotID != b.ID || check.Choice != "for" || check.Counted {
+	// API.md: a receipt answers counted: true; the vote is final and in
+	// the count even before the close, which status tells.
+	if check.BallotID != b.ID || check.Choice != "for" || !check.Counted || check.Status != "open" {
 		t.Fatalf("receipt before the close: %s", receipt.Body)
 	}
 	if v := alice.Do(http.MethodPost, path+"/votes", map[string]any{"choice": "abstain", "on_behalf_of_member_id": h.bobM.ID}); v.StatusCode != 201 {
@@ -269,7 +272,7 @@ func TestAPI_ReceiptOfAnElectionVoteAlwaysListsItsCandidates(t *testing.T) {
 		resp.JSON(t, &cast)
 		receipts[i] = cast.Receipt
 	}
-	check := func(when string, counted bool) map[string]string {
+	check := func(when, status string) map[string]string {
 		t.Helper()
 		byHash := map[string]string{}
 		for i, v := range votes {
@@ -283,21 +286,22 @@ func TestAPI_ReceiptOfAnElectionVoteAlwaysListsItsCandidates(t *testing.T) {
 			var got struct {
 				Candidates  json.RawMessage `json:"candidates"`
 				Counted     bool            `json:"counted"`
+				Status      string          `json:"status"`
 				ReceiptHash string          `json:"receipt_hash"`
 			}
 			resp.JSON(t, &got)
-			if string(got.Candidates) != v.want || got.Counted != counted {
-				t.Errorf("%s, the receipt of %s: %s, want candidates %s and counted %v", when, v.name, resp.Body, v.want, counted)
+			if string(got.Candidates) != v.want || !got.Counted || got.Status != status {
+				t.Errorf("%s, the receipt of %s: %s, want candidates %s, counted and %s", when, v.name, resp.Body, v.want, status)
 			}
 			byHash[got.ReceiptHash] = string(got.Candidates)
 		}
 		return byHash
 	}
-	check("before the close", false)
+	check("before the close", "open")
 	if resp := chair.Do(http.MethodPost, path+"/close", nil); resp.StatusCode != 200 {
 		t.Fatalf("close: %d %s", resp.StatusCode, resp.Body)
 	}
-	answered := check("after the close", true)
+	answered := check("after the close", "closed")
 
 	// The receipt says what the record lists for its hash.
 	rec := alice.Get(path + "/record")

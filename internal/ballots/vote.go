@@ -433,8 +433,10 @@ type ReceiptCheck struct {
 	BallotID   int64   `json:"ballot_id"`
 	Choice     string  `json:"choice,omitempty"`
 	Candidates []int64 `json:"candidates,omitempty"`
-	// Counted is true once the ballot is closed: the vote is in its count
-	// and on its public record.
+	// Counted is true for every vote a receipt finds: a recorded vote is
+	// final and in the count, which the close takes over every vote the
+	// ballot holds (API.md). Status says whether that count is done and
+	// the vote on the public record.
 	Counted bool   `json:"counted"`
 	Status  string `json:"status"`
 	// ReceiptHash is the SHA-256 of the receipt as the record lists it.
@@ -487,7 +489,7 @@ func (s *Service) CheckReceipt(ctx context.Context, raw string) (ReceiptCheck, e
 	}
 	return ReceiptCheck{
 		BallotID: b.ID, Choice: v.Choice.String, Candidates: []int64(v.CandidateIDs),
-		Counted: b.Status == StatusClosed, Status: b.Status, ReceiptHash: fmt.Sprintf("%x", v.ReceiptHash),
+		Counted: true, Status: b.Status, ReceiptHash: fmt.Sprintf("%x", v.ReceiptHash),
 		Election: b.Kind == KindElection,
 	}, nil
 }

@@ -550,7 +550,7 @@ func openAPISchemas() schema {
 			"ballot_id":    integer(),
 			"choice":       about(enum(choices...), "A motion's vote."),
 			"candidates":   about(arrayOf(integer()), "An election's vote."),
-			"counted":      about(boolean(), "True once the ballot is closed: the vote is in its count and on its record."),
+			"counted":      about(boolean(), "True for every recorded vote: a vote is final and in the count; status says whether the ballot is closed and the count done."),
 			"status":       enum(ballotStatuses...),
 			"receipt_hash": about(str(), "The receipt's hash as the ballot record lists it."),
 		}, "choice", "candidates"),
