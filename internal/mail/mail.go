@@ -114,8 +114,10 @@ func Enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs ...Message) e
 // Sent is a message of the outbox as GET /dev/mail lists it, whatever its
 // status.
 type Sent struct {
-	ID        int64      `db:"id" json:"id"`
-	To        string     `db:"to_address" json:"to"`
+	ID int64  `db:"id" json:"id"`
+	To string `db:"to_address" json:"to"`
+	// Recipient repeats To under the word API.md uses for it.
+	Recipient string     `db:"recipient" json:"recipient"`
 	Subject   string     `db:"subject" json:"subject"`
 	Body      string     `db:"body" json:"body"`
 	Status    string     `db:"status" json:"status"`
@@ -139,7 +141,7 @@ func List(ctx context.Context, q sqlx.QueryerContext, limit int) ([]Sent, error)
 	limit = min(limit, maxListLimit)
 	items := []Sent{}
 	err := sqlx.SelectContext(ctx, q, &items, `
-		SELECT id, to_address, subject, body, status, created_at, sent_at, attempts
+		SELECT id, to_address, to_address AS recipient, subject, body, status, created_at, sent_at, attempts
 		FROM mail_outbox
 		ORDER BY id DESC
 		LIMIT $1`, limit)

@@ -151,7 +151,7 @@ func TestKeepSender_MarksSentAndListShowsIt(t *testing.T) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	want := []string{"attempts", "body", "created_at", "id", "sent_at", "status", "subject", "to"}
+	want := []string{"attempts", "body", "created_at", "id", "recipient", "sent_at", "status", "subject", "to"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("JSON fields %v, want %v", keys, want)
 	}
