@@ -65,8 +65,8 @@ var (
 // Not changed, because no hash and no event fixes them: the columns the
 // database fills for its own work (a voter's idempotency_hash), the times
 // of drafting steps that no event records to the microsecond (minutes'
-// created_at and submitted_at, versions' created_at), the archive's search
-// text and title of sealed minutes, and, for a member who did not vote,
+// created_at and submitted_at, versions' created_at), the title of sealed
+// minutes, and, for a member who did not vote,
 // the account and the proxy through which they could have voted
 // (voter_account_id and proxy_id), which the voting list's hash does not
 // cover; for a member who voted they are checked against the audit log.

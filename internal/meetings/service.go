@@ -305,6 +305,13 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, d Draft) (Meetin
 			Payload: map[string]any{"kind": m.Kind, "starts_at": audit.FormatTime(m.StartsAt),
 				"ends_at": audit.FormatTime(m.EndsAt), "time_zone": m.TimeZone, "agenda_items": len(agenda)},
 		})
+		if err != nil || d.Officers == nil {
+			return err
+		}
+		// Officers named with the draft are appointed as SetOfficers
+		// appoints them, and recorded so: the minutes' signatures are
+		// checked against this event.
+		_, err = s.audit.Append(ctx, tx, officersEvent(p, id, officers))
 		return err
 	})
 	if err != nil {
@@ -1078,17 +1085,21 @@ func (s *Service) SetOfficers(ctx context.Context, p auth.Principal, id int64, o
 				return err
 			}
 		}
-		_, err = s.audit.Append(ctx, tx, audit.Event{
-			ActorAccountID: p.Actor(), Action: "meeting.officers_set", Subject: subject(id),
-			Payload: map[string]any{"chair_account_id": o.ChairAccountID, "secretary_account_id": o.SecretaryAccountID,
-				"checker_account_ids": o.CheckerAccountIDs},
-		})
+		_, err = s.audit.Append(ctx, tx, officersEvent(p, id, o))
 		return err
 	})
 	if err != nil {
 		return Meeting{}, err
 	}
 	return out, s.decorate(ctx, &out)
+}
+
+func officersEvent(p auth.Principal, id int64, o Officers) audit.Event {
+	return audit.Event{
+		ActorAccountID: p.Actor(), Action: "meeting.officers_set", Subject: subject(id),
+		Payload: map[string]any{"chair_account_id": o.ChairAccountID, "secretary_account_id": o.SecretaryAccountID,
+			"checker_account_ids": o.CheckerAccountIDs},
+	}
 }
 
 // checkOfficers reports officers who may not hold the role.

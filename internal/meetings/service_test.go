@@ -2,6 +2,8 @@ package meetings_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -330,6 +332,34 @@ func TestUpdate_AfterTheNoticeOnlyThePlaceChangesAndMembersAreTold(t *testing.T)
 	}
 	if sent := f.mailTo(a.Email); len(sent) != 2 {
 		t.Fatalf("a refused change was mailed: %d messages", len(sent))
+	}
+}
+
+// Officers named with a draft are recorded as officers set later are: the
+// minutes' signatures are checked against that event.
+func TestCreate_RecordsTheOfficersItNames(t *testing.T) {
+	f := newFixture(t)
+	chair, _ := f.Member("Chair From The Start")
+	start := f.now().Add(14 * 24 * time.Hour).Truncate(time.Minute)
+	m, err := f.svc.Create(f.ctx, f.board, meetings.Draft{
+		Kind: meetings.KindExtraordinary, Title: "Extraordinary general meeting", StartsAt: rfc(start), EndsAt: rfc(start.Add(2 * time.Hour)),
+		TimeZone: "Europe/Helsinki", Location: "Kaisaniemenkatu 1, Helsinki",
+		Officers: &meetings.Officers{ChairAccountID: &chair.AccountID, CheckerAccountIDs: []int64{f.board2.AccountID}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	var officers string
+	for _, e := range f.events(fmt.Sprintf("meeting:%d", m.ID)) {
+		actions = append(actions, e.Action)
+		if e.Action == "meeting.officers_set" {
+			officers = string(e.Payload)
+		}
+	}
+	want := fmt.Sprintf(`{"chair_account_id":%d,"checker_account_ids":[%d],"secretary_account_id":null}`, chair.AccountID, f.board2.AccountID)
+	if !slices.Equal(actions, []string{"meeting.drafted", "meeting.officers_set"}) || officers != want {
+		t.Fatalf("events %v, officers %s, want %s", actions, officers, want)
 	}
 }
 

@@ -1,11 +1,18 @@
 package minutes_test
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"regexp"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/jmoiron/sqlx"
+
+	"github.com/citizen-network/osk/internal/minutes"
 	"github.com/citizen-network/osk/internal/osktest"
 )
 
@@ -63,7 +70,7 @@ func TestAPI_MinutesFromDraftToSeal(t *testing.T) {
 	wantStatus(t, "the secretary saves", resp.StatusCode, http.StatusOK, resp.Body)
 	got = nil
 	resp.JSON(t, &got)
-	if got["version"] != float64(1) || got["body"] != "# Minutes\n\nThe meeting opened.\n" {
+	if got["version"] != float64(1) || got["body"] != "# Minutes\n\nThe meeting opened." {
 		t.Fatalf("saved: %v", got)
 	}
 	resp = chair.Do(http.MethodPost, base+"/sign", map[string]any{})
@@ -142,9 +149,10 @@ func TestAPI_MinutesFromDraftToSeal(t *testing.T) {
 	wantStatus(t, "a member's deadlines", resp.StatusCode, http.StatusForbidden, resp.Body)
 }
 
-// PUT with the text of the latest version is no new save: it answers the
-// minutes as they are, without writing anything.
-func TestAPI_SavingTheSameTextAgainAnswersTheCurrentVersion(t *testing.T) {
+// Each save is a new version (API.md), the same text saved again
+// included; the text saved is the text sent, line endings aside, so that
+// the hash signers sign does not depend on the door it came through.
+func TestAPI_EverySaveIsANewVersionOfTheTextSent(t *testing.T) {
 	f := newFixture(t)
 	m := f.heldMeeting("EGM")
 	base := fmt.Sprintf("/api/v1/meetings/%d/minutes", m.ID)
@@ -153,13 +161,12 @@ func TestAPI_SavingTheSameTextAgainAnswersTheCurrentVersion(t *testing.T) {
 	resp := secretary.Do(http.MethodPut, base, map[string]any{"body": "# Minutes\n\nThe meeting opened."})
 	wantStatus(t, "the first save", resp.StatusCode, http.StatusOK, resp.Body)
 	resp.JSON(t, &first)
-	resp = secretary.Do(http.MethodPut, base, map[string]any{"body": "# Minutes\r\n\r\nThe meeting opened.\r\n"})
+	resp = secretary.Do(http.MethodPut, base, map[string]any{"body": "# Minutes\r\n\r\nThe meeting opened."})
 	wantStatus(t, "the same text again", resp.StatusCode, http.StatusOK, resp.Body)
 	resp.JSON(t, &again)
-	for _, key := range []string{"version", "status", "body", "body_hash"} {
-		if first[key] != again[key] {
-			t.Errorf("%s: %v, then %v", key, first[key], again[key])
-		}
+	if first["version"] != float64(1) || again["version"] != float64(2) || first["body"] != "# Minutes\n\nThe meeting opened." ||
+		again["body"] != first["body"] || again["body_hash"] != first["body_hash"] {
+		t.Errorf("saved %v, then %v", first, again)
 	}
 	var versions struct {
 		Items []any `json:"items"`
@@ -167,7 +174,94 @@ func TestAPI_SavingTheSameTextAgainAnswersTheCurrentVersion(t *testing.T) {
 	resp = secretary.Get(base + "/versions")
 	wantStatus(t, "the versions", resp.StatusCode, http.StatusOK, resp.Body)
 	resp.JSON(t, &versions)
-	if len(versions.Items) != 1 || f.savedEvents() != 1 {
-		t.Fatalf("%d versions, %d minutes.saved events, want 1 and 1", len(versions.Items), f.savedEvents())
+	if len(versions.Items) != 2 || f.savedEvents() != 2 {
+		t.Fatalf("%d versions, %d minutes.saved events, want 2 and 2", len(versions.Items), f.savedEvents())
+	}
+}
+
+// Two saves at once each answer the version they wrote, not whichever
+// was saved last when the answer was read. The test holds the saves where
+// the answer of one could meet the other's version: both first wait for
+// the meeting's row, then, once they have saved one after the other, for
+// the co-op's rules, which only the reading of an answer after the commit
+// needs.
+func TestAPI_ConcurrentSavesEachAnswerTheirOwnVersion(t *testing.T) {
+	f := newFixture(t)
+	m := f.heldMeeting("EGM")
+	base := fmt.Sprintf("/api/v1/meetings/%d/minutes", m.ID)
+	resp := f.Client(f.secretary).Do(http.MethodPut, base, map[string]any{"body": "The first text."})
+	wantStatus(t, "the first save", resp.StatusCode, http.StatusOK, resp.Body)
+
+	lock := func(stmt string, args ...any) (*sqlx.Tx, int) {
+		t.Helper()
+		tx, err := f.inst.DB.BeginTxx(f.ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = tx.Rollback() })
+		var pid int
+		if _, err := tx.Exec(stmt, args...); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Get(&pid, `SELECT pg_backend_pid()`); err != nil {
+			t.Fatal(err)
+		}
+		return tx, pid
+	}
+	var done atomic.Int32
+	// waitFor waits until every save has answered or waits on pid.
+	waitFor := func(pid int, answered bool) {
+		t.Helper()
+		for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+			var waiting int32
+			if err := f.inst.DB.Get(&waiting, `SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))`, pid); err != nil {
+				t.Fatal(err)
+			}
+			if answered {
+				waiting += done.Load()
+			}
+			if waiting == 2 {
+				return
+			}
+			if time.Since(start) > time.Minute {
+				t.Fatalf("%d saves wait on backend %d", waiting, pid)
+			}
+		}
+	}
+
+	meeting, meetingPID := lock(`SELECT 1 FROM meetings WHERE id = $1 FOR UPDATE`, m.ID)
+	bodies := []string{"The text of A.", "The text of B."}
+	answers := make([]*osktest.Response, len(bodies))
+	var wg sync.WaitGroup
+	for i, body := range bodies {
+		c := f.Client(f.secretary)
+		wg.Go(func() {
+			answers[i] = c.Do(http.MethodPut, base, map[string]any{"body": body})
+			done.Add(1)
+		})
+	}
+	waitFor(meetingPID, false)
+	rules, rulesPID := lock(`LOCK TABLE coop_rules IN ACCESS EXCLUSIVE MODE`)
+	if err := meeting.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(rulesPID, true)
+	if err := rules.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+
+	versions := map[float64]bool{}
+	for i, resp := range answers {
+		wantStatus(t, "save "+bodies[i], resp.StatusCode, http.StatusOK, resp.Body)
+		var got map[string]any
+		resp.JSON(t, &got)
+		if got["body"] != bodies[i] || got["body_hash"] != hex.EncodeToString(minutes.BodyHash(bodies[i])) {
+			t.Errorf("the save of %q answers version %v: %q", bodies[i], got["version"], got["body"])
+		}
+		versions[got["version"].(float64)] = true
+	}
+	if !versions[2] || !versions[3] {
+		t.Errorf("the saves answer versions %v, want 2 and 3", versions)
 	}
 }

@@ -104,6 +104,14 @@ func (c archiveCursor) String() string {
 	return base64.RawURLEncoding.EncodeToString([]byte(raw + "." + strconv.FormatInt(c.id, 10)))
 }
 
+// The times a cursor may carry: every sealing time is within them, and
+// PostgreSQL refuses a timestamp far enough outside them rather than
+// comparing it.
+var (
+	minCursorTime = time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC)
+	maxCursorTime = time.Date(9999, time.December, 31, 23, 59, 59, 999999000, time.UTC)
+)
+
 func parseArchiveCursor(s string, search bool) (archiveCursor, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
@@ -132,6 +140,9 @@ func parseArchiveCursor(s string, search bool) (archiveCursor, bool) {
 			return archiveCursor{}, false
 		}
 		c.sealedAt = time.UnixMicro(us).UTC()
+		if c.sealedAt.Before(minCursorTime) || c.sealedAt.After(maxCursorTime) {
+			return archiveCursor{}, false
+		}
 	default:
 		return archiveCursor{}, false
 	}
@@ -142,9 +153,15 @@ func parseArchiveCursor(s string, search bool) (archiveCursor, bool) {
 // characters, which no sealed text holds (normaliseBody refuses them and
 // PlainText drops them), so that every other character of a snippet can
 // be escaped and only these become <mark> elements.
+//
+// ts_headline leaves out whatever its parser takes for an XML tag, such as
+// the <draft> of a title that says "Budget <draft>", so the search reads
+// the text with each < as lessThan, another control character, which
+// snippetHTML writes back as &lt;.
 const (
 	markStart = "\x02"
 	markStop  = "\x03"
+	lessThan  = "\x01"
 )
 
 var headlineOptions = fmt.Sprintf(`StartSel="%s", StopSel="%s", MaxFragments=2, MaxWords=30, MinWords=12, FragmentDelimiter=" … "`, markStart, markStop)
@@ -261,9 +278,9 @@ func searchSealed(ctx context.Context, q sqlx.QueryerContext, text string, after
 			LIMIT $4
 		)
 		SELECT m.id, m.meeting_id, m.addendum, m.title, m.sealed_at, m.sealed_hash, page.rank,
-			ts_headline('english', m.search_text, query.tsq, $5) AS snippet
+			ts_headline('english', replace(m.search_text, '<', $6), query.tsq, $5) AS snippet
 		FROM page JOIN minutes m ON m.id = page.id, query
-		ORDER BY page.rank DESC, m.id DESC`, text, rank, id, limit, headlineOptions)
+		ORDER BY page.rank DESC, m.id DESC`, text, rank, id, limit, headlineOptions, lessThan)
 	if err != nil {
 		return nil, fmt.Errorf("minutes: search: %w", err)
 	}
@@ -271,8 +288,9 @@ func searchSealed(ctx context.Context, q sqlx.QueryerContext, text string, after
 }
 
 // snippetHTML escapes a headline and turns its marks into <mark>
-// elements, always balanced.
+// elements, always balanced, and its lessThan back into <.
 func snippetHTML(headline string) template.HTML {
+	headline = strings.ReplaceAll(headline, lessThan, "<")
 	var b strings.Builder
 	open := false
 	for len(headline) > 0 {

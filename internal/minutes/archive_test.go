@@ -1,6 +1,7 @@
 package minutes_test
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -89,5 +90,60 @@ func TestArchive_SearchIsRankedWithEscapedSnippets(t *testing.T) {
 	}
 	if resp := f.inst.Client(t).Get("/api/v1/minutes"); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("anonymous: %d", resp.StatusCode)
+	}
+}
+
+// A snippet quotes the minutes as their page reads, not the Markdown
+// escapes the pre-filled draft puts around names and titles.
+func TestArchive_SnippetsReadAsThePage(t *testing.T) {
+	f := newFixture(t)
+	m := f.heldMeeting("Budget <draft> & plan | 2026")
+	draft, err := f.svc.Get(f.ctx, f.secretary, minutes.Main(m.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(draft.Body, `# Minutes: Budget \<draft\> \& plan \| 2026`) {
+		t.Fatalf("the draft does not escape the title:\n%s", draft.Body)
+	}
+	f.submitted(m, draft.Body)
+	for _, p := range []auth.Principal{f.chair, f.checker1, f.checker2} {
+		if _, err := f.svc.Sign(f.ctx, p, minutes.Main(m.ID), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := f.svc.Archive(f.ctx, f.member, minutes.ArchiveFilter{Query: "budget"})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("search: %v %+v", err, page)
+	}
+	snippet := string(page.Items[0].Snippet)
+	if !strings.Contains(snippet, "<mark>Budget</mark> &lt;draft&gt; &amp; plan | 2026") || strings.Contains(snippet, `\`) {
+		t.Fatalf("the snippet %q", snippet)
+	}
+	if r := f.verify(); !r.OK {
+		t.Fatalf("verify: %+v", r.Problems)
+	}
+}
+
+// A cursor with a time PostgreSQL cannot hold is refused as any cursor Osk
+// did not give out is.
+func TestArchive_RefusesACursorOutOfRange(t *testing.T) {
+	f := newFixture(t)
+	f.sealed("EGM", "The minutes.")
+	c := f.Client(f.member)
+	cursor := func(micros string) string {
+		return base64.RawURLEncoding.EncodeToString([]byte("s." + micros + ".1"))
+	}
+	for _, micros := range []string{"-9223372036854775808", "9223372036854775807", "-62135596800000001", "253402300800000000"} {
+		resp := c.Get("/api/v1/minutes?cursor=" + cursor(micros))
+		wantStatus(t, "the cursor of "+micros, resp.StatusCode, http.StatusUnprocessableEntity, resp.Body)
+		var p problem
+		resp.JSON(t, &p)
+		if len(p.Errors) != 1 || p.Errors[0].Field != "cursor" {
+			t.Fatalf("the problem with %s: %s", micros, resp.Body)
+		}
+	}
+	for _, micros := range []string{"-62135596800000000", "0", "253402300799999999"} {
+		resp := c.Get("/api/v1/minutes?cursor=" + cursor(micros))
+		wantStatus(t, "the cursor of "+micros, resp.StatusCode, http.StatusOK, resp.Body)
 	}
 }

@@ -11,22 +11,27 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/citizen-network/osk/internal/audit"
 )
 
 // Check is the minutes' part of `osk verify` (internal/auditor). For every
-// sealed document, and every document the audit log records as sealed, it
-// checks every version saved: its text against the SHA-256 stored with it,
-// and both, with who saved it, against the audit event of the save; it
-// compares every signature with the version it signs and with the audit
-// event that recorded it; it rebuilds the sealed record from the sealed
+// document, sealed or still being written or signed, it checks every
+// version saved: its text against the SHA-256 stored with it, and both,
+// with who saved it, against the audit event of the save; it compares
+// every signature with the version it signs, with the audit event that
+// recorded it, and with the meeting's officers as the audit log recorded
+// them before it. For every sealed document, and every document the audit
+// log records as sealed, it rebuilds the sealed record from the sealed
 // version and its signatures and compares its hash with the one stored;
 // it checks that the version sealed is the last one saved, that the seal
-// is dated by its last signature, and that the audit event printed on the
-// document as the chain head is the one that sealed it, with that hash.
-// Each problem names the row at fault.
+// is dated by its last signature, that the audit event printed on the
+// document as the chain head is the one that sealed it, with that hash,
+// and that the archive's search text is the plain text of the sealed
+// version. Each problem names the row at fault.
+//
+// The title of sealed minutes is the meeting's title when they were
+// sealed, which no hash and no audit event records: it is not checked.
 //
 // When the report covers one meeting (an export bundle), only that
 // meeting's documents are expected.
@@ -35,9 +40,8 @@ func Check(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
 	if err != nil {
 		return err
 	}
-	var docs []docRow
-	err = sqlx.SelectContext(ctx, q, &docs, `SELECT `+docColumns+` FROM minutes
-		WHERE status = 'signed' OR sealed_at IS NOT NULL OR id = ANY($1) ORDER BY id`, pq.Array(keys(sealed)))
+	var docs []checkedDoc
+	err = sqlx.SelectContext(ctx, q, &docs, `SELECT `+docColumns+`, search_text FROM minutes ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("minutes: check: %w", err)
 	}
@@ -56,13 +60,29 @@ func Check(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
 		r.Add(audit.Problem{Seq: e.Seq, Table: "minutes", Row: "id=" + strconv.FormatInt(id, 10),
 			Reason: fmt.Sprintf("minutes %d: the audit log records their seal at seq %d, but they are missing", id, e.Seq)})
 	}
+	render := NewRenderer()
+	officers := map[int64][]officersSet{}
 	for _, d := range docs {
 		d.normalise()
-		if err := checkDoc(ctx, q, d, sealed[d.ID], r); err != nil {
+		set, ok := officers[d.MeetingID]
+		if !ok {
+			if set, err = officersOf(ctx, q, d.MeetingID); err != nil {
+				return err
+			}
+			officers[d.MeetingID] = set
+		}
+		if err := checkDoc(ctx, q, d, sealed[d.ID], set, render, r); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// checkedDoc is a document as the check reads it: with the archive's
+// search text, which nothing else reads back.
+type checkedDoc struct {
+	docRow
+	SearchText string `db:"search_text"`
 }
 
 // sealEvents returns the audit events that sealed a document, by the
@@ -105,7 +125,7 @@ type savePayload struct {
 
 type problemFunc func(table, row, format string, args ...any)
 
-func checkDoc(ctx context.Context, q sqlx.QueryerContext, d docRow, event audit.Entry, r *audit.Report) error {
+func checkDoc(ctx context.Context, q sqlx.QueryerContext, d checkedDoc, event audit.Entry, officers []officersSet, render *Renderer, r *audit.Report) error {
 	var seq int64
 	if d.ChainHeadSeq != nil {
 		seq = *d.ChainHeadSeq
@@ -116,6 +136,29 @@ func checkDoc(ctx context.Context, q sqlx.QueryerContext, d docRow, event audit.
 	problem := func(table, row, format string, args ...any) {
 		r.Add(audit.Problem{Seq: seq, Table: table, Row: row, Reason: name + fmt.Sprintf(format, args...)})
 	}
+	versions, err := checkVersions(ctx, q, d.docRow, problem)
+	if err != nil {
+		return err
+	}
+	sigs, err := allSignaturesOf(ctx, q, d.ID)
+	if err != nil {
+		return err
+	}
+	if err := checkSignatures(ctx, q, d.docRow, versions, sigs, officers, problem); err != nil {
+		return err
+	}
+	// A document that shows no sign of a seal, and that no event records
+	// as sealed, is still being written or signed: its versions and
+	// signatures are all there is to check.
+	if event.Seq == 0 && d.Status != StatusSigned && d.SealedAt == nil && d.SealedHash == nil && d.ChainHeadSeq == nil {
+		return nil
+	}
+	return checkSeal(d, event, versions, sigs, render, problem)
+}
+
+// checkSeal checks a document that is sealed, or that the audit log
+// records as sealed (event), against its versions and signatures.
+func checkSeal(d checkedDoc, event audit.Entry, versions []versionRow, all []signatureRow, render *Renderer, problem problemFunc) error {
 	docRowKey := "id=" + strconv.FormatInt(d.ID, 10)
 	var recorded sealPayload
 	if event.Seq != 0 {
@@ -144,10 +187,6 @@ func checkDoc(ctx context.Context, q sqlx.QueryerContext, d docRow, event audit.
 				d.MeetingID, d.Addendum, version, d.SealedHash, event.Seq, recorded.MeetingID, recorded.Addendum, recorded.Version, recorded.SealedHash)
 		}
 	}
-	versions, err := checkVersions(ctx, q, d, problem)
-	if err != nil {
-		return err
-	}
 	latest := 0
 	if n := len(versions); n > 0 {
 		latest = versions[n-1].Version
@@ -165,13 +204,6 @@ func checkDoc(ctx context.Context, q sqlx.QueryerContext, d docRow, event audit.
 	if event.Seq != 0 && recorded.BodyHash != hex.EncodeToString(ver.BodyHash) {
 		problem("minutes", docRowKey, "the sealed version %d has SHA-256 %x; the audit log recorded the seal of %s at seq %d",
 			version, ver.BodyHash, recorded.BodyHash, event.Seq)
-	}
-	all, err := allSignaturesOf(ctx, q, d.ID)
-	if err != nil {
-		return err
-	}
-	if err := checkSignatures(ctx, q, d, versions, all, problem); err != nil {
-		return err
 	}
 	var sigs []signatureRow
 	for _, sg := range all {
@@ -193,9 +225,43 @@ func checkDoc(ctx context.Context, q sqlx.QueryerContext, d docRow, event audit.
 		if n > 0 {
 			last = audit.FormatTime(sigs[n-1].SignedAt)
 		}
-		problem("minutes", docRowKey, "they are stored as sealed at %s, but the last signature on version %d is of %s", timeOf(d), version, last)
+		problem("minutes", docRowKey, "they are stored as sealed at %s, but the last signature on version %d is of %s", timeOf(d.docRow), version, last)
+	}
+	// The archive searches and quotes the search text, which no hash
+	// covers: it must say what the sealed text says. Documents sealed
+	// before PlainText resolved escapes and references keep the text
+	// written then, and nothing records which of the two forms a document
+	// was given, so either is accepted: both are made from the sealed text
+	// alone, and neither lets a search show words it does not hold. A text
+	// already found changed is not compared again: the text is the problem.
+	if bytes.Equal(BodyHash(ver.Body), ver.BodyHash) {
+		plain, typed := render.PlainText(ver.Body), render.escapedPlainText(ver.Body)
+		if d.SearchText != plain && d.SearchText != typed {
+			problem("minutes", docRowKey, "the archive's search text is not the plain text of the sealed version %d: %s", version, firstDifference(d.SearchText, plain, typed))
+		}
 	}
 	return nil
+}
+
+// firstDifference says where a stored text departs from the closest of the
+// texts it could be, quoting a little of both from just before that point.
+func firstDifference(stored string, could ...string) string {
+	a := []rune(stored)
+	var b []rune
+	i := -1
+	for _, c := range could {
+		r := []rune(c)
+		n := 0
+		for n < len(a) && n < len(r) && a[n] == r[n] {
+			n++
+		}
+		if n > i {
+			b, i = r, n
+		}
+	}
+	from := max(0, i-20)
+	quote := func(r []rune) string { return string(r[min(from, len(r)):min(i+40, len(r))]) }
+	return fmt.Sprintf("from character %d on, it reads %q where the text reads %q", from+1, quote(a), quote(b))
 }
 
 func timeOf(d docRow) string {
@@ -291,9 +357,10 @@ type signed struct {
 }
 
 // checkSignatures compares each signature on the document, on whichever
-// version, with that version's hash and with the audit event that
-// recorded it, and each such event with a signature.
-func checkSignatures(ctx context.Context, q sqlx.QueryerContext, d docRow, versions []versionRow, sigs []signatureRow, problem problemFunc) error {
+// version, with that version's hash, with the audit event that recorded
+// it and with the officers of the meeting when it was given, and each
+// such event with a signature.
+func checkSignatures(ctx context.Context, q sqlx.QueryerContext, d docRow, versions []versionRow, sigs []signatureRow, officers []officersSet, problem problemFunc) error {
 	events := map[signed]audit.Entry{}
 	payloads := map[signed]signPayload{}
 	err := audit.Each(ctx, q, audit.Filter{Action: "minutes.signed", Subject: subject(d.ID)}, func(e audit.Entry) {
@@ -327,6 +394,16 @@ func checkSignatures(ctx context.Context, q sqlx.QueryerContext, d docRow, versi
 				sg.AccountID, sg.Role, audit.FormatTime(sg.SignedAt), sg.BodyHash, e.Seq, p.Role, p.SignedAt, p.BodyHash)
 		}
 		delete(events, k)
+		if o, ok := officersBefore(officers, e.Seq); ok {
+			if want := o.roleOf(sg.AccountID); want != sg.Role {
+				should := "it does not sign"
+				if want != "" {
+					should = "it signs as " + roleName(want)
+				}
+				problem("minutes_signatures", row, "account %d signed version %d as %s, but by the meeting's officers as the audit log recorded them at seq %d (%s) %s",
+					sg.AccountID, sg.Version, roleName(sg.Role), o.seq, o, should)
+			}
+		}
 	}
 	gone := make([]signed, 0, len(events))
 	for k := range events {
@@ -338,6 +415,85 @@ func checkSignatures(ctx context.Context, q sqlx.QueryerContext, d docRow, versi
 			k.account, k.version)
 	}
 	return nil
+}
+
+// officersSet is a meeting's officers who sign its minutes, as a
+// meeting.officers_set event recorded them.
+type officersSet struct {
+	seq      int64
+	chair    *int64
+	checkers []int64
+}
+
+// officersOf returns the officers of a meeting as each of its
+// meeting.officers_set events recorded them, oldest first.
+func officersOf(ctx context.Context, q sqlx.QueryerContext, meetingID int64) ([]officersSet, error) {
+	var out []officersSet
+	err := audit.Each(ctx, q, audit.Filter{Action: "meeting.officers_set", Subject: "meeting:" + strconv.FormatInt(meetingID, 10)}, func(e audit.Entry) {
+		var p struct {
+			Chair    *int64  `json:"chair_account_id"`
+			Checkers []int64 `json:"checker_account_ids"`
+		}
+		if json.Unmarshal(e.Payload, &p) == nil {
+			out = append(out, officersSet{seq: e.Seq, chair: p.Chair, checkers: p.Checkers})
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("minutes: check officers of meeting %d: %w", meetingID, err)
+	}
+	return out, nil
+}
+
+// officersBefore returns the officers in force at the audit event seq: those
+// of the latest meeting.officers_set event before it. A meeting given its
+// officers as it was drafted has none until they change, since
+// meeting.drafted does not record them: its signatures until then are
+// compared with nothing.
+func officersBefore(sets []officersSet, seq int64) (officersSet, bool) {
+	for i := len(sets) - 1; i >= 0; i-- {
+		if sets[i].seq < seq {
+			return sets[i], true
+		}
+	}
+	return officersSet{}, false
+}
+
+// roleOf is the role in which these officers have an account sign, as
+// signerRole decides it, or "" when they do not have it sign.
+func (o officersSet) roleOf(account int64) string {
+	switch {
+	case o.chair != nil && *o.chair == account:
+		return RoleChair
+	case slices.Contains(o.checkers, account):
+		return RoleChecker
+	}
+	return ""
+}
+
+func (o officersSet) String() string {
+	chair := "no chair"
+	if o.chair != nil {
+		chair = "chair: account " + strconv.FormatInt(*o.chair, 10)
+	}
+	checkers := "no minute checkers"
+	if len(o.checkers) > 0 {
+		ids := make([]string, len(o.checkers))
+		for i, id := range o.checkers {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		checkers = "minute checkers: accounts " + strings.Join(ids, ", ")
+	}
+	return chair + "; " + checkers
+}
+
+func roleName(role string) string {
+	switch role {
+	case RoleChair:
+		return "the chair"
+	case RoleChecker:
+		return "a minute checker"
+	}
+	return strconv.Quote(role)
 }
 
 func keys(m map[int64]audit.Entry) []int64 {

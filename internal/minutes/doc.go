@@ -40,8 +40,9 @@
 // sequence number and hash, the chain head at that moment, are printed
 // on the document. Triggers keep versions, signatures and sealed
 // documents from changing (migrations/00011_minutes.sql); Check, run by
-// `osk verify`, rehashes everything sealed to find what the triggers
-// cannot stop.
+// `osk verify`, rehashes everything sealed and compares every version and
+// signature, sealed or not, with the audit events that recorded them, to
+// find what the triggers cannot stop.
 //
 // # Who sees what
 //

@@ -27,9 +27,18 @@ const (
 
 // Limits on what people type.
 const (
-	// MaxBody is the longest text of minutes, in characters: a long
-	// meeting with its voting lists stays well below it, and a form
-	// carrying it stays below the server's body limit.
+	// MaxBody is the longest text of minutes, in characters; the
+	// pre-filled draft stays within it (writePrefill). The server's limit
+	// on a request's body (BODY_LIMIT_BYTES, 1 MiB by default) counts
+	// bytes as sent, and the editor's form URL-encodes every byte of a
+	// character other than an ASCII letter, digit, space or one of a few
+	// marks as three (%XX): the form carries 250,000 characters only when
+	// nearly all of them are ASCII letters, digits and spaces, and a text
+	// in Greek or Cyrillic, six bytes a letter, is refused with 413 from
+	// some 200,000 characters. The JSON API carries all of it at the
+	// default limit when the text is sent as UTF-8 (at most four bytes a
+	// character), but not when every character beyond ASCII is escaped as
+	// \uXXXX.
 	MaxBody       = 250_000
 	maxComment    = 5_000
 	maxQuery      = 200

@@ -193,9 +193,6 @@ func (h *Handlers) renderShow(c *fiber.Ctx, formErr error) error {
 	signedByMe := slices.ContainsFunc(m.Signatures, func(s Signature) bool { return s.AccountID == p.AccountID })
 	data := pageData(c, docTitle(doc, m.Title), formErr)
 	data["Meeting"], data["Doc"] = mv, dv
-	if c.Query("done") == "unchanged" {
-		data["Unchanged"] = m.Version
-	}
 	data["Secretary"] = secretary
 	data["CanEdit"] = secretary && m.Status == StatusDraft
 	data["CanSubmit"] = secretary && m.Status == StatusDraft && m.Version > 0 && mt.Status == meetings.StatusClosed && !dv.Returned
@@ -375,15 +372,11 @@ func (h *Handlers) save(c *fiber.Ctx) error {
 	if c.FormValue("action") == "preview" {
 		return h.renderEdit(c, m, mv, body, false, true, nil)
 	}
-	_, saved, err := h.svc.save(c.UserContext(), auth.PrincipalOf(c), doc, body)
-	if err != nil {
+	if _, err := h.svc.Save(c.UserContext(), auth.PrincipalOf(c), doc, body); err != nil {
 		if formFailure(err) {
 			return h.renderEdit(c, m, mv, body, false, false, err)
 		}
 		return err
-	}
-	if !saved {
-		return redirectTo(c, docPath(doc), "unchanged")
 	}
 	return redirectTo(c, docPath(doc), "saved")
 }

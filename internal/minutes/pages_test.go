@@ -108,33 +108,6 @@ func TestPages_FromTheEditorToThePrintedMinutes(t *testing.T) {
 	page(t, member, http.MethodGet, "/static/css/osk.css", nil, http.StatusOK, "@media print", "size: A4")
 }
 
-// Saving the editor with nothing changed says so, and keeps the latest
-// version as it is.
-func TestPages_SavingTheSameTextAgainSaysNothingChanged(t *testing.T) {
-	f := newFixture(t)
-	m := f.heldMeeting("EGM")
-	path := fmt.Sprintf("/meetings/%d/minutes", m.ID)
-	secretary := f.Client(f.secretary)
-	form := url.Values{"body": {"# Minutes\n\nThe meeting opened."}, "action": {"save"}}
-	if loc := page(t, secretary, http.MethodPost, path+"/edit", form, http.StatusSeeOther); loc != path+"?done=saved" {
-		t.Fatalf("saved, then to %s", loc)
-	}
-	loc := page(t, secretary, http.MethodPost, path+"/edit", form, http.StatusSeeOther)
-	if loc != path+"?done=unchanged" {
-		t.Fatalf("saved again, then to %s", loc)
-	}
-	body := page(t, secretary, http.MethodGet, loc, nil, http.StatusOK, "Nothing changed since version 1, so no new version was saved.")
-	if strings.Contains(body, "A new version is saved") {
-		t.Fatalf("the page says a new version is saved:\n%s", body)
-	}
-	if body := page(t, secretary, http.MethodGet, path+"/versions", nil, http.StatusOK, path+"/versions/1"); strings.Contains(body, path+"/versions/2") {
-		t.Fatalf("a second version:\n%s", body)
-	}
-	if n := f.savedEvents(); n != 1 {
-		t.Fatalf("%d minutes.saved events, want 1", n)
-	}
-}
-
 func TestMeetingPage_LinksToItsElectionsMinutesAndAuditBundle(t *testing.T) {
 	f := newFixture(t)
 	m := f.inSession("AGM with a board election")

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/ballots"
@@ -75,9 +76,12 @@ type PrefillBallot struct {
 	// List is the whole voting list, for a reader who may see it (the
 	// meeting's officers): who was on it, who cast their vote, and
 	// whether they voted. It is nil for other readers.
-	List       []PrefillVoter
-	RecordHash string
-	ChainHead  ChainHead
+	List []PrefillVoter
+	// VotingListHash is the hex SHA-256 of the voting list, as the
+	// ballot's record states it.
+	VotingListHash string
+	RecordHash     string
+	ChainHead      ChainHead
 }
 
 // PrefillVote is one named vote of an open ballot: a motion's Choice, in
@@ -162,7 +166,17 @@ type prefillInput struct {
 	motions    []PrefillMotion
 	ballots    []PrefillBallot
 	elections  []PrefillElection
+	// longList is the size above which writeTurnout summarises a voting
+	// list rather than print it; printed holds the lists printed so far,
+	// by hash, with the ballot each was printed for.
+	longList int
+	printed  map[string]int64
 }
+
+// maxPrintedList is the longest voting list the draft prints. A list of a
+// thousand members takes some 50,000 characters, a fifth of MaxBody: the
+// draft gives a longer one's size and hashes, and says where it is kept.
+const maxPrintedList = 500
 
 type officerNames struct {
 	chair, secretary string
@@ -259,7 +273,24 @@ func (s *Service) officerNames(ctx context.Context, m meetings.Meeting) (officer
 // its motions' final texts and their ballots' results and voting lists.
 // Every name and title is escaped, so that the text says exactly what the
 // record says whatever characters it holds.
+//
+// The secretary must be able to save the draft as it is offered, so it
+// stays within MaxBody where the voting lists would take it beyond: a
+// list is printed once, however many ballots it served; a list longer
+// than maxPrintedList is summarised; and when many shorter lists that
+// differ (members coming and going between ballots) would still make the
+// draft too long, every list is summarised.
 func writePrefill(in prefillInput) string {
+	in.longList = maxPrintedList
+	if out := writeDraft(in); utf8.RuneCountInString(out) <= MaxBody {
+		return out
+	}
+	in.longList = 0
+	return writeDraft(in)
+}
+
+func writeDraft(in prefillInput) string {
+	in.printed = map[string]int64{}
 	m := in.meeting
 	zone := m.Zone()
 	var b strings.Builder
@@ -361,20 +392,28 @@ func writeAttendance(b *strings.Builder, in prefillInput, zone *time.Location) {
 	line := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
 	line("## Attendance")
 	line("")
-	// A member who gave a proxy and then took part themselves was not
-	// represented by it, unless a ballot used it (after they had left).
+	// A proxy represents its grantor only through a holder who is present,
+	// and only while the grantor is not, as the quorum counts it
+	// (internal/meetings): a member who gave a proxy and then took part
+	// themselves was not represented by it, nor was one whose holder never
+	// came, unless a ballot used it (which only a holder present can, and
+	// after the grantor had left).
 	present := map[int64]bool{}
 	for _, a := range in.attendance {
 		present[a.MemberID] = true
 	}
-	var used, unused []meetings.Proxy
+	var used, unused, holderAway []meetings.Proxy
 	for _, px := range in.proxies {
 		switch {
 		case px.WithdrawnAt != nil:
-		case px.UsedAt != nil || !present[px.MemberID]:
+		case px.UsedAt != nil:
+			used = append(used, px)
+		case present[px.MemberID]:
+			unused = append(unused, px)
+		case present[px.HolderMemberID]:
 			used = append(used, px)
 		default:
-			unused = append(unused, px)
+			holderAway = append(holderAway, px)
 		}
 	}
 	if len(in.attendance) == 0 {
@@ -413,6 +452,11 @@ func writeAttendance(b *strings.Builder, in prefillInput, zone *time.Location) {
 			names[i] = esc(personText(in.people[px.MemberID]))
 		}
 		line("%s gave a proxy but took part themselves, so the proxy was not used.", strings.Join(names, ", "))
+		line("")
+	}
+	for _, px := range holderAway {
+		line("%s gave a proxy to %s, who did not take part, so the proxy was not used.",
+			esc(personText(in.people[px.MemberID])), esc(personText(in.people[px.HolderMemberID])))
 		line("")
 	}
 }
@@ -493,9 +537,19 @@ func writeBallotHeading(b *strings.Builder, bl PrefillBallot) {
 // writeTurnout writes who voted in a decided ballot: their member
 // numbers, the whole voting list when the reader may see it, each named
 // vote of an open ballot, and the hash of the ballot's record. candidates
-// names an election's candidates, in Markdown, by id.
+// names an election's candidates, in Markdown, by id. A list already
+// printed for an earlier ballot is named rather than printed again, and a
+// list longer than in.longList is summarised with its hashes.
 func writeTurnout(b *strings.Builder, in prefillInput, bl PrefillBallot, candidates map[int64]string) {
 	line := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	if size := max(bl.Eligible, len(bl.List)); size > in.longList {
+		line("The voting list is not printed in these minutes: it has %d members, of whom %d voted. Its SHA-256 is `%s`, and the ballot record's is `%s` (audit event %d, `%s`).",
+			size, len(bl.Voters), bl.VotingListHash, bl.RecordHash, bl.ChainHead.Seq, bl.ChainHead.Hash)
+		line("")
+		line("The ballot record, [/ballots/%d/record](/ballots/%d/record), lists the member numbers of those who voted and every vote. Auditors read the whole voting list there, and in the meeting's audit bundle.", bl.ID, bl.ID)
+		line("")
+		return
+	}
 	numbers := make([]string, len(bl.Voters))
 	for i, n := range bl.Voters {
 		numbers[i] = strconv.Itoa(n)
@@ -506,7 +560,15 @@ func writeTurnout(b *strings.Builder, in prefillInput, bl PrefillBallot, candida
 		line("Voted (%d of the %d members on the voting list, by member number): %s.", len(numbers), bl.Eligible, strings.Join(numbers, ", "))
 	}
 	line("")
-	if len(bl.List) > 0 {
+	first, again := in.printed[bl.VotingListHash]
+	switch {
+	case len(bl.List) == 0:
+	case again && bl.VotingListHash != "":
+		line("The voting list (%d members) is that of ballot %d above, with the same SHA-256 `%s`; who voted in this ballot is given just above.",
+			len(bl.List), first, bl.VotingListHash)
+		line("")
+	default:
+		in.printed[bl.VotingListHash] = bl.ID
 		line("The voting list (%d members):", len(bl.List))
 		line("")
 		line("| Member no. | Member | Vote cast by | Voted |")

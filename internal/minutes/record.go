@@ -118,7 +118,7 @@ func (r serviceRecord) ballot(ctx context.Context, p auth.Principal, id int64) (
 		ID: rec.Ballot.ID, MotionID: rec.Ballot.MotionID, ElectionID: rec.Ballot.ElectionID, Secret: rec.Ballot.Secret, Decided: true,
 		For: res.For, Against: res.Against, Abstain: res.Abstain,
 		Cast: res.Cast, Eligible: res.Eligible, QuorumRequired: res.QuorumRequired, QuorumMet: res.QuorumMet,
-		TieBrokenByChair: res.TieBrokenByChair, Voters: rec.Voters, RecordHash: rec.RecordHash,
+		TieBrokenByChair: res.TieBrokenByChair, Voters: rec.Voters, VotingListHash: rec.Ballot.VotingListHash, RecordHash: rec.RecordHash,
 		ChainHead: ChainHead{Seq: rec.ChainHead.Seq, Hash: rec.ChainHead.Hash},
 	}
 	if res.Election == nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/ballots"
@@ -162,8 +163,8 @@ func TestPrefill_StatesEachElectionWithItsCountAndVotingList(t *testing.T) {
 		"## Elections on no item of the agenda\n\n### Election: Treasurer",
 		fmt.Sprintf("#### Vote (open ballot %d)", open.ID),
 		"| 1 | First Checker (member 3) |", "| 4 | Blank |", "| 5 | Ordinary Member (member 5) |",
-		"| 2 | Secretary Person | themself | no |",
 		"Voted (3 of the 5 members on the voting list, by member number): 1, 4, 5.",
+		fmt.Sprintf("The voting list (5 members) is that of ballot %d above, with the same SHA-256 `", secret.ID),
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the draft lacks %q:\n%s", want, body)
@@ -190,4 +191,107 @@ func memberOf(t *testing.T, f *fixture, p auth.Principal) int64 {
 		t.Fatalf("%s acts for %+v (%v)", p.Name, all, err)
 	}
 	return all[0].ID
+}
+
+// The draft Osk offers must save as it is. A voting list is printed once,
+// however many ballots it served; a list of more than 500 members is
+// summarised by its size, its hash and the ballot record's, since printing
+// it for every ballot of a large co-op would make the draft longer than
+// MaxBody.
+func TestPrefill_LongVotingListsKeepTheDraftSaveable(t *testing.T) {
+	f := newFixture(t)
+	for i := range 500 {
+		f.Member(fmt.Sprintf("Member %03d", i))
+	}
+	r, err := f.inst.Server.Rules.Current(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.AdvanceVoting = true
+	if _, err := f.inst.Server.Rules.Update(f.ctx, f.admin, r); err != nil {
+		t.Fatal(err)
+	}
+	m := f.inSession("AGM of a large co-op")
+	item := m.Agenda[1].ID
+	vote := func(title string, electorate string, voters ...auth.Principal) ballots.Record {
+		t.Helper()
+		motion, err := f.inst.Server.Motions.Propose(f.ctx, f.board, m.ID, motions.Proposal{Title: title, Body: "The co-op agrees.", AgendaItemID: &item})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := f.inst.Server.Motions.OpenBallot(f.ctx, f.chair, motion.ID, motions.BallotRequest{Electorate: electorate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range voters {
+			if _, err := f.inst.Server.Ballots.Vote(f.ctx, p, b.ID, ballots.VoteInput{Choice: ballots.ChoiceFor}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.inst.Server.Ballots.Close(f.ctx, f.chair, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := f.inst.Server.Ballots.RecordAs(f.ctx, f.auditor, b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	// Two ballots of the five members present: the same voting list.
+	first := vote("First", ballots.ElectorateRepresented, f.chair, f.member)
+	second := vote("Second", ballots.ElectorateRepresented, f.checker1)
+	// Fourteen open ballots of all 505 members, with two votes each.
+	var all []ballots.Record
+	for i := range 14 {
+		all = append(all, vote(fmt.Sprintf("Rule change %d", i+1), ballots.ElectorateAllMembers, f.chair, f.secretary))
+	}
+	m = f.closeSession(m)
+	draft, err := f.svc.Get(f.ctx, f.secretary, minutes.Main(m.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := draft.Body
+	if n := utf8.RuneCountInString(body); n > minutes.MaxBody {
+		t.Fatalf("the draft has %d characters, more than the %d a save takes", n, minutes.MaxBody)
+	}
+	if first.Ballot.VotingListHash != second.Ballot.VotingListHash {
+		t.Fatalf("the two ballots of those present have lists %s and %s", first.Ballot.VotingListHash, second.Ballot.VotingListHash)
+	}
+	for _, want := range []string{
+		"The voting list (5 members):",
+		fmt.Sprintf("The voting list (5 members) is that of ballot %d above, with the same SHA-256 `%s`; who voted in this ballot is given just above.",
+			first.Ballot.ID, first.Ballot.VotingListHash),
+		"Voted (1 of the 5 members on the voting list, by member number): 3.",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the draft lacks %q", want)
+		}
+	}
+	if n := strings.Count(body, "The voting list (5 members):"); n != 1 {
+		t.Errorf("the list of those present is printed %d times", n)
+	}
+	for _, rec := range all {
+		want := fmt.Sprintf("The voting list is not printed in these minutes: it has 505 members, of whom 2 voted. Its SHA-256 is `%s`, and the ballot record's is `%s` (audit event %d, `%s`).\n\n"+
+			"The ballot record, [/ballots/%d/record](/ballots/%d/record), lists the member numbers of those who voted and every vote. Auditors read the whole voting list there, and in the meeting's audit bundle.\n",
+			rec.Ballot.VotingListHash, rec.RecordHash, rec.ChainHead.Seq, rec.ChainHead.Hash, rec.Ballot.ID, rec.Ballot.ID)
+		if !strings.Contains(body, want) {
+			t.Errorf("the draft lacks the summary of ballot %d:\n%s", rec.Ballot.ID, want)
+		}
+	}
+	for _, unwanted := range []string{"of the 505 members", "The voting list (505 members)", "| Member 001 |"} {
+		if strings.Contains(body, unwanted) {
+			t.Errorf("the draft prints a long list: it holds %q", unwanted)
+		}
+	}
+	// Only the two ballots of those present print their votes by member.
+	if n := strings.Count(body, "| Member no. | Vote |"); n != 2 {
+		t.Errorf("%d tables of votes by member, want 2", n)
+	}
+	saved, err := f.svc.Save(f.ctx, f.secretary, minutes.Main(m.ID), body)
+	if err != nil {
+		t.Fatalf("the draft as offered does not save: %v", err)
+	}
+	if saved.Version != 1 {
+		t.Fatalf("saved as version %d", saved.Version)
+	}
 }

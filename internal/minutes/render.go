@@ -1,8 +1,10 @@
 package minutes
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"html"
 	"html/template"
 	"regexp"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 	extast "github.com/yuin/goldmark/extension/ast"
 	"github.com/yuin/goldmark/parser"
+	gmhtml "github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
@@ -80,51 +83,74 @@ func (r *Renderer) Render(src string) (template.HTML, error) {
 
 // PlainText returns the words of the text without its Markdown, one block
 // a line, for the archive's search and its snippets. Raw HTML is left out,
-// as the pages leave it out.
-func (r *Renderer) PlainText(src string) string {
+// as the pages leave it out, and the text reads as the page does: Markdown's
+// backslash escapes and HTML's character references are resolved (\* is *,
+// &amp; is &), but not in code, where the page shows them as typed.
+func (r *Renderer) PlainText(src string) string { return r.plainText(src, true) }
+
+// escapedPlainText is PlainText as Osk wrote it into the search text of the
+// documents it sealed before PlainText resolved escapes and references:
+// every text as typed. Check accepts it for those documents.
+func (r *Renderer) escapedPlainText(src string) string { return r.plainText(src, false) }
+
+func (r *Renderer) plainText(src string, resolve bool) string {
 	source := []byte(src)
 	doc := r.md.Parser().Parse(text.NewReader(source))
-	var b strings.Builder
+	// The texts go through goldmark's own writer, so that escapes and
+	// references are resolved exactly as on the page. The writer escapes
+	// every <, >, & and " it writes, and nothing else, so unescaping its
+	// whole output once gives back the characters it resolved.
+	var out strings.Builder
+	w := bufio.NewWriter(&out)
+	write := func(value []byte, raw bool) {
+		if raw || !resolve {
+			gmhtml.DefaultWriter.RawWrite(w, value)
+		} else {
+			gmhtml.DefaultWriter.Write(w, value)
+		}
+	}
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		switch n := n.(type) {
 		case *ast.RawHTML, *ast.HTMLBlock:
 			return ast.WalkSkipChildren, nil
 		case *ast.Text:
 			if entering {
-				b.Write(n.Segment.Value(source))
+				// A code span's texts are raw.
+				write(n.Segment.Value(source), n.IsRaw())
 				if n.SoftLineBreak() || n.HardLineBreak() {
-					b.WriteByte(' ')
+					_ = w.WriteByte(' ')
 				}
 			}
 		case *ast.String:
 			if entering {
-				b.Write(n.Value)
+				write(n.Value, n.IsCode() || n.IsRaw())
 			}
 		case *ast.AutoLink:
 			if entering {
-				b.Write(n.Label(source))
+				write(n.Label(source), true)
 			}
 		case *ast.FencedCodeBlock, *ast.CodeBlock:
 			if entering {
 				lines := n.Lines()
 				for i := 0; i < lines.Len(); i++ {
 					seg := lines.At(i)
-					b.Write(seg.Value(source))
+					write(seg.Value(source), true)
 				}
 			}
 		case *extast.TableCell:
 			// Cells are blocks; a row's cells stay on one line.
 			if !entering {
-				b.WriteByte(' ')
+				_ = w.WriteByte(' ')
 			}
 			return ast.WalkContinue, nil
 		}
 		if !entering && n.Type() == ast.TypeBlock {
-			b.WriteByte('\n')
+			_ = w.WriteByte('\n')
 		}
 		return ast.WalkContinue, nil
 	})
-	return cleanPlain(b.String())
+	_ = w.Flush()
+	return cleanPlain(html.UnescapeString(out.String()))
 }
 
 // cleanPlain drops control characters, which the search's snippets use as

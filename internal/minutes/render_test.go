@@ -200,6 +200,25 @@ func TestPlainText_IsTheWordsWithoutMarkup(t *testing.T) {
 	}
 }
 
+// The archive's search text reads as the page does: the escapes the
+// pre-filled draft puts around names and titles, and character references,
+// are resolved, except in code, which the page shows as typed.
+func TestPlainText_ReadsAsThePageDoes(t *testing.T) {
+	r := NewRenderer()
+	for src, want := range map[string]string{
+		"# Minutes: " + esc("Budget <draft> & plan") + "\n":    "Minutes: Budget <draft> & plan",
+		esc("*Ada* | Bo_ [x] #1 !") + "\n":                     "*Ada* | Bo_ [x] #1 !",
+		"Tom &amp; Jerry &lt;b&gt; &#65;&#x42; &copy; & so\n":  "Tom & Jerry <b> AB © & so",
+		"| a \\| b | c |\n| - | - |\n| \\*d\\* | e |\n":        "a | b c\n*d* e",
+		"`\\* &amp;` and \\`not code\\`\n\n    \\* &amp;\n":    "\\* &amp; and `not code`\n\\* &amp;",
+		"A \\\\ backslash, a <b>tag</b> and a \\<b\\> text.\n": "A \\ backslash, a tag and a <b> text.",
+	} {
+		if got := r.PlainText(src); got != want {
+			t.Errorf("PlainText(%q) = %q, want %q", src, got, want)
+		}
+	}
+}
+
 func TestSnippetHTML_EscapesAllButTheMarks(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain":                          "plain",
@@ -207,6 +226,7 @@ func TestSnippetHTML_EscapesAllButTheMarks(t *testing.T) {
 		"\x03stray stop \x02open":        "stray stop <mark>open</mark>",
 		"\x02a\x02b\x03c\x03":            "<mark>ab</mark>c",
 		"<script>\x02alert\x03</script>": "&lt;script&gt;<mark>alert</mark>&lt;/script&gt;",
+		"Budget \x01draft> \x02plan\x03": "Budget &lt;draft&gt; <mark>plan</mark>",
 	} {
 		if got := string(snippetHTML(in)); got != want {
 			t.Errorf("snippetHTML(%q) = %q, want %q", in, got, want)

@@ -162,7 +162,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, doc Doc) (Minutes, 
 	if !v.sees(d, true) {
 		return Minutes{}, ErrNotFound
 	}
-	return s.describe(ctx, v, d)
+	return s.describe(ctx, s.db, v, d)
 }
 
 // writable refuses minutes of a meeting whose session has not begun.
@@ -176,13 +176,14 @@ func writable(m meetings.Meeting) error {
 	return errs.Wrap(errs.Conflict, "The minutes can be written once the session is open.")
 }
 
-// describe fills a stored document with what the viewer may see of it.
-func (s *Service) describe(ctx context.Context, v viewer, d docRow) (Minutes, error) {
+// describe fills a stored document, read through q, with what the viewer
+// may see of it.
+func (s *Service) describe(ctx context.Context, q sqlx.QueryerContext, v viewer, d docRow) (Minutes, error) {
 	shown := d.Version
 	if d.ReviewVersion != nil {
 		shown = *d.ReviewVersion
 	}
-	ver, err := getVersion(ctx, s.db, d.ID, shown)
+	ver, err := getVersion(ctx, q, d.ID, shown)
 	if err != nil {
 		return Minutes{}, err
 	}
@@ -191,7 +192,7 @@ func (s *Service) describe(ctx context.Context, v viewer, d docRow) (Minutes, er
 		SubmittedAt: d.SubmittedAt, SealedAt: d.SealedAt, Returns: []Return{}, Title: v.meeting.Title}
 	var sigs []signatureRow
 	if d.ReviewVersion != nil {
-		if sigs, err = signaturesOf(ctx, s.db, d.ID, *d.ReviewVersion); err != nil {
+		if sigs, err = signaturesOf(ctx, q, d.ID, *d.ReviewVersion); err != nil {
 			return Minutes{}, err
 		}
 	}
@@ -215,7 +216,7 @@ func (s *Service) describe(ctx context.Context, v viewer, d docRow) (Minutes, er
 		}
 	}
 	if v.seesDrafts() {
-		rets, err := returnsOf(ctx, s.db, d.ID)
+		rets, err := returnsOf(ctx, q, d.ID)
 		if err != nil {
 			return Minutes{}, err
 		}
@@ -229,7 +230,7 @@ func (s *Service) describe(ctx context.Context, v viewer, d docRow) (Minutes, er
 		}
 	}
 	if d.Addendum == 0 {
-		docs, err := docsOf(ctx, s.db, d.MeetingID)
+		docs, err := docsOf(ctx, q, d.MeetingID)
 		if err != nil {
 			return Minutes{}, err
 		}
@@ -298,8 +299,11 @@ func (s *Service) cachedName(ctx context.Context, cache map[int64]string, id int
 // normaliseBody stores line ends as \n and ends the text with one, so
 // that the same text saved from any browser has the same SHA-256.
 func normaliseBody(raw string) (string, error) {
+	// Line endings alone are made one: a browser's form sends CRLF where
+	// an API client sends LF, and the hash signers sign must not depend on
+	// which door the text came through. Nothing else is changed, so the
+	// text saved is the text sent.
 	body := strings.ReplaceAll(strings.ReplaceAll(raw, "\r\n", "\n"), "\r", "\n")
-	body = strings.TrimRight(body, " \t\n") + "\n"
 	var v errs.Validation
 	switch {
 	case !utf8.ValidString(body):
@@ -323,37 +327,31 @@ func hasControl(s string) bool {
 // Save stores a new version of a draft: only the meeting's secretary may,
 // from the opening of the session on. Nothing is ever overwritten. The
 // minutes themselves begin with their first save; an addendum begins with
-// StartAddendum. The text of the latest version, saved again, is no new
-// version: Save then changes nothing and returns the document as it is.
+// StartAddendum. Each save is a new version (API.md), the same text
+// saved again included.
 func (s *Service) Save(ctx context.Context, p auth.Principal, doc Doc, body string) (Minutes, error) {
-	m, _, err := s.save(ctx, p, doc, body)
-	return m, err
-}
-
-// save is Save, and tells whether it stored a new version.
-func (s *Service) save(ctx context.Context, p auth.Principal, doc Doc, body string) (Minutes, bool, error) {
 	if err := refuseAuditor(p); err != nil {
-		return Minutes{}, false, err
+		return Minutes{}, err
 	}
 	v, err := s.viewerOf(ctx, p, doc.MeetingID)
 	if err != nil {
-		return Minutes{}, false, err
+		return Minutes{}, err
 	}
 	d, found, err := s.lookup(ctx, doc)
 	if err != nil {
-		return Minutes{}, false, err
+		return Minutes{}, err
 	}
 	if !found && doc.Addendum != 0 {
-		return Minutes{}, false, ErrNotFound
+		return Minutes{}, ErrNotFound
 	}
 	if !v.meeting.IsSecretary(p.AccountID) {
-		return Minutes{}, false, refusal(v, d, found, notSecretary)
+		return Minutes{}, refusal(v, d, found, notSecretary)
 	}
 	body, err = normaliseBody(body)
 	if err != nil {
-		return Minutes{}, false, err
+		return Minutes{}, err
 	}
-	saved := false
+	var out Minutes
 	err = db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		m, err := s.meetings.Lock(ctx, tx, doc.MeetingID)
 		if err != nil {
@@ -382,10 +380,7 @@ func (s *Service) save(ctx context.Context, p auth.Principal, doc Doc, body stri
 			return err
 		}
 		next := d.Version
-		latest, err := getVersion(ctx, tx, d.ID, d.Version)
-		switch {
-		case err == nil && latest.Body == body:
-			return nil
+		switch _, err := getVersion(ctx, tx, d.ID, d.Version); {
 		case err == nil:
 			next++
 		case !errors.Is(err, ErrNotFound):
@@ -398,16 +393,21 @@ func (s *Service) save(ctx context.Context, p auth.Principal, doc Doc, body stri
 		if err := setVersion(ctx, tx, d.ID, next); err != nil {
 			return err
 		}
-		saved = true
 		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "minutes.saved", Subject: subject(d.ID),
 			Payload: map[string]any{"meeting_id": doc.MeetingID, "addendum": doc.Addendum, "version": next, "body_hash": hex.EncodeToString(hash)}})
+		if err != nil {
+			return err
+		}
+		d.Version = next
+		// The answer is read here, in the transaction that wrote it: read
+		// after the commit, it could be another save's that came between.
+		out, err = s.describe(ctx, tx, viewer{p: p, meeting: m}, d)
 		return err
 	})
 	if err != nil {
-		return Minutes{}, false, err
+		return Minutes{}, err
 	}
-	m, err := s.Get(ctx, p, doc)
-	return m, saved, err
+	return out, nil
 }
 
 // refuseChange refuses to change a document that is no longer a draft.
@@ -463,12 +463,12 @@ func (s *Service) Submit(ctx context.Context, p auth.Principal, doc Doc) (Minute
 		if err := refuseChange(d); err != nil {
 			return err
 		}
-		returned, err := wasReturned(ctx, tx, d.ID, d.Version)
+		returned, err := returnedText(ctx, tx, d.ID, d.Version)
 		if err != nil {
 			return err
 		}
-		if returned {
-			return errs.Wrap(errs.Conflict, "Version %d was sent back: save a corrected version before submitting again.", d.Version)
+		if returned != 0 {
+			return errs.Wrap(errs.Conflict, "Version %d has the text of version %d, which was sent back: save a corrected version before submitting again.", d.Version, returned)
 		}
 		signers, err := s.signers(ctx, m, nil)
 		if err != nil {

@@ -89,6 +89,39 @@ func TestGet_PrefilledProxiesCountOnlyThoseWhoDidNotCome(t *testing.T) {
 	}
 }
 
+// A proxy counts only through a holder who is present, as the quorum
+// counts it: one whose holder never came represented nobody.
+func TestGet_PrefilledProxyWhoseHolderNeverCameRepresentsNobody(t *testing.T) {
+	f := newFixture(t)
+	away, awayMember := f.Member("Away Member")
+	_, holder := f.Member("Absent Holder")
+	m := f.inSession("Meeting with a proxy")
+	if _, err := f.inst.Server.Meetings.GrantProxy(f.ctx, away, m.ID, meetings.ProxyInput{HolderMemberID: holder.ID}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := f.inst.Server.Meetings.QuorumAs(f.ctx, f.chair, m.ID)
+	if err != nil || q.ByProxy != 0 {
+		t.Fatalf("the quorum counts %d by proxy (%v)", q.ByProxy, err)
+	}
+	f.closeSession(m)
+	got, err := f.svc.Get(f.ctx, f.secretary, minutes.Main(m.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"Members registered as present: 5. Members represented by proxy: 0.",
+		fmt.Sprintf("%s (member %d) gave a proxy to %s (member %d), who did not take part, so the proxy was not used.",
+			awayMember.Name, *awayMember.MemberNo, holder.Name, *holder.MemberNo),
+	} {
+		if !strings.Contains(got.Body, want) {
+			t.Errorf("the pre-filled draft lacks %q:\n%s", want, got.Body)
+		}
+	}
+	if strings.Contains(got.Body, "### Proxies") {
+		t.Errorf("the draft lists the proxy as used:\n%s", got.Body)
+	}
+}
+
 func TestGet_NoMinutesBeforeTheSession(t *testing.T) {
 	f := newFixture(t)
 	m := f.heldMeeting("Held")
@@ -120,7 +153,7 @@ func TestSave_EverySaveIsANewVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Version != 1 || first.Body != "# Minutes\n\nThe meeting opened.\n" {
+	if first.Version != 1 || first.Body != "# Minutes\n\nThe meeting opened.\n\n\n" {
 		t.Fatalf("version %d, body %q", first.Version, first.Body)
 	}
 	second, err := f.svc.Save(f.ctx, f.secretary, doc, "# Minutes\n\nThe meeting opened at 18:02.\n")
@@ -154,7 +187,7 @@ func TestSave_EverySaveIsANewVersion(t *testing.T) {
 			added = append(added, l.Text)
 		}
 	}
-	if strings.Join(removed, "|") != "The meeting opened." || strings.Join(added, "|") != "The meeting opened at 18:02." {
+	if strings.Join(removed, "|") != "The meeting opened.||" || strings.Join(added, "|") != "The meeting opened at 18:02." {
 		t.Fatalf("diff removed %q, added %q", removed, added)
 	}
 	_, err = f.svc.Versions(f.ctx, f.member, doc)
@@ -165,54 +198,57 @@ func TestSave_EverySaveIsANewVersion(t *testing.T) {
 	}
 }
 
-// The text of the latest version saved again, as a save with nothing
-// edited or a second press of Save sends it, is no new version and no
-// audit event; saved twice at once, it is one version.
-func TestSave_TheSameTextAgainIsNoNewVersion(t *testing.T) {
+// The same text saved again is a new version too (API.md: each save is a
+// new version); saved twice at once, it is two.
+func TestSave_TheSameTextAgainIsANewVersion(t *testing.T) {
 	f := newFixture(t)
 	m := f.heldMeeting("EGM")
 	doc := minutes.Main(m.ID)
 	const text = "# Minutes\n\nThe meeting opened.\n"
-	saves := make(chan error, 2)
+	saves := make(chan int, 2)
 	for range 2 {
 		go func() {
-			_, err := f.svc.Save(f.ctx, f.secretary, doc, text)
-			saves <- err
+			got, err := f.svc.Save(f.ctx, f.secretary, doc, text)
+			if err != nil {
+				t.Error(err)
+			}
+			saves <- got.Version
 		}()
 	}
-	for range 2 {
-		if err := <-saves; err != nil {
-			t.Fatal(err)
-		}
+	if a, b := <-saves, <-saves; a+b != 3 || f.savedEvents() != 2 {
+		t.Fatalf("versions %d and %d, %d minutes.saved events", a, b, f.savedEvents())
 	}
-	again, err := f.svc.Save(f.ctx, f.secretary, doc, "# Minutes\r\n\r\nThe meeting opened.\r\n\r\n")
-	if err != nil {
+}
+
+// A text sent back is not submitted again by saving it again unchanged:
+// the signers refused that text, whatever its version's number.
+func TestSubmit_ASentBackTextSavedAgainIsRefused(t *testing.T) {
+	f := newFixture(t)
+	m := f.heldMeeting("EGM")
+	doc := minutes.Main(m.ID)
+	const text = "# Minutes\n\nThe meeting opened.\n"
+	if _, err := f.svc.Save(f.ctx, f.secretary, doc, text); err != nil {
 		t.Fatal(err)
 	}
-	if again.Version != 1 || again.Body != text || again.BodyHash != hex.EncodeToString(minutes.BodyHash(text)) {
-		t.Fatalf("saved again: version %d, body %q, hash %s", again.Version, again.Body, again.BodyHash)
-	}
-	if got := f.savedEvents(); got != 1 {
-		t.Fatalf("%d minutes.saved events, want 1", got)
-	}
-	changed, err := f.svc.Save(f.ctx, f.secretary, doc, "# Minutes\n\nThe meeting opened at 18:02.\n")
-	if err != nil {
+	if _, err := f.svc.Submit(f.ctx, f.secretary, doc); err != nil {
 		t.Fatal(err)
 	}
-	// Going back to an earlier text is a change from the latest.
-	back, err := f.svc.Save(f.ctx, f.secretary, doc, text)
-	if err != nil {
+	if _, err := f.svc.Return(f.ctx, f.chair, doc, nil, "Say when it opened."); err != nil {
 		t.Fatal(err)
 	}
-	if changed.Version != 2 || back.Version != 3 || f.savedEvents() != 3 {
-		t.Fatalf("versions %d and %d, %d minutes.saved events", changed.Version, back.Version, f.savedEvents())
-	}
-	versions, err := f.svc.Versions(f.ctx, f.chair, doc)
-	if err != nil {
+	if _, err := f.svc.Save(f.ctx, f.secretary, doc, text); err != nil {
 		t.Fatal(err)
 	}
-	if len(versions) != 3 {
-		t.Fatalf("versions %+v", versions)
+	_, err := f.svc.Submit(f.ctx, f.secretary, doc)
+	osktest.WantKind(t, err, errs.Conflict)
+	if !strings.Contains(errs.Message(err), "version 1, which was sent back") {
+		t.Errorf("the refusal: %v", err)
+	}
+	if _, err := f.svc.Save(f.ctx, f.secretary, doc, "# Minutes\n\nThe meeting opened at 18:02.\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.svc.Submit(f.ctx, f.secretary, doc); err != nil || got.Status != minutes.StatusInReview {
+		t.Fatalf("a corrected text: %v %v", got.Status, err)
 	}
 }
 

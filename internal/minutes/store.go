@@ -176,6 +176,23 @@ func wasReturned(ctx context.Context, q sqlx.QueryerContext, minutesID int64, ve
 	return returned, nil
 }
 
+// returnedText returns the latest version that was sent back with the
+// same text as the version given (itself included), or 0: saving a sent-back
+// text again does not make it one the signers have not refused.
+func returnedText(ctx context.Context, q sqlx.QueryerContext, minutesID int64, version int) (int, error) {
+	var returned int
+	err := sqlx.GetContext(ctx, q, &returned, `
+		SELECT coalesce(max(r.version), 0)
+		FROM minutes_returns r
+		JOIN minutes_versions rv ON rv.minutes_id = r.minutes_id AND rv.version = r.version
+		JOIN minutes_versions v ON v.minutes_id = r.minutes_id AND v.version = $2
+		WHERE r.minutes_id = $1 AND rv.body_hash = v.body_hash`, minutesID, version)
+	if err != nil {
+		return 0, fmt.Errorf("minutes: returns of %d: %w", minutesID, err)
+	}
+	return returned, nil
+}
+
 func setVersion(ctx context.Context, tx *sqlx.Tx, id int64, version int) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE minutes SET version = $2 WHERE id = $1`, id, version); err != nil {
 		return fmt.Errorf("minutes: set version of %d: %w", id, err)
