@@ -1,6 +1,8 @@
 package elections
 
 import (
+	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -23,9 +25,12 @@ func NewHandlers(svc *Service) *Handlers { return &Handlers{svc: svc} }
 // Mount registers the pages and the API.
 func (h *Handlers) Mount(r fiber.Router) {
 	r.Post("/api/v1/meetings/:id/elections", h.apiCreate)
+	r.Get("/api/v1/meetings/:id/elections", h.apiList)
 	r.Get("/api/v1/elections/:id", h.apiGet)
+	r.Put("/api/v1/elections/:id/nominations-close", h.apiSetClose)
 	r.Post("/api/v1/elections/:id/candidates", h.apiNominate)
 	r.Post("/api/v1/elections/:id/candidates/:cid/consent", h.apiConsent)
+	r.Post("/api/v1/elections/:id/candidates/:cid/withdraw", h.apiWithdraw)
 	r.Post("/api/v1/elections/:id/ballots", h.apiOpenBallot)
 
 	h.mountPages(r)
@@ -53,19 +58,50 @@ func (h *Handlers) apiCreate(c *fiber.Ctx) error {
 	}
 	in := NewElection{Title: b.Title, Seats: b.Seats, AgendaItemID: b.AgendaItemID}
 	if b.NominationsCloseAt != nil {
-		t, err := time.Parse(time.RFC3339, *b.NominationsCloseAt)
-		if err != nil {
-			var v errs.Validation
-			v.Add("nominations_close_at", "Give the time in RFC 3339, such as 2026-06-01T15:30:00Z.")
-			return v.Err()
+		if in.NominationsCloseAt, err = parseCloseAt(*b.NominationsCloseAt); err != nil {
+			return err
 		}
-		in.NominationsCloseAt = &t
 	}
 	e, err := h.svc.Create(c.UserContext(), p, id, in)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(e)
+}
+
+func parseCloseAt(raw string) (*time.Time, error) {
+	t, err := time.Parse(time.RFC3339, raw)
+	if err != nil {
+		var v errs.Validation
+		v.Add("nominations_close_at", "Give the time in RFC 3339, such as 2026-06-01T15:30:00Z.")
+		return nil, v.Err()
+	}
+	return &t, nil
+}
+
+func (h *Handlers) apiList(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireSignedIn(); err != nil {
+		return err
+	}
+	id, err := web.PathID(c, "id", meetings.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	f := ListFilter{Cursor: c.Query("cursor")}
+	if raw := c.Query("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			// The service names the field, after its access check.
+			n = -1
+		}
+		f.Limit = n
+	}
+	page, err := h.svc.List(c.UserContext(), p, id, f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
 }
 
 func (h *Handlers) apiGet(c *fiber.Ctx) error {
@@ -128,6 +164,70 @@ func (h *Handlers) apiConsent(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(cand)
+}
+
+// closeBody is the time nominations close: null for no set time. The
+// field must be given, so that a body that forgot it removes nothing.
+type closeBody struct {
+	NominationsCloseAt json.RawMessage `json:"nominations_close_at"`
+}
+
+func (h *Handlers) apiSetClose(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireSignedIn(); err != nil {
+		return err
+	}
+	id, err := web.PathID(c, "id", ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var b closeBody
+	if err := web.DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	var at *time.Time
+	switch raw := string(b.NominationsCloseAt); raw {
+	case "":
+		var v errs.Validation
+		v.Add("nominations_close_at", "Give the time nominations close, in RFC 3339, or null for no set time.")
+		return v.Err()
+	case "null":
+	default:
+		var text string
+		if err := json.Unmarshal(b.NominationsCloseAt, &text); err != nil {
+			var v errs.Validation
+			v.Add("nominations_close_at", "Must be a string or null.")
+			return v.Err()
+		}
+		if at, err = parseCloseAt(text); err != nil {
+			return err
+		}
+	}
+	e, err := h.svc.SetNominationsClose(c.UserContext(), p, id, at)
+	if err != nil {
+		return err
+	}
+	return c.JSON(e)
+}
+
+func (h *Handlers) apiWithdraw(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireSignedIn(); err != nil {
+		return err
+	}
+	id, err := web.PathID(c, "id", ErrNotFound)
+	if err != nil {
+		return err
+	}
+	cid, err := web.PathID(c, "cid", ErrCandidateNotFound)
+	if err != nil {
+		return err
+	}
+	e, err := h.svc.Withdraw(c.UserContext(), p, id, cid)
+	if err != nil {
+		return err
+	}
+	return c.JSON(e)
 }
 
 type ballotBody struct {

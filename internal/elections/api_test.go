@@ -34,8 +34,8 @@ func TestElectionAPI(t *testing.T) {
 	}
 	var e map[string]any
 	r.JSON(t, &e)
-	wantKeys(t, "ELECTION", e, "id", "meeting_id", "agenda_item_id", "title", "seats", "method", "nominations_close_at", "status", "candidates")
-	if e["method"] != "plurality" || e["status"] != "nominating" {
+	wantKeys(t, "ELECTION", e, "id", "meeting_id", "agenda_item_id", "title", "seats", "method", "nominations_close_at", "status", "candidates", "ballot_id")
+	if e["method"] != "plurality" || e["status"] != "nominating" || e["ballot_id"] != nil {
 		t.Fatalf("election %v", e)
 	}
 	id := int64(e["id"].(float64))
@@ -138,8 +138,8 @@ func TestElectionAPI(t *testing.T) {
 	}
 	r = voters[2].Get(fmt.Sprintf("/api/v1/elections/%d", id))
 	r.JSON(t, &e)
-	if e["status"] != "decided" {
-		t.Fatalf("election %v, want decided", e)
+	if e["status"] != "decided" || e["ballot_id"] != float64(ballot) {
+		t.Fatalf("election %v, want decided on ballot %d", e, ballot)
 	}
 }
 

@@ -17,9 +17,11 @@ import (
 // Check compares every election and candidate, and every one the
 // audit log records, with the events that recorded them. An election
 // keeps no hash of its own; its events record its creation (meeting,
-// seats and when nominations close), each nomination (the candidate and
-// the member nominated, or none for a person or firm the board names) and
-// consent, the vote it was put to and whom it elected. The events are
+// seats and when nominations close), each change the board made to when
+// nominations close, each nomination (the candidate and the member
+// nominated, or none for a person or firm the board names), consent and
+// withdrawal, the vote it was put to and whom it elected. A withdrawn
+// candidate is expected to be gone from the rows. The events are
 // replayed in order, and what they leave is compared with the elections
 // row (meeting, seats, closing of nominations, status and ballot) and with
 // each election_candidates row (its election, its member, whether they
@@ -73,7 +75,7 @@ func Check(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
 	}
 	for _, id := range slices.Sorted(maps.Keys(log.nominations)) {
 		n := log.nominations[id]
-		if stored[id] || !expected(n.electionID) {
+		if stored[id] || n.withdrawn != 0 || !expected(n.electionID) {
 			continue
 		}
 		r.Add(audit.Problem{Seq: n.seq, Table: "election_candidates", Row: "id=" + strconv.FormatInt(id, 10),
@@ -83,7 +85,8 @@ func Check(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
 }
 
 // electionActions are the events that make an election's history.
-var electionActions = []string{"election.created", "election.nominated", "election.consented", "election.put_to_vote", "election.decided"}
+var electionActions = []string{"election.created", "election.nominations_close_set", "election.nominated", "election.consented",
+	"election.withdrawn", "election.put_to_vote", "election.decided"}
 
 // electionPayload holds what the check reads of the payloads of
 // electionActions; each event carries some of it.
@@ -104,9 +107,11 @@ type electionHistory struct {
 	// meetingID is 0 when no event that names the meeting is in the log.
 	meetingID int64
 	// created is the event of the creation, 0 when the log has none.
-	created   int64
-	seats     int
-	closeAt   *string
+	created int64
+	seats   int
+	closeAt *string
+	// closeSeq is the event that last set closeAt.
+	closeSeq  int64
 	status    string
 	ballotID  *int64
 	statusSeq int64
@@ -121,6 +126,9 @@ type nomination struct {
 	memberID   *int64
 	consented  bool
 	consentSeq int64
+	// withdrawn is the event of the withdrawal, 0 while the candidate
+	// stands.
+	withdrawn int64
 }
 
 type electionLog struct {
@@ -152,8 +160,10 @@ func readElectionLog(ctx context.Context, q sqlx.QueryerContext) (electionLog, e
 		}
 		switch e.Action {
 		case "election.created":
-			h.meetingID, h.created, h.seats, h.closeAt = p.MeetingID, e.Seq, p.Seats, p.NominationsCloseAt
+			h.meetingID, h.created, h.seats, h.closeAt, h.closeSeq = p.MeetingID, e.Seq, p.Seats, p.NominationsCloseAt, e.Seq
 			h.status, h.statusSeq = "nominating", e.Seq
+		case "election.nominations_close_set":
+			h.closeAt, h.closeSeq = p.NominationsCloseAt, e.Seq
 		case "election.nominated":
 			n := &nomination{electionID: id, seq: e.Seq, memberID: p.MemberID, consented: p.Consented}
 			if p.Consented {
@@ -163,6 +173,10 @@ func readElectionLog(ctx context.Context, q sqlx.QueryerContext) (electionLog, e
 		case "election.consented":
 			if n, ok := l.nominations[p.CandidateID]; ok && n.electionID == id {
 				n.consented, n.consentSeq = true, e.Seq
+			}
+		case "election.withdrawn":
+			if n, ok := l.nominations[p.CandidateID]; ok && n.electionID == id {
+				n.withdrawn = e.Seq
 			}
 		case "election.put_to_vote":
 			h.meetingID, h.status, h.ballotID, h.statusSeq = p.MeetingID, "voting", p.BallotID, e.Seq
@@ -230,9 +244,13 @@ func checkElectionRow(e electionRow, h *electionHistory, r *audit.Report) {
 		t := audit.FormatTime(*e.NominationsCloseAt)
 		closeAt = &t
 	}
-	if e.MeetingID != h.meetingID || e.Seats != h.seats || !sameValue(closeAt, h.closeAt) {
-		problem(h.created, "it is stored as an election in meeting %d for %d seats, nominations closing %s; the audit log recorded its creation in meeting %d for %d seats, nominations closing %s, at seq %d",
-			e.MeetingID, e.Seats, closingWords(closeAt), h.meetingID, h.seats, closingWords(h.closeAt), h.created)
+	if e.MeetingID != h.meetingID || e.Seats != h.seats {
+		problem(h.created, "it is stored as an election in meeting %d for %d seats; the audit log recorded its creation in meeting %d for %d seats at seq %d",
+			e.MeetingID, e.Seats, h.meetingID, h.seats, h.created)
+	}
+	if !sameValue(closeAt, h.closeAt) {
+		problem(h.closeSeq, "it is stored with nominations closing %s; the audit log records them closing %s at seq %d",
+			closingWords(closeAt), closingWords(h.closeAt), h.closeSeq)
 	}
 	if e.Status != h.status || !sameValue(e.BallotID, h.ballotID) {
 		problem(h.statusSeq, "it is stored as %s; the audit log records it as %s at seq %d",
@@ -251,6 +269,10 @@ func checkCandidate(c candidateRow, log electionLog, names map[int64]nameOnRecor
 	n, ok := log.nominations[c.ID]
 	if !ok {
 		problem(0, "has no audit event that records their nomination")
+		return
+	}
+	if n.withdrawn != 0 {
+		problem(n.withdrawn, "is stored, but the audit log records the withdrawal of their candidacy at seq %d", n.withdrawn)
 		return
 	}
 	if c.ElectionID != n.electionID {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/paging"
 )
 
 // ForMeeting lists the elections of a meeting the principal may see, with
@@ -24,6 +25,41 @@ func (s *Service) ForMeeting(ctx context.Context, p auth.Principal, meetingID in
 		return nil, meetings.ErrNotFound
 	}
 	return electionsOf(ctx, s.db, meetingID)
+}
+
+// ListFilter selects a page of a meeting's elections.
+type ListFilter = paging.Filter
+
+// Page is one page of a meeting's elections, in the order they were
+// added.
+type Page = paging.Page[Election]
+
+// cursorTag marks the cursors of a meeting's elections.
+const cursorTag = 'e'
+
+// List returns a page of the elections of a meeting the principal may
+// see, each with its candidates and its ballot once it has one.
+func (s *Service) List(ctx context.Context, p auth.Principal, meetingID int64, f ListFilter) (Page, error) {
+	c, err := s.members.CallerOf(ctx, p)
+	if err != nil {
+		return Page{}, err
+	}
+	m, err := s.meetings.Get(ctx, meetingID)
+	if err != nil {
+		return Page{}, err
+	}
+	if !m.VisibleTo(c) {
+		return Page{}, meetings.ErrNotFound
+	}
+	size, after, err := paging.ByID(f, cursorTag)
+	if err != nil {
+		return Page{}, err
+	}
+	items, err := meetingElections(ctx, s.db, meetingID, after, size+1)
+	if err != nil {
+		return Page{}, err
+	}
+	return paging.PageByID(items, size, cursorTag, func(e Election) int64 { return e.ID }), nil
 }
 
 // MeetingSection lists a meeting's elections, with their status, on the

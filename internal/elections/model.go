@@ -1,10 +1,11 @@
 // Package elections holds the elections at general meetings (SPEC.md,
-// "Elections"): the seats to fill, the candidates and their consent (a
-// member nominated by another is told by email), and putting an election
-// to a ballot. The ballot itself, its voting list, votes, count and the
-// lot for a tie are internal/ballots'; an election's ballot is one of
-// kind "election", whose outcome comes back through the hook registered
-// with ballots.OnDecided. MeetingSection lists a meeting's elections on
+// "Elections"): the seats to fill and when nominations close, the
+// candidates, their consent (a member nominated by another is told by
+// email) and their withdrawal, and putting an election to a ballot. The
+// ballot itself, its voting list, votes, count and the lot for a tie are
+// internal/ballots'; an election's ballot is one of kind "election",
+// whose outcome comes back through the hook registered with
+// ballots.OnDecided. MeetingSection lists a meeting's elections on
 // the meeting's page.
 package elections
 
@@ -29,6 +30,13 @@ const MethodPlurality = "plurality"
 // MaxSeats bounds the seats of one election, as the schema does.
 const MaxSeats = 100
 
+// Limits on what people type, as the schema holds them.
+const (
+	MaxTitle     = 200
+	MaxName      = 200
+	MaxStatement = 4000
+)
+
 // ErrNotFound is returned for an election that does not exist or that the
 // caller may not see.
 var ErrNotFound = fmt.Errorf("elections: %w", errs.Wrap(errs.NotFound, "There is no such election."))
@@ -36,7 +44,9 @@ var ErrNotFound = fmt.Errorf("elections: %w", errs.Wrap(errs.NotFound, "There is
 // ErrCandidateNotFound is returned for a candidate not in the election.
 var ErrCandidateNotFound = fmt.Errorf("elections: %w", errs.Wrap(errs.NotFound, "There is no such candidate in this election."))
 
-// Election is API.md's ELECTION.
+// Election is API.md's ELECTION, with ballot_id added: the election's
+// ballot, null until it is put to the vote, where its votes are cast and
+// its result read.
 type Election struct {
 	ID                 int64       `json:"id"`
 	MeetingID          int64       `json:"meeting_id"`
@@ -47,8 +57,8 @@ type Election struct {
 	NominationsCloseAt *time.Time  `json:"nominations_close_at"`
 	Status             string      `json:"status"`
 	Candidates         []Candidate `json:"candidates"`
+	BallotID           *int64      `json:"ballot_id"`
 
-	BallotID  *int64     `json:"-"`
 	CreatedAt time.Time  `json:"-"`
 	DecidedAt *time.Time `json:"-"`
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -23,6 +24,8 @@ var doneNotices = map[string]string{
 	"nominated": "The nomination is recorded.",
 	"pending":   "The nomination is recorded. The nominee appears on the ballot once they consent.",
 	"consented": "Your consent is recorded: you are on the ballot when the election is put to the vote.",
+	"withdrawn": "The candidacy is withdrawn: the candidate is no longer in this election.",
+	"closing":   "The closing time of nominations is saved.",
 	"ballot":    "The ballot is open. Members on the voting list can vote now.",
 }
 
@@ -32,6 +35,8 @@ func (h *Handlers) mountPages(r fiber.Router) {
 	r.Get("/elections/:id", h.showPage)
 	r.Post("/elections/:id/candidates", h.nominate)
 	r.Post("/elections/:id/candidates/:cid/consent", h.consent)
+	r.Post("/elections/:id/candidates/:cid/withdraw", h.withdraw)
+	r.Post("/elections/:id/nominations-close", h.setClose)
 	r.Post("/elections/:id/ballots", h.openBallot)
 }
 
@@ -48,7 +53,11 @@ func formFailure(err error) bool {
 const (
 	formNominate = "nominate"
 	formBallot   = "ballot"
+	formClose    = "close"
 )
+
+// localTime is how a datetime-local field writes a time.
+const localTime = "2006-01-02T15:04"
 
 func (h *Handlers) render(c *fiber.Ctx, id int64, formErr error, form string) error {
 	p := auth.PrincipalOf(c)
@@ -59,15 +68,21 @@ func (h *Handlers) render(c *fiber.Ctx, id int64, formErr error, form string) er
 	title := "Election: " + v.Election.Title
 	nominee := fiber.Map{"member_no": "", "name": "", "statement": ""}
 	ballot := fiber.Map{"secret": "yes", "closes_at": "", "electorate": ballots.ElectorateRepresented}
+	closing := fiber.Map{"nominations_close_at": ""}
+	if at := v.Election.NominationsCloseAt; at != nil {
+		closing["nominations_close_at"] = at.In(v.Meeting.Zone()).Format(localTime)
+	}
 	switch form {
 	case formNominate:
 		nominee = fiber.Map{"member_no": formValue(c, "member_no"), "name": formValue(c, "name"), "statement": c.FormValue("statement")}
 	case formBallot:
 		ballot = fiber.Map{"secret": formValue(c, "secret"), "closes_at": formValue(c, "closes_at"), "electorate": formValue(c, "electorate")}
+	case formClose:
+		closing = fiber.Map{"nominations_close_at": formValue(c, "nominations_close_at")}
 	}
 	data := fiber.Map{
 		"Title": title, "View": v, "Done": doneNotices[c.Query("done")],
-		"NomineeValues": nominee, "BallotValues": ballot,
+		"NomineeValues": nominee, "BallotValues": ballot, "CloseValues": closing,
 		"CanBallot": v.Chair && !v.Meeting.Finished() && v.Election.Status == StatusNominating,
 		"InSession": v.Meeting.Status == meetings.StatusInSession,
 	}
@@ -186,6 +201,46 @@ func (h *Handlers) consent(c *fiber.Ctx) error {
 			return "", err
 		}
 		return "consented", nil
+	})
+}
+
+// withdraw ends a candidacy from the button by the candidate's name.
+func (h *Handlers) withdraw(c *fiber.Ctx) error {
+	return h.electionForm(c, "", func(p auth.Principal, id int64) (string, error) {
+		cid, err := web.PathID(c, "cid", ErrCandidateNotFound)
+		if err != nil {
+			return "", err
+		}
+		if _, err := h.svc.Withdraw(c.UserContext(), p, id, cid); err != nil {
+			return "", err
+		}
+		return "withdrawn", nil
+	})
+}
+
+// setClose takes the closing time in the meeting's zone, as the form
+// that adds an election does; an empty field is no set time.
+func (h *Handlers) setClose(c *fiber.Ctx) error {
+	return h.electionForm(c, formClose, func(p auth.Principal, id int64) (string, error) {
+		ctx := c.UserContext()
+		v, err := h.svc.ViewForClose(ctx, p, id)
+		if err != nil {
+			return "", err
+		}
+		var at *time.Time
+		if raw := formValue(c, "nominations_close_at"); raw != "" {
+			t, problem := meetings.ParseTime(raw, v.Meeting.Zone())
+			if problem != "" {
+				var bad errs.Validation
+				bad.Add("nominations_close_at", "%s", problem)
+				return "", bad.Err()
+			}
+			at = &t
+		}
+		if _, err := h.svc.SetNominationsClose(ctx, p, id, at); err != nil {
+			return "", err
+		}
+		return "closing", nil
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -104,27 +105,70 @@ func (s *Service) MeetingForNewElection(ctx context.Context, p auth.Principal, m
 // returns it tidied: the title trimmed, the closing time in UTC.
 func checkNew(v *errs.Validation, m meetings.Meeting, in NewElection, now time.Time) NewElection {
 	in.Title = strings.TrimSpace(in.Title)
-	if n := utf8.RuneCountInString(in.Title); n == 0 || n > 200 {
-		v.Add("title", "Give a title of 1 to 200 characters.")
-	}
+	checkLine(v, "title", in.Title, MaxTitle, "Give a title of 1 to 200 characters.")
 	if in.Seats < 1 || in.Seats > MaxSeats {
 		v.Add("seats", "Give the number of seats, from 1 to 100.")
 	}
 	if in.AgendaItemID != nil && !slices.ContainsFunc(m.Agenda, func(it meetings.AgendaItem) bool { return it.ID == *in.AgendaItemID }) {
 		v.Add("agenda_item_id", "Choose an item on this meeting's agenda.")
 	}
-	if in.NominationsCloseAt != nil {
-		t := in.NominationsCloseAt.UTC().Truncate(time.Microsecond)
-		in.NominationsCloseAt = &t
-		switch {
-		case !clock.Representable(t):
-			v.Add("nominations_close_at", "Choose a time between the years 1900 and 9998.")
-		case !t.After(now):
-			v.Add("nominations_close_at", "Choose a time in the future for nominations to close.")
-		}
-	}
+	in.NominationsCloseAt = checkCloseAt(v, in.NominationsCloseAt, now)
 	return in
 }
+
+// checkCloseAt adds to v what is wrong with a time for nominations to
+// close, and returns it in UTC to the microsecond, as the database keeps
+// it; nil is no set time.
+func checkCloseAt(v *errs.Validation, at *time.Time, now time.Time) *time.Time {
+	if at == nil {
+		return nil
+	}
+	t := at.UTC().Truncate(time.Microsecond)
+	switch {
+	case !clock.Representable(t):
+		v.Add("nominations_close_at", "Choose a time between the years 1900 and 9998.")
+	case !t.After(now):
+		v.Add("nominations_close_at", "Choose a time in the future for nominations to close.")
+	}
+	return &t
+}
+
+// checkLine adds to v what is wrong with a value read on one line, such as
+// a title or a name: it has 1 to max characters (length says so
+// otherwise), in valid UTF-8, and no control character, which PostgreSQL
+// refuses (NUL) or a ballot cannot show.
+func checkLine(v *errs.Validation, field, s string, max int, length string) {
+	switch {
+	case s == "" || utf8.RuneCountInString(s) > max:
+		v.Add(field, "%s", length)
+	case !utf8.ValidString(s) || hasControl(s, false):
+		v.Add(field, "Write it on one line, without special characters.")
+	}
+}
+
+// checkText is checkLine for a text of several lines, which may be empty:
+// line breaks and tabs are its own.
+func checkText(v *errs.Validation, field, s string, max int, length string) {
+	switch {
+	case utf8.RuneCountInString(s) > max:
+		v.Add(field, "%s", length)
+	case !utf8.ValidString(s) || hasControl(s, true):
+		v.Add(field, "Remove the special characters from this text.")
+	}
+}
+
+func hasControl(s string, lines bool) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		if lines && (r == '\n' || r == '\t') {
+			return false
+		}
+		return unicode.IsControl(r)
+	}) >= 0
+}
+
+// sameName reports whether two candidates' names read alike on a ballot,
+// where case and spacing tell nobody apart.
+func sameName(a, b string) bool { return strings.EqualFold(oneLine(a), oneLine(b)) }
 
 // Create adds an election to a meeting. Only the board does.
 func (s *Service) Create(ctx context.Context, p auth.Principal, meetingID int64, in NewElection) (Election, error) {
@@ -236,17 +280,16 @@ func (s *Service) Nominate(ctx context.Context, p auth.Principal, id int64, in N
 		return Candidate{}, errs.Wrap(errs.Forbidden, "Only active members and the board nominate candidates.")
 	}
 	var v errs.Validation
-	in.Name, in.Statement = strings.TrimSpace(in.Name), strings.TrimSpace(in.Statement)
-	if utf8.RuneCountInString(in.Statement) > 4000 {
-		v.Add("statement", "Keep the statement to 4000 characters.")
-	}
+	// Browsers send a text area's line breaks as CRLF.
+	in.Name, in.Statement = strings.TrimSpace(in.Name), strings.TrimSpace(strings.ReplaceAll(in.Statement, "\r\n", "\n"))
+	checkText(&v, "statement", in.Statement, MaxStatement, "Keep the statement to 4000 characters.")
 	switch {
 	case in.MemberID != nil && in.Name != "":
 		v.Add("name", "Name either a member or, for the board, a person who is not a member; not both.")
 	case in.MemberID == nil && in.Name != "" && !c.Board():
 		v.Add("name", "Only the board enters candidates who are not members.")
-	case in.MemberID == nil && in.Name != "" && utf8.RuneCountInString(in.Name) > 200:
-		v.Add("name", "Keep the name to 200 characters.")
+	case in.MemberID == nil && in.Name != "":
+		checkLine(&v, "name", in.Name, MaxName, "Keep the name to 200 characters.")
 	case in.MemberID == nil && in.Name == "":
 		// As for motions: the caller's individual membership, or else the
 		// only member they act for. Not ActingAs: the member named here
@@ -292,6 +335,11 @@ func (s *Service) Nominate(ctx context.Context, p auth.Principal, id int64, in N
 			return x.MemberID != nil && *x.MemberID == *in.MemberID
 		}) {
 			return errs.Wrap(errs.Conflict, "This member is already nominated in this election.")
+		}
+		// The ballot shows candidates by name alone: a person or firm the
+		// board enters must not read like a candidate already standing.
+		if in.MemberID == nil && slices.ContainsFunc(e.Candidates, func(x Candidate) bool { return sameName(x.Name, in.Name) }) {
+			return errs.Wrap(errs.Conflict, "A candidate called “%s” already stands in this election. Enter this one under a name that tells them apart on the ballot, such as with the firm's town or business ID.", oneLine(in.Name))
 		}
 		now := s.clock.Now().Truncate(time.Microsecond)
 		if cand.ID, err = insertCandidate(ctx, tx, cand, now, consented); err != nil {
@@ -358,6 +406,126 @@ func (s *Service) Consent(ctx context.Context, p auth.Principal, id, candidateID
 	return out, err
 }
 
+// Withdraw ends a candidacy before the election is put to the vote, even
+// once nominations have closed: the candidate withdraws, through whoever
+// acts for the member, and the board withdraws a person or firm it
+// entered, who has no account to do it with. The candidacy is removed,
+// since it was on no ballot; its nomination and its withdrawal stay in the
+// audit log. The election is returned without it.
+func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id, candidateID int64) (Election, error) {
+	c, err := s.members.CallerOf(ctx, p)
+	if err != nil {
+		return Election{}, err
+	}
+	var out Election
+	err = db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		m, e, err := s.lockElection(ctx, tx, c, id)
+		if err != nil {
+			return err
+		}
+		cand, err := getCandidate(ctx, tx, id, candidateID, lockForUpdate)
+		if err != nil {
+			return err
+		}
+		if !mayWithdraw(c, cand) {
+			if cand.MemberID == nil {
+				return errs.Wrap(errs.Forbidden, "Only the board withdraws a candidate who is not a member.")
+			}
+			return errs.Wrap(errs.Forbidden, "Only the candidate withdraws their candidacy.")
+		}
+		if err := refuseFinished(m); err != nil {
+			return err
+		}
+		if e.Status != StatusNominating {
+			return errs.Wrap(errs.Conflict, "The election is already put to the vote: a candidacy can no longer be withdrawn.")
+		}
+		if err := deleteCandidate(ctx, tx, cand.ID); err != nil {
+			return err
+		}
+		e.Candidates = slices.DeleteFunc(e.Candidates, func(x Candidate) bool { return x.ID == cand.ID })
+		out = e
+		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "election.withdrawn",
+			Subject: subject(id), Payload: map[string]any{"candidate_id": cand.ID, "member_id": cand.MemberID}})
+		return err
+	})
+	return out, err
+}
+
+// mayWithdraw reports whether the caller withdraws the candidacy.
+func mayWithdraw(c members.Caller, cand Candidate) bool {
+	if cand.MemberID == nil {
+		return c.Board()
+	}
+	return actsFor(c, *cand.MemberID)
+}
+
+// errNotBoardClose refuses to anyone but the board the time nominations
+// close.
+var errNotBoardClose = errs.Wrap(errs.Forbidden, "Only the board sets when nominations close.")
+
+// ViewForClose returns the page of an election whose nominations close
+// the principal may set, for the form that reads the time in the
+// meeting's zone: only the board sets it.
+func (s *Service) ViewForClose(ctx context.Context, p auth.Principal, id int64) (View, error) {
+	v, err := s.ViewAs(ctx, p, id)
+	if err != nil {
+		return View{}, err
+	}
+	if !v.Board {
+		return View{}, errNotBoardClose
+	}
+	return v, nil
+}
+
+// SetNominationsClose sets, moves or, with nil, removes the time
+// nominations close, while the election is not yet put to the vote
+// (SPEC.md: the board may close nominations at a set time). A time that
+// has passed may be moved later, which opens nominations again. Only the
+// board does; the same time again changes nothing.
+func (s *Service) SetNominationsClose(ctx context.Context, p auth.Principal, id int64, at *time.Time) (Election, error) {
+	c, err := s.members.CallerOf(ctx, p)
+	if err != nil {
+		return Election{}, err
+	}
+	var out Election
+	err = db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		m, e, err := s.lockElection(ctx, tx, c, id)
+		if err != nil {
+			return err
+		}
+		if !c.Board() {
+			return errNotBoardClose
+		}
+		if err := refuseFinished(m); err != nil {
+			return err
+		}
+		if e.Status != StatusNominating {
+			return errs.Wrap(errs.Conflict, "The election is already put to the vote: its nominations have ended.")
+		}
+		var v errs.Validation
+		closeAt := checkCloseAt(&v, at, s.clock.Now())
+		if err := v.Err(); err != nil {
+			return err
+		}
+		out = e
+		if (closeAt == nil) == (e.NominationsCloseAt == nil) && (closeAt == nil || closeAt.Equal(*e.NominationsCloseAt)) {
+			return nil
+		}
+		if err := setNominationsClose(ctx, tx, id, closeAt); err != nil {
+			return err
+		}
+		out.NominationsCloseAt = closeAt
+		payload := map[string]any{"nominations_close_at": nil}
+		if closeAt != nil {
+			payload["nominations_close_at"] = audit.FormatTime(*closeAt)
+		}
+		_, err = s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "election.nominations_close_set",
+			Subject: subject(id), Payload: payload})
+		return err
+	})
+	return out, err
+}
+
 // View is what an election's page shows a principal.
 type View struct {
 	Election Election
@@ -371,6 +539,8 @@ type View struct {
 	Chair bool
 	// NominationsOpen reports whether nominations are still taken.
 	NominationsOpen bool
+
+	caller members.Caller
 }
 
 // NominationsClose is when nominations close, as the meeting's pages show
@@ -391,6 +561,16 @@ func (v View) Consenting() int {
 		}
 	}
 	return n
+}
+
+// CanWithdraw reports whether the viewer withdraws the candidacy.
+func (v View) CanWithdraw(c Candidate) bool {
+	return v.Election.Status == StatusNominating && !v.Meeting.Finished() && mayWithdraw(v.caller, c)
+}
+
+// CanSetClose reports whether the viewer sets when nominations close.
+func (v View) CanSetClose() bool {
+	return v.Board && v.Election.Status == StatusNominating && !v.Meeting.Finished()
 }
 
 // CanConsent reports whether the viewer consents for the candidate.
@@ -414,5 +594,5 @@ func (s *Service) ViewAs(ctx context.Context, p auth.Principal, id int64) (View,
 		return View{}, err
 	}
 	return View{Election: e, Meeting: m, Acting: c.Acting(), Board: c.Board(), Chair: m.IsChair(p.AccountID),
-		NominationsOpen: nominationsOpen(e, m, s.clock.Now())}, nil
+		NominationsOpen: nominationsOpen(e, m, s.clock.Now()), caller: c}, nil
 }

@@ -52,15 +52,19 @@ func getElection(ctx context.Context, q sqlx.QueryerContext, id int64, lock lock
 	if err != nil {
 		return Election{}, fmt.Errorf("elections: get %d: %w", id, err)
 	}
-	e := Election{
-		ID: r.ID, MeetingID: r.MeetingID, AgendaItemID: r.AgendaItemID, Title: r.Title, Seats: r.Seats,
-		Method: r.Method, NominationsCloseAt: utc(r.NominationsCloseAt), Status: r.Status, BallotID: r.BallotID,
-		CreatedAt: r.CreatedAt.UTC(), DecidedAt: utc(r.DecidedAt),
-	}
+	e := r.election()
 	if e.Candidates, err = candidatesOf(ctx, q, id); err != nil {
 		return Election{}, err
 	}
 	return e, nil
+}
+
+func (r electionRow) election() Election {
+	return Election{
+		ID: r.ID, MeetingID: r.MeetingID, AgendaItemID: r.AgendaItemID, Title: r.Title, Seats: r.Seats,
+		Method: r.Method, NominationsCloseAt: utc(r.NominationsCloseAt), Status: r.Status, BallotID: r.BallotID,
+		CreatedAt: r.CreatedAt.UTC(), DecidedAt: utc(r.DecidedAt), Candidates: []Candidate{},
+	}
 }
 
 type candidateRow struct {
@@ -145,6 +149,23 @@ func setConsented(ctx context.Context, tx *sqlx.Tx, id int64, at time.Time) erro
 	return nil
 }
 
+// deleteCandidate removes a withdrawn candidacy: one never put to a
+// vote leaves nothing to keep but the events of its nomination and its
+// withdrawal.
+func deleteCandidate(ctx context.Context, tx *sqlx.Tx, id int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM election_candidates WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("elections: withdraw candidate %d: %w", id, err)
+	}
+	return nil
+}
+
+func setNominationsClose(ctx context.Context, tx *sqlx.Tx, id int64, at *time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE elections SET nominations_close_at = $2 WHERE id = $1`, id, at); err != nil {
+		return fmt.Errorf("elections: close nominations of %d: %w", id, err)
+	}
+	return nil
+}
+
 func setVoting(ctx context.Context, tx *sqlx.Tx, id, ballotID int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE elections SET status = 'voting', ballot_id = $2 WHERE id = $1`, id, ballotID); err != nil {
 		return fmt.Errorf("elections: put %d to the vote: %w", id, err)
@@ -153,6 +174,11 @@ func setVoting(ctx context.Context, tx *sqlx.Tx, id, ballotID int64) error {
 }
 
 func setDecided(ctx context.Context, tx *sqlx.Tx, id int64, elected []int64, at time.Time) error {
+	// Nobody elected is an empty array, never NULL: id = ANY(NULL) is
+	// NULL, and every candidate of a decided election was elected or not.
+	if elected == nil {
+		elected = []int64{}
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE elections SET status = 'decided', decided_at = $2 WHERE id = $1`, id, at); err != nil {
 		return fmt.Errorf("elections: decide %d: %w", id, err)
 	}
@@ -184,17 +210,40 @@ func candidateNames(ctx context.Context, q sqlx.QueryerContext, electionID int64
 // electionsOf loads a meeting's elections, with their candidates, in the
 // order they were added.
 func electionsOf(ctx context.Context, q sqlx.QueryerContext, meetingID int64) ([]Election, error) {
-	var ids []int64
-	if err := sqlx.SelectContext(ctx, q, &ids, `SELECT id FROM elections WHERE meeting_id = $1 ORDER BY id`, meetingID); err != nil {
+	return meetingElections(ctx, q, meetingID, 0, 0)
+}
+
+// meetingElections loads, with their candidates and in the order they
+// were added, a meeting's elections after the election after: at most
+// limit of them, or all when limit is 0.
+func meetingElections(ctx context.Context, q sqlx.QueryerContext, meetingID, after int64, limit int) ([]Election, error) {
+	// LIMIT NULL is no limit.
+	var most *int
+	if limit > 0 {
+		most = &limit
+	}
+	var rows []electionRow
+	if err := sqlx.SelectContext(ctx, q, &rows, `SELECT `+electionColumns+` FROM elections
+		WHERE meeting_id = $1 AND id > $2 ORDER BY id LIMIT $3`, meetingID, after, most); err != nil {
 		return nil, fmt.Errorf("elections: of meeting %d: %w", meetingID, err)
 	}
-	out := make([]Election, 0, len(ids))
-	for _, id := range ids {
-		e, err := getElection(ctx, q, id, noLock)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
+	if len(rows) == 0 {
+		return []Election{}, nil
+	}
+	out := make([]Election, len(rows))
+	at := make(map[int64]int, len(rows))
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		out[i], at[r.ID], ids[i] = r.election(), i, r.ID
+	}
+	var candidates []candidateRow
+	if err := sqlx.SelectContext(ctx, q, &candidates, `SELECT `+candidateColumns+`
+		FROM election_candidates WHERE election_id = ANY($1::bigint[]) ORDER BY id`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("elections: candidates of meeting %d: %w", meetingID, err)
+	}
+	for _, c := range candidates {
+		e := &out[at[c.ElectionID]]
+		e.Candidates = append(e.Candidates, c.candidate())
 	}
 	return out, nil
 }

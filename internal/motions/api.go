@@ -11,8 +11,9 @@ import (
 )
 
 // Handlers serves the motions' pages and their JSON API (API.md,
-// "Motions", and POST /api/v1/motions/{id}/ballots); both call the same
-// service methods, which decide access.
+// "Motions", POST /api/v1/motions/{id}/ballots and
+// PUT /api/v1/motions/{id}/majority); both call the same service methods,
+// which decide access.
 type Handlers struct {
 	svc *Service
 	md  *markdown
@@ -29,6 +30,7 @@ func (h *Handlers) Mount(r fiber.Router) {
 	r.Post("/api/v1/motions/:id/second", h.apiSecond)
 	r.Post("/api/v1/motions/:id/withdraw", h.apiWithdraw)
 	r.Post("/api/v1/motions/:id/ballots", h.apiOpenBallot)
+	r.Put("/api/v1/motions/:id/majority", h.apiSetMajority)
 
 	h.mountPages(r)
 }
@@ -135,6 +137,30 @@ func (h *Handlers) apiWithdraw(c *fiber.Ctx) error {
 		return err
 	}
 	d, err := h.svc.Withdraw(c.UserContext(), p, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+type majorityBody struct {
+	Majority string `json:"majority"`
+}
+
+func (h *Handlers) apiSetMajority(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if err := p.RequireSignedIn(); err != nil {
+		return err
+	}
+	id, err := web.PathID(c, "id", ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var b majorityBody
+	if err := web.DecodeJSON(c, &b); err != nil {
+		return err
+	}
+	d, err := h.svc.SetMajority(c.UserContext(), p, id, b.Majority)
 	if err != nil {
 		return err
 	}

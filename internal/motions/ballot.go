@@ -3,6 +3,7 @@ package motions
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/citizen-network/osk/internal/db"
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/meetings"
+	"github.com/citizen-network/osk/internal/members"
 )
 
 // Ballots opens ballots on motions: internal/ballots, whose Open checks
@@ -54,8 +56,8 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 		if err != nil {
 			return err
 		}
-		if !mt.IsChair(p.AccountID) && !c.Board() {
-			return errs.Wrap(errs.Forbidden, "Only the meeting's chair puts motions to a vote.")
+		if err := mayOpen(p, c, mt, req.Electorate); err != nil {
+			return err
 		}
 		var v errs.Validation
 		if req.Electorate != ballots.ElectorateRepresented && req.Electorate != ballots.ElectorateAllMembers {
@@ -94,7 +96,29 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 	return out, err
 }
 
+// mayOpen refuses whoever may not open a ballot on a motion of the
+// meeting, before anything is said of whether the motion is ready for
+// one: a board member who does not chair the session learns that they
+// may not, not what the motion still lacks. The chair opens a ballot in
+// the session, the board advance voting before it (SPEC.md, "Ballots");
+// internal/ballots' Open applies the same rule again, with the rules, the
+// quorum and the closing time.
+func mayOpen(p auth.Principal, c members.Caller, mt meetings.Meeting, electorate string) error {
+	chair := mt.IsChair(p.AccountID)
+	switch {
+	case !chair && !c.Board():
+		return errs.Wrap(errs.Forbidden, "Only the meeting's chair puts motions to a vote.")
+	case mt.Status == meetings.StatusInSession && !chair:
+		return errs.Wrap(errs.Forbidden, "Only the meeting's chair opens a ballot.")
+	case mt.Status == meetings.StatusConvened && electorate == ballots.ElectorateAllMembers && !c.Board():
+		return errs.Wrap(errs.Forbidden, "Only the board opens advance voting before the session.")
+	}
+	return nil
+}
+
 // readyForBallot refuses a vote on a motion that is not ready for one.
+// The main motion's row is locked already (lockMotion), so that no other
+// ballot on it or its amendments opens or decides meanwhile.
 func readyForBallot(ctx context.Context, tx *sqlx.Tx, mo Motion) error {
 	switch {
 	case mo.Status == StatusSubmitted:
@@ -107,22 +131,72 @@ func readyForBallot(ctx context.Context, tx *sqlx.Tx, mo Motion) error {
 		if err != nil {
 			return err
 		}
-		if !main.Open() {
-			return errs.Wrap(errs.Conflict, "The motion this amends has been %s.", pastTense(main.Status))
+		d := Detail{Motion: main}
+		if d.Amendments, err = amendmentsOf(ctx, tx, main.ID, noLock); err != nil {
+			return err
 		}
-		return nil
+		if d.Versions, err = versionsOf(ctx, tx, main.ID); err != nil {
+			return err
+		}
+		return amendmentReady(mo, d)
 	}
 	amendments, err := amendmentsOf(ctx, tx, mo.ID, lockForUpdate)
 	if err != nil {
 		return err
 	}
 	for _, a := range amendments {
-		if a.HoldsBack() {
+		if a.HoldsBack(mo.Version) {
 			return errs.Wrap(errs.Conflict, "Amendments are voted on first: amendment %d, %q, is still %s. Put it to a vote, or its proposer withdraws it.",
 				a.ID, a.Title, statusInSentence(a.Status))
 		}
 	}
 	return nil
+}
+
+// amendmentReady refuses a vote on amendment a of main that could undo
+// what the meeting has decided. An amendment's body is the whole new text
+// of the main motion, written against one version of it: carried over
+// another amendment's change, it would put the old wording back without
+// anyone voting on that. So the amendments of a motion are voted on one
+// at a time, each only while the text it was written against is current.
+func amendmentReady(a Motion, main Detail) error {
+	if !main.Open() {
+		return errs.Wrap(errs.Conflict, "The motion this amends has been %s.", pastTense(main.Status))
+	}
+	if a.StaleAgainst(main.Version) {
+		return errs.Wrap(errs.Conflict, "The motion's text has changed since this amendment was written against version %d: %s and made it version %d. "+
+			"Carried, this amendment would undo that change, so it cannot be put to a vote: its proposer can propose it again on the current text.",
+			*a.BasedOnVersion, changedBy(main, *a.BasedOnVersion), main.Version)
+	}
+	for _, o := range main.Amendments {
+		if o.ID != a.ID && o.Status == StatusVoting {
+			return errs.Wrap(errs.Conflict, "Amendment %d, %q, to the same motion is being voted on. Wait for its result: "+
+				"if it carries, the motion's text changes and this amendment must be proposed again on the new text.", o.ID, o.Title)
+		}
+	}
+	return nil
+}
+
+// changedBy names the carried amendments that made the versions of the
+// main motion's text after version since.
+func changedBy(main Detail, since int) string {
+	titles := map[int64]string{}
+	for _, a := range main.Amendments {
+		titles[a.ID] = a.Title
+	}
+	var names []string
+	for _, v := range main.Versions {
+		if v.Version > since && v.AmendmentID != nil {
+			names = append(names, fmt.Sprintf("%d, %q,", *v.AmendmentID, titles[*v.AmendmentID]))
+		}
+	}
+	switch len(names) {
+	case 0:
+		return "another amendment carried"
+	case 1:
+		return "amendment " + names[0] + " carried"
+	}
+	return "amendments " + strings.Join(names[:len(names)-1], " ") + " and " + names[len(names)-1] + " carried"
 }
 
 // statusInSentence says where a motion stands, inside a sentence.
@@ -182,6 +256,14 @@ func (s *Service) Decided(ctx context.Context, tx *sqlx.Tx, b ballots.Ballot, r 
 	amends := outcome == StatusCarried && mo.IsAmendment()
 	if amends && !main.Open() {
 		return fmt.Errorf("motions: amendment %d carried, but motion %d is %s", mo.ID, main.ID, main.Status)
+	}
+	// Opening refuses a stale amendment, but whatever changed the text
+	// since, the carried amendment's text must not replace a text it was
+	// not written against: the close is refused rather than undo a change
+	// nobody voted to undo.
+	if amends && mo.StaleAgainst(main.Version) {
+		return errs.Wrap(errs.Conflict, "Amendment %d was written against version %d of the motion's text, which is now version %d: "+
+			"carried, it would undo the changes made since, so this result cannot be recorded.", mo.ID, *mo.BasedOnVersion, main.Version)
 	}
 	now := s.clock.Now()
 	if err := setDecided(ctx, tx, mo.ID, outcome, now); err != nil {

@@ -134,12 +134,17 @@ func TestBallot_AmendmentsFirstThenTheAmendedMotion(t *testing.T) {
 		t.Error("the page of an amendment written against version 1 does not warn")
 	}
 
-	// An amendment written against version 1 can still be voted on; when
-	// it fails, the text stays.
-	if r.ballot(birches.ID, "against", "against", "against", "for").Result.Outcome != ballots.OutcomeFailed {
-		t.Fatal("the birches did not fail")
+	// An amendment written against version 1 can no longer be voted on
+	// (TestOpenBallot_OneAmendmentAtATimeOnTheCurrentText); one written
+	// against version 2 can, and when it fails, the text stays.
+	_, err = r.svc.OpenBallot(r.ctx, r.chair, birches.ID, motions.BallotRequest{})
+	osktest.WantKind(t, err, errs.Conflict)
+	maples := r.propose(r.v, motions.Proposal{Title: "Maples", Body: "Plant ten maples in the yard.", AmendsMotionID: &main.ID})
+	r.second(r.p, maples.ID)
+	if r.ballot(maples.ID, "against", "against", "against", "for").Result.Outcome != ballots.OutcomeFailed {
+		t.Fatal("the maples did not fail")
 	}
-	if a := r.get(birches.ID); a.Status != motions.StatusFailed {
+	if a := r.get(maples.ID); a.Status != motions.StatusFailed {
 		t.Errorf("failed amendment %s", a.Status)
 	}
 	if got := r.get(main.ID); got.Version != 2 {

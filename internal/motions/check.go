@@ -78,7 +78,7 @@ func Check(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
 }
 
 // motionActions are the events that make a motion's history.
-var motionActions = []string{"motion.proposed", "motion.seconded", "motion.withdrawn", "motion.put_to_vote", "motion.decided", "motion.amended"}
+var motionActions = []string{"motion.proposed", "motion.seconded", "motion.majority_set", "motion.withdrawn", "motion.put_to_vote", "motion.decided", "motion.amended"}
 
 // motionProposal is what a motion's proposal fixes for good, as the row
 // stores it and as motion.proposed recorded it.
@@ -176,6 +176,8 @@ func (h *motionHistory) apply(e audit.Entry, p motionPayload) {
 	case "motion.seconded":
 		h.status, h.statusSeq = "seconded", e.Seq
 		h.seconder, h.secondedSeq = p.SeconderMemberID, e.Seq
+	case "motion.majority_set":
+		h.majority, h.majoritySeq = p.Majority, e.Seq
 	case "motion.withdrawn":
 		h.status, h.statusSeq = "withdrawn", e.Seq
 	case "motion.put_to_vote":

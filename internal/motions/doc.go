@@ -26,9 +26,12 @@
 // organisation's representative names the organisation the same way.
 //
 // The required majority is simple unless the board sets another (only the
-// board may). A motion on an agenda item that changes the rules needs at
-// least two thirds: that is its default, a weaker choice is refused with
-// a validation error on "majority", and a motion whose item was flagged
+// board may): when it proposes, or later with SetMajority, on any motion or
+// amendment, a member's too (SPEC.md: "as do motions the board marks as
+// needing it"), until the motion is put to a vote, whose ballot fixes it.
+// A motion on an agenda item that changes the rules needs at least two
+// thirds: that is its default, a weaker choice is refused with a
+// validation error on "majority", and a motion whose item was flagged
 // after it was proposed goes to its vote with two thirds.
 //
 // # Amendments
@@ -41,21 +44,28 @@
 // which cannot go to a vote while any of its amendments is seconded or
 // voting. An amendment nobody seconded holds nothing back: when the chair
 // puts the main motion to the vote it falls (it stays submitted, can be
-// seconded no more, and its page says it fell), as in any meeting. When an amendment carries, its text becomes the
-// main motion's next version; earlier versions are kept (motion_versions,
-// which nothing may update or delete). An amendment written against an
-// earlier version than the current one may still be put to a vote, and
-// its page says so: the meeting then votes on replacing the current text
-// as a whole. Withdrawing a main motion withdraws its open amendments with
-// it; it is refused while one of them is being voted on.
+// seconded no more, and its page says it fell), as in any meeting. When an
+// amendment carries, its text becomes the main motion's next version;
+// earlier versions are kept (motion_versions, which nothing may update or
+// delete). As an amendment replaces the whole text, one carried over
+// another's change would undo that change: so the amendments of a motion
+// are voted on one at a time, and an amendment written against an earlier
+// version than the current one cannot be put to a vote (errs.Conflict,
+// naming the amendment that changed the text); its proposer proposes it
+// again on the current text. Such an amendment holds nothing back either:
+// it falls like one nobody seconded. Should the text still have changed
+// under an amendment's ballot, the close refuses to carry it. Withdrawing
+// a main motion withdraws its open amendments with it; it is refused while
+// one of them is being voted on.
 //
 // # Ballots
 //
-// OpenBallot checks that the motion is ready and calls internal/ballots'
-// Open inside its own transaction, so that the motion becomes voting
-// exactly when its ballot opens; Open decides who may open it (the chair
-// in a quorate session, the board for an advance ballot) and freezes the
-// voting list. Decided is the hook internal/ballots calls, in the
+// OpenBallot checks who may open the ballot (the chair in the session,
+// the board for an advance ballot before it), then that the motion is
+// ready, and calls internal/ballots' Open inside its own transaction, so
+// that the motion becomes voting exactly when its ballot opens; Open
+// applies the same rule of who may open with the rules and the quorum, and
+// freezes the voting list. Decided is the hook internal/ballots calls, in the
 // transaction that decides a ballot on a motion, to record the outcome.
 //
 // # Who sees motions
@@ -71,10 +81,11 @@
 // of Motion and, for one motion, Detail (its amendments and versions);
 // with these additions: GET /api/v1/meetings/{id}/motions lists a
 // meeting's motions ({"items", "next_cursor"}, in the order proposed),
-// and the bodies of POST /api/v1/meetings/{id}/motions and
-// POST /api/v1/motions/{id}/second take an optional member_id. The pages
-// are /meetings/:id/motions (the list and the form to propose) and
-// /motions/:id (the text, its versions and amendments, and the forms to
-// second, withdraw, amend and put it to a vote), all usable without
-// JavaScript.
+// the bodies of POST /api/v1/meetings/{id}/motions and
+// POST /api/v1/motions/{id}/second take an optional member_id, and
+// PUT /api/v1/motions/{id}/majority (body {"majority"}, the board's)
+// sets the majority a motion needs. The pages are /meetings/:id/motions
+// (the list and the form to propose) and /motions/:id (the text, its
+// versions and amendments, and the forms to second, withdraw, amend, set
+// the majority and put it to a vote), all usable without JavaScript.
 package motions

@@ -50,10 +50,8 @@ const RuleChangeMajority = MajorityTwoThirds
 
 // Limits on what people type.
 const (
-	MaxTitle     = 200
-	MaxBody      = 20_000
-	defaultLimit = 50
-	maxListLimit = 500
+	MaxTitle = 200
+	MaxBody  = 20_000
 )
 
 // ErrNotFound is returned for a motion that does not exist or that the
@@ -124,11 +122,24 @@ func (m Motion) Open() bool { return m.Status == StatusSubmitted || m.Status == 
 // a vote: the board's own motions from the start, members' once seconded.
 func (m Motion) ReadyForBallot() bool { return m.Status == StatusSeconded }
 
-// HoldsBack reports whether the motion, an amendment, is voted on before
-// the motion it amends: once seconded, until decided. An amendment nobody
-// seconded holds nothing back: as in any meeting, it falls when the chair
-// moves on, and the motion it amends goes to the vote without it.
-func (m Motion) HoldsBack() bool { return m.Status == StatusSeconded || m.Status == StatusVoting }
+// StaleAgainst reports whether the motion, an amendment, was written
+// against another text of the motion it amends than mainVersion, that
+// motion's current version.
+func (m Motion) StaleAgainst(mainVersion int) bool {
+	return m.BasedOnVersion != nil && *m.BasedOnVersion != mainVersion
+}
+
+// HoldsBack reports whether the motion, an amendment of a motion whose
+// text is at mainVersion, is voted on before the motion it amends: once
+// seconded, until decided. An amendment nobody seconded holds nothing
+// back: as in any meeting, it falls when the chair moves on, and the
+// motion it amends goes to the vote without it. Nor does one written
+// against an earlier text: it can no longer be voted on (carried, it
+// would undo the change made since), so it falls the same way unless its
+// proposer proposes it again on the current text.
+func (m Motion) HoldsBack(mainVersion int) bool {
+	return m.Status == StatusVoting || m.Status == StatusSeconded && !m.StaleAgainst(mainVersion)
+}
 
 func subject(id int64) string { return "motion:" + strconv.FormatInt(id, 10) }
 

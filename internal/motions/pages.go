@@ -29,6 +29,7 @@ var doneNotices = map[string]string{
 	"seconded":  "You seconded the motion. It can now be put to a vote.",
 	"withdrawn": "The motion was withdrawn.",
 	"ballot":    "The ballot is open. Members on the voting list can vote now.",
+	"majority":  "The majority the motion needs is set.",
 }
 
 func formValue(c *fiber.Ctx, name string) string { return strings.TrimSpace(c.FormValue(name)) }
@@ -79,6 +80,7 @@ func (h *Handlers) mountPages(r fiber.Router) {
 	r.Post("/motions/:id/second", h.second)
 	r.Post("/motions/:id/withdraw", h.withdraw)
 	r.Post("/motions/:id/ballots", h.openBallot)
+	r.Post("/motions/:id/majority", h.setMajority)
 }
 
 // motionView is a motion with what pages show of it.
@@ -91,8 +93,8 @@ type motionView struct {
 	Seconder     string
 	// Item names the agenda item.
 	Item string
-	// Stale marks an amendment written against an earlier text of the
-	// main motion than the current one.
+	// Stale marks an amendment, still open, written against an earlier
+	// text of the main motion than the current one.
 	Stale bool
 	Times motionTimes
 }
@@ -154,11 +156,16 @@ func (pc pageContext) view(mo Motion, main *Motion) motionView {
 	if it := agendaItem(pc.meeting, mo.AgendaItemID); it != nil {
 		v.Item = fmt.Sprintf("%d. %s", it.Position, it.Title)
 	}
-	if main != nil && mo.BasedOnVersion != nil && *mo.BasedOnVersion != main.Version {
+	if main != nil && mo.Open() && mo.StaleAgainst(main.Version) {
 		v.Stale = true
 	}
-	if main != nil && mo.Status == StatusSubmitted && !main.Open() {
-		v.StatusText = "Fell: nobody seconded it before the motion was put to the vote"
+	if main != nil && mo.Open() && !main.Open() {
+		switch {
+		case mo.Status == StatusSubmitted:
+			v.StatusText = "Fell: nobody seconded it before the motion was put to the vote"
+		case v.Stale:
+			v.StatusText = "Fell: written against an earlier text, it was not proposed again before the motion was put to the vote"
+		}
 	}
 	return v
 }
@@ -256,7 +263,7 @@ func (h *Handlers) renderIndex(c *fiber.Ctx, id int64, formErr error) error {
 		"Deadline":       meetings.TimeIn(m.MemberMotionDeadline, m.Zone()),
 		"BeforeDeadline": beforeDeadline,
 		"Member":         pc.c.IsMember(),
-		"Majorities":     majorityOptions(),
+		"Majorities":     majorityOptions(nil),
 		"Done":           doneNotices[c.Query("done")],
 		"Values": fiber.Map{"title": formValue(c, "title"), "body": c.FormValue("body"),
 			"agenda_item_id": formValue(c, "agenda_item_id"), "majority": formValue(c, "majority"), "proposer": selected},
@@ -269,10 +276,14 @@ type option struct {
 	Label string
 }
 
-func majorityOptions() []option {
-	out := make([]option, len(Majorities))
-	for i, m := range Majorities {
-		out[i] = option{Value: m, Label: MajorityLabel(m)}
+// majorityOptions lists the majorities a motion on item may need: on an
+// item that changes the rules, none below two thirds.
+func majorityOptions(item *meetings.AgendaItem) []option {
+	var out []option
+	for _, m := range Majorities {
+		if item == nil || !item.RuleChange || strength(m) >= strength(RuleChangeMajority) {
+			out = append(out, option{Value: m, Label: MajorityLabel(m)})
+		}
 	}
 	return out
 }
@@ -360,14 +371,16 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		self = pc.view(d.Motion, nil)
 	}
 	amendments := make([]motionView, len(d.Amendments))
-	var pending, unseconded []motionView
+	var pending, unseconded, outdated []motionView
 	for i, a := range d.Amendments {
 		amendments[i] = pc.view(a, &d.Motion)
 		switch {
-		case a.HoldsBack():
+		case a.HoldsBack(d.Version):
 			pending = append(pending, amendments[i])
 		case a.Status == StatusSubmitted && d.Open():
 			unseconded = append(unseconded, amendments[i])
+		case a.Status == StatusSeconded && d.Open():
+			outdated = append(outdated, amendments[i])
 		}
 	}
 	versions := make([]versionView, len(d.Versions))
@@ -412,8 +425,24 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		amendAs = pc.proposers(true, func() bool { return true })
 	}
 	chair := m.IsChair(p.AccountID)
-	canBallot := !finished && (chair || pc.c.Board()) && d.ReadyForBallot() && len(pending) == 0 &&
-		(main == nil || main.Open())
+	mayBallot := !finished && (mayOpen(p, pc.c, m, ballots.ElectorateRepresented) == nil ||
+		mayOpen(p, pc.c, m, ballots.ElectorateAllMembers) == nil)
+	// Why an amendment ready for a vote still cannot have one; one whose
+	// motion went to the vote without it fell, as its status says.
+	fell := main != nil && !main.Open()
+	var blocked string
+	if main != nil && !fell && d.ReadyForBallot() {
+		if err := amendmentReady(d.Motion, *main); err != nil {
+			blocked = errs.Message(err)
+		}
+	}
+	canBallot := mayBallot && !fell && d.ReadyForBallot() && len(pending) == 0 && blocked == ""
+	item := agendaItem(m, d.AgendaItemID)
+	var majorities []option
+	if !finished && pc.c.Board() && d.Open() && (main == nil || main.Open()) {
+		majorities = majorityOptions(item)
+	}
+	majority := d.Majority
 
 	title := d.Title
 	if d.IsAmendment() {
@@ -426,15 +455,18 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		amendValues = fiber.Map{"title": formValue(c, "title"), "body": c.FormValue("body"), "proposer": formValue(c, "proposer")}
 	case "ballot":
 		ballotValues = fiber.Map{"secret": formValue(c, "secret"), "closes_at": formValue(c, "closes_at"), "electorate": formValue(c, "electorate")}
+	case "majority":
+		majority = formValue(c, "majority")
 	}
 	if amendValues["proposer"] == "" && len(amendAs) > 0 {
 		amendValues["proposer"] = amendAs[0].Value
 	}
 	data := formData(c, title, formErr, fiber.Map{
 		"Meeting": m, "Motion": self, "Main": mainView, "MainHTML": mainHTML, "TextHTML": text,
-		"Versions": versions, "Amendments": amendments, "Pending": pending, "Unseconded": unseconded,
+		"Versions": versions, "Amendments": amendments, "Pending": pending, "Unseconded": unseconded, "Outdated": outdated,
 		"SecondAs": secondAs, "CanWithdraw": canWithdraw, "AmendAs": amendAs,
-		"CanBallot": canBallot, "Chair": chair, "Board": pc.c.Board(),
+		"CanBallot": canBallot, "MayBallot": mayBallot, "Blocked": blocked, "Chair": chair,
+		"Majorities": majorities, "MajorityValue": majority, "RuleChange": item != nil && item.RuleChange,
 		"InSession": m.Status == meetings.StatusInSession,
 		"Ballot":    ballotLink(d.BallotID),
 		"Form":      form, "Done": doneNotices[c.Query("done")],
@@ -535,5 +567,14 @@ func (h *Handlers) openBallot(c *fiber.Ctx) error {
 			return "", err
 		}
 		return motionPath(id) + "?done=ballot", nil
+	})
+}
+
+func (h *Handlers) setMajority(c *fiber.Ctx) error {
+	return h.motionForm(c, "majority", func(ctx context.Context, p auth.Principal, id int64) (string, error) {
+		if _, err := h.svc.SetMajority(ctx, p, id, formValue(c, "majority")); err != nil {
+			return "", err
+		}
+		return motionPath(id) + "?done=majority", nil
 	})
 }

@@ -3,10 +3,8 @@ package motions
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -21,6 +19,7 @@ import (
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/members"
+	"github.com/citizen-network/osk/internal/paging"
 )
 
 // Service holds the rules of motions.
@@ -398,6 +397,63 @@ func (s *Service) Withdraw(ctx context.Context, p auth.Principal, id int64) (Det
 	return s.detail(ctx, id)
 }
 
+// SetMajority sets the majority a motion needs: the board marks a motion,
+// a member's as well as its own, as needing more than a simple majority
+// (SPEC.md, "Motions"), or changes its mind, until the motion is put to a
+// vote, whose ballot then fixes the majority. On an item that changes the
+// rules it is never below two thirds.
+func (s *Service) SetMajority(ctx context.Context, p auth.Principal, id int64, majority string) (Detail, error) {
+	c, err := s.members.CallerOf(ctx, p)
+	if err != nil {
+		return Detail{}, err
+	}
+	majority = strings.TrimSpace(majority)
+	err = db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		mt, mo, err := s.lockMotion(ctx, tx, c, id)
+		if err != nil {
+			return err
+		}
+		if !c.Board() {
+			return errs.Wrap(errs.Forbidden, "Only the board sets the majority a motion needs.")
+		}
+		if err := refuseFinished(mt); err != nil {
+			return err
+		}
+		if !mo.Open() {
+			return errs.Wrap(errs.Conflict, "The motion has been %s: the majority it needs can no longer change.", pastTense(mo.Status))
+		}
+		if mo.IsAmendment() {
+			main, err := getMotion(ctx, tx, *mo.AmendsMotionID, noLock)
+			if err != nil {
+				return err
+			}
+			if !main.Open() {
+				return errs.Wrap(errs.Conflict, "The motion this amends has been %s: the amendment can no longer be voted on.", pastTense(main.Status))
+			}
+		}
+		var v errs.Validation
+		majorityFor(&v, &majority, agendaItem(mt, mo.AgendaItemID))
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if majority == mo.Majority {
+			return nil
+		}
+		if err := setMajority(ctx, tx, id, majority); err != nil {
+			return err
+		}
+		_, err = s.audit.Append(ctx, tx, audit.Event{
+			ActorAccountID: p.Actor(), Action: "motion.majority_set", Subject: subject(id),
+			Payload: map[string]any{"meeting_id": mt.ID, "majority": majority, "was": mo.Majority},
+		})
+		return err
+	})
+	if err != nil {
+		return Detail{}, err
+	}
+	return s.detail(ctx, id)
+}
+
 // GetAs returns a motion the principal may see, with its amendments and
 // versions.
 func (s *Service) GetAs(ctx context.Context, p auth.Principal, id int64) (Detail, error) {
@@ -443,18 +499,14 @@ func (s *Service) detail(ctx context.Context, id int64) (Detail, error) {
 }
 
 // ListFilter selects a page of a meeting's motions.
-type ListFilter struct {
-	Cursor string
-	// Limit is the page size: 50 when 0, at most 500; negative is refused.
-	Limit int
-}
+type ListFilter = paging.Filter
 
 // Page is one page of a meeting's motions and amendments, in the order
-// they were proposed; NextCursor is nil on the last.
-type Page struct {
-	Items      []Motion `json:"items"`
-	NextCursor *string  `json:"next_cursor"`
-}
+// they were proposed.
+type Page = paging.Page[Motion]
+
+// cursorTag marks the cursors of a meeting's motions.
+const cursorTag = 'm'
 
 // List returns a page of the motions of a meeting the principal may see.
 func (s *Service) List(ctx context.Context, p auth.Principal, meetingID int64, f ListFilter) (Page, error) {
@@ -469,43 +521,22 @@ func (s *Service) List(ctx context.Context, p auth.Principal, meetingID int64, f
 	if !mt.VisibleTo(c) {
 		return Page{}, meetings.ErrNotFound
 	}
-	var v errs.Validation
-	limit := f.Limit
-	switch {
-	case limit == 0:
-		limit = defaultLimit
-	case limit < 1 || limit > maxListLimit:
-		v.Add("limit", "Must be a whole number from 1 to %d.", maxListLimit)
-	}
-	var after int64
-	if f.Cursor != "" {
-		cur, ok := parseCursor(f.Cursor)
-		if !ok {
-			v.Add("cursor", "This cursor is not one Osk gave out.")
-		}
-		after = cur
-	}
-	if err := v.Err(); err != nil {
-		return Page{}, err
-	}
-	items, err := meetingMotions(ctx, s.db, meetingID, after, limit+1)
+	size, after, err := paging.ByID(f, cursorTag)
 	if err != nil {
 		return Page{}, err
 	}
-	page := Page{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		next := cursorOf(page.Items[limit-1].ID)
-		page.NextCursor = &next
+	items, err := meetingMotions(ctx, s.db, meetingID, after, size+1)
+	if err != nil {
+		return Page{}, err
 	}
-	return page, nil
+	return paging.PageByID(items, size, cursorTag, func(m Motion) int64 { return m.ID }), nil
 }
 
 // All returns every motion of a meeting the principal may see, oldest
 // first, for the meeting's pages.
 func (s *Service) All(ctx context.Context, p auth.Principal, meetingID int64) ([]Motion, error) {
 	var out []Motion
-	f := ListFilter{Limit: maxListLimit}
+	f := ListFilter{Limit: paging.MaxLimit}
 	for {
 		page, err := s.List(ctx, p, meetingID, f)
 		if err != nil {
@@ -577,18 +608,4 @@ func pastTense(status string) string {
 
 func formatIn(t time.Time, m meetings.Meeting) string {
 	return t.In(m.Zone()).Format("Monday 2 January 2006, 15:04 MST")
-}
-
-// Cursors of a meeting's list carry the id of the last motion shown.
-func cursorOf(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("m" + strconv.FormatInt(id, 10)))
-}
-
-func parseCursor(s string) (int64, bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(raw) < 2 || raw[0] != 'm' {
-		return 0, false
-	}
-	id, err := strconv.ParseInt(string(raw[1:]), 10, 64)
-	return id, err == nil && id > 0
 }

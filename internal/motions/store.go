@@ -129,6 +129,13 @@ func setWithdrawn(ctx context.Context, tx *sqlx.Tx, id, by int64, at time.Time) 
 	return nil
 }
 
+func setMajority(ctx context.Context, tx *sqlx.Tx, id int64, majority string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE motions SET majority = $2 WHERE id = $1`, id, majority); err != nil {
+		return fmt.Errorf("motions: set the majority of %d: %w", id, err)
+	}
+	return nil
+}
+
 func setVoting(ctx context.Context, tx *sqlx.Tx, id, ballotID int64, majority string, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, `
 		UPDATE motions SET status = 'voting', ballot_id = $2, majority = $3, voting_at = $4 WHERE id = $1`,

@@ -22,10 +22,19 @@ import (
 // candidate, and its meeting is not in session, so the chair is refused
 // with 409 and everyone else before that. The pages' consent form has a
 // nominee of its own, {electionConsentPage} in {electionOfConsentPage}.
+// {electionOfWithdrawal} has two firms the board entered, one withdrawn
+// through the API ({electionWithdrawn}) and one through the page
+// ({electionWithdrawnPage}): once the board has withdrawn one, the callers
+// after it find no such candidate.
 var electionRoutes = map[string]expect{
 	"POST /api/v1/meetings/:id/elections": {path: "/api/v1/meetings/{electionMeeting}/elections",
 		body: map[string]any{"title": "Board", "seats": 2}, want: callers(401, 404, 403, 201, 403, 404)},
-	"GET /api/v1/elections/:id": {path: "/api/v1/elections/{election}", want: callers(401, 404, 200, 200, 200, 404)},
+	"GET /api/v1/meetings/:id/elections": {path: "/api/v1/meetings/{electionMeeting}/elections", want: callers(401, 404, 200, 200, 200, 404)},
+	"GET /api/v1/elections/:id":          {path: "/api/v1/elections/{election}", want: callers(401, 404, 200, 200, 200, 404)},
+	"PUT /api/v1/elections/:id/nominations-close": {path: "/api/v1/elections/{election}/nominations-close",
+		body: map[string]any{"nominations_close_at": "2099-06-01T12:00:00Z"}, want: callers(401, 404, 403, 200, 403, 404)},
+	"POST /api/v1/elections/:id/candidates/:cid/withdraw": {path: "/api/v1/elections/{electionOfWithdrawal}/candidates/{electionWithdrawn}/withdraw",
+		body: map[string]any{}, want: callers(401, 404, 403, 200, 404, 404)},
 	// Only the board enters a candidate who is not a member.
 	"POST /api/v1/elections/:id/candidates": {path: "/api/v1/elections/{election}/candidates",
 		body: map[string]any{"name": "Tilintarkastus Oy"}, want: callers(401, 404, 422, 201, 403, 404)},
@@ -44,6 +53,10 @@ var electionRoutes = map[string]expect{
 		form: url.Values{"title": {"Board"}, "seats": {"2"}}, want: callers(401, 404, 403, 303, 403, 404)},
 	"POST /elections/:id/ballots": {path: "/elections/{electionBallot}/ballots",
 		form: url.Values{"secret": {"yes"}}, want: callers(401, 404, 409, 403, 403, 404)},
+	"POST /elections/:id/candidates/:cid/withdraw": {path: "/elections/{electionOfWithdrawal}/candidates/{electionWithdrawnPage}/withdraw",
+		form: url.Values{}, want: callers(401, 404, 403, 303, 404, 404)},
+	"POST /elections/:id/nominations-close": {path: "/elections/{election}/nominations-close",
+		form: url.Values{"nominations_close_at": {"2099-06-01T12:00"}}, want: callers(401, 404, 403, 303, 403, 404)},
 }
 
 func init() { maps.Copy(accessTable, electionRoutes) }
@@ -105,8 +118,19 @@ func makeElections(t *testing.T, inst *osktest.Instance) *strings.Replacer {
 	if _, err := svc.Nominate(ctx, boardMember, withCandidate.ID, elections.Nomination{Name: "Tarkastajat Oy"}); err != nil {
 		t.Fatal(err)
 	}
+	ofWithdrawal := create("Auditors")
+	named := func(name string) string {
+		c, err := svc.Nominate(ctx, boardMember, ofWithdrawal.ID, elections.Nomination{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id(c.ID)
+	}
 	return strings.NewReplacer(
 		"{electionMeeting}", id(m.ID),
+		"{electionOfWithdrawal}", id(ofWithdrawal.ID),
+		"{electionWithdrawnPage}", named("Revisorer Ab"),
+		"{electionWithdrawn}", named("Tilintarkastajat Oy"),
 		"{electionOfConsent}", id(ofConsent.ID),
 		"{electionConsent}", id(nominee.ID),
 		"{electionOfConsentPage}", id(ofConsentPage.ID),

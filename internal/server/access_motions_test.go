@@ -33,6 +33,8 @@ var motionRoutes = map[string]expect{
 	// internal/ballots, which refuses a ballot of the members represented
 	// before the session.
 	"POST /api/v1/motions/:id/ballots": {path: "/api/v1/motions/{ballotApi}/ballots", body: map[string]any{"secret": false}, want: callers(401, 404, 403, 409, 403, 404)},
+	// The board marks a motion as needing more than a simple majority.
+	"PUT /api/v1/motions/:id/majority": {path: "/api/v1/motions/{motion}/majority", body: map[string]any{"majority": "two_thirds"}, want: callers(401, 404, 403, 200, 403, 404)},
 
 	"GET /meetings/:id/motions":    {path: "/meetings/{motionMeeting}/motions", want: callers(toSignIn, 404, 200, 200, 200, 404)},
 	"POST /meetings/:id/motions":   {path: "/meetings/{motionMeeting}/motions", form: url.Values{"title": {"Wind power"}, "body": {"Buy wind power."}}, want: callers(401, 404, 303, 303, 403, 404)},
@@ -41,6 +43,7 @@ var motionRoutes = map[string]expect{
 	"POST /motions/:id/second":     {path: "/motions/{secondPage}/second", form: url.Values{}, want: callers(401, 404, 303, 403, 403, 404)},
 	"POST /motions/:id/withdraw":   {path: "/motions/{withdrawPage}/withdraw", form: url.Values{}, want: callers(401, 404, 303, 403, 403, 404)},
 	"POST /motions/:id/ballots":    {path: "/motions/{ballotPage}/ballots", form: url.Values{"secret": {"no"}}, want: callers(401, 404, 403, 409, 403, 404)},
+	"POST /motions/:id/majority":   {path: "/motions/{motion}/majority", form: url.Values{"majority": {"two_thirds"}}, want: callers(401, 404, 403, 303, 403, 404)},
 }
 
 func init() { maps.Copy(accessTable, motionRoutes) }

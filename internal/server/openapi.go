@@ -214,12 +214,20 @@ var apiOperations = map[string]operation{
 	"POST /api/v1/motions/{id}/withdraw": op("Withdraw a motion before it is put to a vote", "motions", "proposer; board for its motions").returns(200, "MotionDetail"),
 	"POST /api/v1/motions/{id}/ballots": op("Put a motion to a vote: freezes the voting list and opens its ballot", "motions", "chair (meeting in session and quorate); board for an advance ballot").
 		takes("MotionBallotInput").returns(201, "Ballot"),
+	"PUT /api/v1/motions/{id}/majority": op("Set the majority a motion needs until it is put to a vote (never below two thirds on an item that changes the rules); audited", "motions", "board").
+		takes("MajorityInput").returns(200, "MotionDetail"),
 
 	"POST /api/v1/meetings/{id}/elections": op("Add an election for a number of seats to a meeting", "elections", "board").takes("ElectionInput").returns(201, "Election"),
-	"GET /api/v1/elections/{id}":           op("One election with its candidates and their consent", "elections", "members, board, auditor").returns(200, "Election"),
-	"POST /api/v1/elections/{id}/candidates": op("Stand, or nominate another member (who must consent) or, for the board, a person or firm; 409 after nominations close", "elections", "active member, board").
+	"GET /api/v1/meetings/{id}/elections": op("The elections of a meeting, in the order added, each with its candidates and, once put to the vote, its ballot", "elections", "members, board, auditor").
+		returns(200, "ElectionPage").paged(),
+	"GET /api/v1/elections/{id}": op("One election with its candidates and their consent", "elections", "members, board, auditor").returns(200, "Election"),
+	"PUT /api/v1/elections/{id}/nominations-close": op("Set, move or (with null) remove the time nominations close, while the election is not yet put to the vote (409 after); a later time opens closed nominations again. Audited", "elections", "board").
+		takes("NominationsClose").returns(200, "Election"),
+	"POST /api/v1/elections/{id}/candidates": op("Stand, or nominate another member (who must consent) or, for the board, a person or firm; 409 after nominations close, and for a person or firm named like a candidate already standing (case and spacing aside)", "elections", "active member, board").
 		mayTake("Nomination").returns(201, "Candidate"),
 	"POST /api/v1/elections/{id}/candidates/{cid}/consent": op("Consent to stand as a nominee", "elections", "the nominee").returns(200, "Candidate"),
+	"POST /api/v1/elections/{id}/candidates/{cid}/withdraw": op("Withdraw a candidacy, even once nominations have closed, until the election is put to the vote (409 after); answers the election without it. Audited", "elections", "the candidate; board for a person or firm it entered").
+		returns(200, "Election"),
 	"POST /api/v1/elections/{id}/ballots": op("Put an election to a vote: opens its ballot with the consenting candidates (secret unless \"secret\": false)", "elections", "chair (meeting in session and quorate)").
 		mayTake("ElectionBallotInput").returns(201, "Ballot"),
 

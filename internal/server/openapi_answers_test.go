@@ -293,8 +293,10 @@ func TestOpenAPI_AnswersMatchTheDocument(t *testing.T) {
 	read(x.do(board, "POST", "/api/v1/meetings/{id}/motions", map[string]any{"title": "The budget", "body": "The meeting adopts the budget.", "agenda_item_id": budgetItem}, 201, meeting))
 	motion := answer.ID
 	x.do(alice, "GET", "/api/v1/motions/{id}", nil, 200, motion)
+	x.do(board, "PUT", "/api/v1/motions/{id}/majority", map[string]any{"majority": "simple"}, 200, motion)
 	read(x.do(carol, "POST", "/api/v1/motions/{id}/ballots", map[string]any{"secret": false}, 201, motion))
 	ballot := answer.ID
+	x.do(board, "PUT", "/api/v1/motions/{id}/majority", map[string]any{"majority": "two_thirds"}, 409, motion)
 	x.do(alice, "GET", "/api/v1/ballots/{id}", nil, 200, ballot)
 	read(x.do(alice, "POST", "/api/v1/ballots/{id}/votes", map[string]any{"choice": "for"}, 201, ballot))
 	receipt := answer.Receipt
@@ -320,12 +322,20 @@ func TestOpenAPI_AnswersMatchTheDocument(t *testing.T) {
 	aliceCandidate := answer.ID
 	read(x.do(bob, "POST", "/api/v1/elections/{id}/candidates", map[string]any{"member_id": carolM.ID}, 201, election))
 	x.do(carol, "POST", "/api/v1/elections/{id}/candidates/{cid}/consent", nil, 200, election, answer.ID)
+	read(x.do(board, "POST", "/api/v1/elections/{id}/candidates", map[string]any{"name": "Tilintarkastus Oy"}, 201, election))
+	x.do(board, "POST", "/api/v1/elections/{id}/candidates", map[string]any{"name": "tilintarkastus oy"}, 409, election)
+	x.do(board, "POST", "/api/v1/elections/{id}/candidates/{cid}/withdraw", nil, 200, election, answer.ID)
+	closing := inst.Clock.Now().Add(time.Hour).Format(time.RFC3339)
+	x.do(board, "PUT", "/api/v1/elections/{id}/nominations-close", map[string]any{"nominations_close_at": closing}, 200, election)
+	x.do(board, "PUT", "/api/v1/elections/{id}/nominations-close", map[string]any{"nominations_close_at": nil}, 200, election)
 	x.do(alice, "GET", "/api/v1/elections/{id}", nil, 200, election)
+	x.do(alice, "GET", "/api/v1/meetings/{id}/elections", nil, 200, meeting)
 	read(x.do(carol, "POST", "/api/v1/elections/{id}/ballots", map[string]any{}, 201, election))
 	electionBallot := answer.ID
 	x.do(alice, "POST", "/api/v1/ballots/{id}/votes", map[string]any{"candidates": []int64{aliceCandidate}}, 201, electionBallot)
 	x.do(bob, "POST", "/api/v1/ballots/{id}/votes", map[string]any{"candidates": []int64{}}, 201, electionBallot)
 	x.do(carol, "POST", "/api/v1/ballots/{id}/close", nil, 200, electionBallot)
+	x.do(auditor, "GET", "/api/v1/meetings/{id}/elections?limit=1", nil, 200, meeting)
 	x.do(alice, "GET", "/api/v1/elections/{id}", nil, 200, election)
 	x.do(alice, "GET", "/api/v1/ballots/{id}/record", nil, 200, electionBallot)
 

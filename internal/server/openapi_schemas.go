@@ -429,6 +429,7 @@ func openAPISchemas() schema {
 			"member_id":        actingFor,
 		}, "title", "body"),
 		"Seconding":         input(schema{"member_id": actingFor}),
+		"MajorityInput":     input(schema{"majority": enum(majorities...)}, "majority"),
 		"MotionBallotInput": input(with(ballotBodyProps, schema{"secret": boolean()}), "secret"),
 		"ElectionBallotInput": input(with(ballotBodyProps, schema{
 			"secret": about(nullable(boolean()), "True when left out."),
@@ -565,7 +566,9 @@ func openAPISchemas() schema {
 			"nominations_close_at": nullable(dateTime()),
 			"status":               enum(electionStatuses...),
 			"candidates":           arrayOf(ref("Candidate")),
+			"ballot_id":            about(nullable(integer()), "The election's ballot, where votes are cast and the result read; null until it is put to the vote."),
 		}),
+		"ElectionPage": page("Election", nextCursor),
 		"Candidate": object(schema{
 			"id":        integer(),
 			"member_id": about(nullable(integer()), "Null for a person or firm the board entered."),
@@ -579,6 +582,9 @@ func openAPISchemas() schema {
 			"agenda_item_id":       nullable(integer()),
 			"nominations_close_at": nullable(dateTime()),
 		}, "title", "seats"),
+		"NominationsClose": input(schema{
+			"nominations_close_at": about(nullable(dateTime()), "Null for no set time: nominations then stay open until the election is put to the vote."),
+		}, "nominations_close_at"),
 		"Nomination": input(schema{
 			"member_id": about(nullable(integer()), "The member nominated; the caller's own membership when neither this nor name is given."),
 			"name":      about(str(), "A person or firm who is not a member; the board only."),

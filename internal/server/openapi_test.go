@@ -85,7 +85,8 @@ var apiEnums = []struct {
 }
 
 // apiPagedLists are the lists that take ?cursor= and ?limit=.
-var apiPagedLists = []string{"GET /api/v1/members", "GET /api/v1/meetings", "GET /api/v1/meetings/{id}/motions", "GET /api/v1/minutes"}
+var apiPagedLists = []string{"GET /api/v1/members", "GET /api/v1/meetings", "GET /api/v1/meetings/{id}/motions",
+	"GET /api/v1/meetings/{id}/elections", "GET /api/v1/minutes"}
 
 // apiMedia are the answers that are not JSON.
 var apiMedia = map[string]string{
