@@ -119,6 +119,10 @@ func TestArchive_SnippetsReadAsThePage(t *testing.T) {
 	if !strings.Contains(snippet, "<mark>Budget</mark> &lt;draft&gt; &amp; plan | 2026") || strings.Contains(snippet, `\`) {
 		t.Fatalf("the snippet %q", snippet)
 	}
+	// A word in angle brackets is a word, not a tag, to the search too.
+	if found, err := f.svc.Archive(f.ctx, f.member, minutes.ArchiveFilter{Query: "draft"}); err != nil || len(found.Items) != 1 {
+		t.Fatalf("searching for a word written in angle brackets: %v %+v", err, found)
+	}
 	if r := f.verify(); !r.OK {
 		t.Fatalf("verify: %+v", r.Problems)
 	}
