@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"time"
 
 	"github.com/citizen-network/osk/internal/audit"
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/clock"
+	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/server"
 )
 
@@ -17,26 +17,20 @@ import (
 // commands use the real clock: they act now, whatever a development
 // server's adjustable clock says.
 func withAuth(ctx context.Context, env *environment, fn func(*auth.Service) error) error {
-	return withDatabase(ctx, env, false, func(database *server.Database) error {
+	return withSchema(ctx, env, func(database *server.Database) error {
 		clk := clock.Real{}
 		return fn(auth.NewService(database.DB, audit.New(clk), clk))
 	})
 }
 
-func newFlags(env *environment, name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	return fs
-}
-
 func runAccount(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: osk account create --email EMAIL --name NAME")
+		return usagef("usage: osk account create --email EMAIL --name NAME")
 	}
 	fs := newFlags(env, "account create")
 	email := fs.String("email", "", "the person's email address")
 	name := fs.String("name", "", "the person's name")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	return withAuth(ctx, env, func(svc *auth.Service) error {
@@ -58,16 +52,19 @@ func roleCommand(grant bool) func(context.Context, *environment, []string) error
 		fs := newFlags(env, name)
 		email := fs.String("email", "", "the account's email address")
 		role := fs.String("role", "", "admin, board or auditor")
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
 		if *email == "" || *role == "" {
-			return fmt.Errorf("usage: osk %s --email EMAIL --role admin|board|auditor", name)
+			return usagef("usage: osk %s --email EMAIL --role admin|board|auditor", name)
 		}
 		return withAuth(ctx, env, func(svc *auth.Service) error {
 			acc, err := svc.AccountByEmail(ctx, *email)
-			if err != nil {
+			if errors.Is(err, errs.NotFound) {
 				return fmt.Errorf("%w (create it first with: osk account create --email %s --name NAME)", err, *email)
+			}
+			if err != nil {
+				return err
 			}
 			if grant {
 				err = svc.Grant(ctx, auth.Operator, acc.ID, *role)
@@ -89,20 +86,20 @@ func roleCommand(grant bool) func(context.Context, *environment, []string) error
 
 func runToken(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: osk token create --email EMAIL [--name LABEL] [--expires DURATION]")
+		return usagef("usage: osk token create --email EMAIL [--name LABEL] [--expires DURATION]")
 	}
 	fs := newFlags(env, "token create")
 	email := fs.String("email", "", "the account's email address")
 	name := fs.String("name", "command line", "a label for the token")
 	expires := fs.Duration("expires", 0, "how long the token lasts, e.g. 720h (default: until revoked)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if *email == "" {
-		return errors.New("usage: osk token create --email EMAIL [--name LABEL] [--expires DURATION]")
+		return usagef("usage: osk token create --email EMAIL [--name LABEL] [--expires DURATION]")
 	}
 	if *expires < 0 {
-		return errors.New("--expires must be positive")
+		return usagef("--expires must be positive")
 	}
 	return withAuth(ctx, env, func(svc *auth.Service) error {
 		acc, err := svc.AccountByEmail(ctx, *email)

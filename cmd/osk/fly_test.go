@@ -1,11 +1,20 @@
 package main
 
 import (
+	"os"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/citizen-network/osk/internal/live"
 )
+
+// ordinaryRequests is the room a Fly machine keeps for requests other than
+// live streams when every stream it takes is open.
+const ordinaryRequests = 200
 
 // TestFlyConfig keeps fly.toml deployable: the settings README.md promises.
 func TestFlyConfig(t *testing.T) {
@@ -50,11 +59,17 @@ func TestFlyConfig(t *testing.T) {
 	if !fly.HTTPService.ForceHTTPS {
 		t.Error("force_https must be true")
 	}
-	if fly.Deploy.ReleaseCommand != "osk migrate" {
-		t.Errorf("release_command = %q", fly.Deploy.ReleaseCommand)
+	// Fly passes release_command to the buildpack's entrypoint, which runs
+	// osk with it as the arguments.
+	if args := strings.Fields(fly.Deploy.ReleaseCommand); len(args) == 0 || args[0] != "migrate" {
+		t.Errorf("release_command = %q, want the arguments of osk: migrate", fly.Deploy.ReleaseCommand)
 	}
-	if fly.HTTPService.Concurrency.HardLimit == 0 || fly.HTTPService.Concurrency.SoftLimit > fly.HTTPService.Concurrency.HardLimit {
-		t.Errorf("concurrency limits = %+v", fly.HTTPService.Concurrency)
+	// Open live streams count as requests in flight: a full set of them
+	// must leave room for votes and pages.
+	c := fly.HTTPService.Concurrency
+	if c.Type != "requests" || c.SoftLimit < live.DefaultMaxSubscribers || c.HardLimit < c.SoftLimit+ordinaryRequests {
+		t.Errorf("concurrency limits = %+v, want soft_limit at least the %d live streams an instance takes and hard_limit %d above it",
+			c, live.DefaultMaxSubscribers, ordinaryRequests)
 	}
 	healthy := false
 	for _, c := range fly.HTTPService.Checks {
@@ -67,5 +82,23 @@ func TestFlyConfig(t *testing.T) {
 	}
 	if fly.Build.Args["BP_GO_TARGETS"] != "./cmd/osk" {
 		t.Errorf("the buildpack must build ./cmd/osk, got %q", fly.Build.Args["BP_GO_TARGETS"])
+	}
+}
+
+// An ssh session into the buildpack's image has no osk on PATH; its
+// launcher runs it.
+func TestReadme_RunsOperatorCommandsOnFlyThroughTheLauncher(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssh := regexp.MustCompile(`fly ssh console -C "([^"]*)"`).FindAllStringSubmatch(string(readme), -1)
+	if len(ssh) == 0 {
+		t.Fatal("README.md shows no operator command over fly ssh console")
+	}
+	for _, m := range ssh {
+		if !strings.HasPrefix(m[1], "/cnb/process/web ") {
+			t.Errorf("README.md runs %q over ssh; the buildpack's image runs osk as /cnb/process/web", m[1])
+		}
 	}
 }

@@ -96,9 +96,52 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return 0
 		}
 		fmt.Fprintln(stderr, "osk:", err)
+		if errors.As(err, new(usageError)) {
+			return 2
+		}
 		return 1
 	}
 	return 0
+}
+
+// usageError is a command line that Osk cannot read. It exits with 2, as
+// an unknown command and a bad flag do, so that a script can tell a
+// mistyped line from a failed task.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
+
+func newFlags(env *environment, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	return fs
+}
+
+// parseFlags reads a command's flags and refuses anything left over: the
+// flag package stops at the first word that is not a flag, so an unquoted
+// value with a space (--name Jane Doe) would otherwise be cut short
+// without a word.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() == 0 {
+		return nil
+	}
+	hint := ""
+	fs.VisitAll(func(f *flag.Flag) {
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+			hint = `; quote a value that has spaces, as in --name "Jane Doe"`
+		}
+	})
+	return usagef("%s takes no arguments besides its flags, but was given %q%s", fs.Name(), strings.Join(fs.Args(), " "), hint)
 }
 
 func usage(w io.Writer) {
@@ -142,17 +185,30 @@ func withDatabase(ctx context.Context, env *environment, serve bool, fn func(*se
 	return fn(database)
 }
 
+// withSchema is withDatabase for the operator commands, which read and
+// write Osk's tables and so need the schema this binary was built for.
+// They never migrate, even in development: an operator decides when.
+func withSchema(ctx context.Context, env *environment, fn func(*server.Database) error) error {
+	return withDatabase(ctx, env, false, func(database *server.Database) error {
+		if err := db.CheckSchema(ctx, database.DB); err != nil {
+			return err
+		}
+		return fn(database)
+	})
+}
+
 func runServe(ctx context.Context, env *environment, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlags(env, "serve")
 	withDemo := fs.Bool("demo", false, "in development, fill an empty database with the demo co-op first")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	return withDatabase(ctx, env, true, func(database *server.Database) error {
 		// Development migrates at start so that `make run` is one step;
 		// production migrates in Fly's release command before instances
-		// start, so that two instances never race a schema change.
+		// start, so that two instances never race a schema change. An
+		// instance on any other schema would pass its health check and then
+		// fail requests and background work, so production refuses to start.
 		if env.cfg.IsDevelopment() {
 			if err := db.Migrate(ctx, database.DB); err != nil {
 				return err
@@ -162,20 +218,24 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 					return err
 				}
 			}
+		} else if err := db.CheckSchema(ctx, database.DB); err != nil {
+			return err
 		}
 		srv, err := server.New(env.cfg, env.logger, database)
 		if err != nil {
 			return err
 		}
+		ln, err := srv.Listen()
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(env.stdout, "Osk is running at %s (press Ctrl-C to stop)\n", env.cfg.BaseURL)
-		return srv.Run(ctx)
+		return srv.Serve(ctx, ln)
 	})
 }
 
 func runMigrate(ctx context.Context, env *environment, args []string) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(newFlags(env, "migrate"), args); err != nil {
 		return err
 	}
 	return withDatabase(ctx, env, false, func(database *server.Database) error {
@@ -187,7 +247,10 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 	})
 }
 
-func runVersion(_ context.Context, env *environment, _ []string) error {
+func runVersion(_ context.Context, env *environment, args []string) error {
+	if err := parseFlags(newFlags(env, "version"), args); err != nil {
+		return err
+	}
 	fmt.Fprintln(env.stdout, "osk", version)
 	return nil
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -95,5 +97,55 @@ func TestVerifyCommand_ExitsNonZeroOnTampering(t *testing.T) {
 	out, _, code := osk(t, db.URL, "verify")
 	if code == 0 || !strings.Contains(out, "PROBLEM event 1, audit_events") {
 		t.Fatalf("verify of a tampered log: exit %d\n%s", code, out)
+	}
+}
+
+// The flag package stops at the first word that is not a flag; what follows
+// must not be dropped without a word.
+func TestCommands_RefuseLeftoverArguments(t *testing.T) {
+	db := dbtest.New(t)
+	taken, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, args := range [][]string{
+		{"account", "create", "--email", "jane@example.org", "--name", "Jane", "Doe"},
+		{"grant", "--email", "jane@example.org", "--role", "admin", "now"},
+		{"revoke", "--email", "jane@example.org", "--role", "admin", "now"},
+		{"token", "create", "--email", "jane@example.org", "--name", "export", "script"},
+		{"migrate", "now"},
+		{"seed", "--demo", "now"},
+		{"verify", "now"},
+		{"version", "now"},
+		{"serve", "now"},
+	} {
+		env := map[string]string{"APP_ENV": "development", "DATABASE_URL": db.URL,
+			// Should serve start despite the word, it stops at once.
+			"PORT": strconv.Itoa(taken.Addr().(*net.TCPAddr).Port)}
+		var out, errOut bytes.Buffer
+		code := run(args, func(k string) string { return env[k] }, &out, &errOut)
+		last := args[len(args)-1]
+		if code != 2 || !strings.Contains(errOut.String(), strconv.Quote(last)) {
+			t.Errorf("osk %s: exit %d, want 2 and a message naming %q\n%s", strings.Join(args, " "), code, last, errOut.String())
+		}
+	}
+	if n := db.Count(t, `SELECT count(*) FROM accounts`); n != 0 {
+		t.Fatalf("%d accounts made from command lines that were refused", n)
+	}
+}
+
+func TestGrant_HintsAtAccountCreateOnlyForAMissingAccount(t *testing.T) {
+	db := dbtest.New(t)
+	if _, errOut, code := osk(t, db.URL, "grant", "--email", "not-an-email", "--role", "admin"); code == 0 || strings.Contains(errOut, "account create") {
+		t.Errorf("grant to a malformed email: exit %d\n%s", code, errOut)
+	}
+	if _, err := db.Exec(`ALTER TABLE accounts RENAME TO accounts_away`); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"grant", "revoke"} {
+		if _, errOut, code := osk(t, db.URL, cmd, "--email", "chair@example.org", "--role", "admin"); code == 0 || strings.Contains(errOut, "account create") {
+			t.Errorf("%s when the database fails: exit %d\n%s", cmd, code, errOut)
+		}
 	}
 }

@@ -15,11 +15,11 @@ import (
 func runSeed(ctx context.Context, env *environment, args []string) error {
 	fs := newFlags(env, "seed")
 	withDemo := fs.Bool("demo", false, "fill an empty development database with the demo co-op")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if !*withDemo {
-		return errors.New("usage: osk seed --demo")
+		return usagef("usage: osk seed --demo")
 	}
 	if !env.cfg.IsDevelopment() {
 		return errors.New("the demo co-op is for development only (APP_ENV=development)")

@@ -25,11 +25,8 @@ var errProblemsFound = errors.New("the record has problems")
 func runVerify(ctx context.Context, env *environment, args []string) error {
 	fs := newFlags(env, "verify")
 	bundle := fs.String("bundle", "", "verify this export bundle of a meeting offline, in a throwaway PostgreSQL, instead of the live database")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return errors.New("usage: osk verify [--bundle FILE]")
 	}
 	if *bundle != "" {
 		return verifyBundle(ctx, env, *bundle)
@@ -37,7 +34,7 @@ func runVerify(ctx context.Context, env *environment, args []string) error {
 	if err := env.configure(); err != nil {
 		return err
 	}
-	return withDatabase(ctx, env, false, func(database *server.Database) error {
+	return withSchema(ctx, env, func(database *server.Database) error {
 		started := time.Now()
 		fmt.Fprintln(env.stdout, "Verifying the audit chain and every record that hangs on it...")
 		report, err := auditor.VerifyLive(ctx, database.DB, auditor.Options{Progress: progress(env, started)}, server.Checks()...)

@@ -7,6 +7,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/mail"
@@ -14,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lib/pq"
 )
 
 // The environments Osk knows. Development mounts the built-in sign-in
@@ -27,6 +30,15 @@ const (
 // MinSecretLength is the shortest SESSION_SECRET accepted in production:
 // 32 bytes of entropy when generated as recommended in README.md.
 const MinSecretLength = 32
+
+// minSecretDistinct is the fewest different characters a production
+// SESSION_SECRET may have. Length alone lets through "aaaa…" and other
+// typed placeholders; a generated hex secret of 32 characters has about 14.
+const minSecretDistinct = 8
+
+// developmentSecret keeps development's sessions across restarts. It is
+// published with the source, so production refuses it.
+const developmentSecret = "development-secret-not-for-production-use"
 
 // Config is every setting of Osk.
 type Config struct {
@@ -95,7 +107,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Env:           r.oneOf("APP_ENV", Production, Development, Production),
 		Port:          r.intIn("PORT", 8080, 1, 65535),
-		DatabaseURL:   r.str("DATABASE_URL", ""),
+		DatabaseURL:   r.databaseURL("DATABASE_URL"),
 		DataDir:       r.str("DATA_DIR", ".data"),
 		SessionSecret: r.str("SESSION_SECRET", ""),
 		BodyLimit:     r.intIn("BODY_LIMIT_BYTES", 1<<20, 1024, 64<<20),
@@ -129,8 +141,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		if cfg.DatabaseURL == "" {
 			r.problem("DATABASE_URL", "is required in production (the private PostgreSQL is for development only; set APP_ENV=development to use it)")
 		}
-		if len(cfg.SessionSecret) < MinSecretLength {
+		switch {
+		case len(cfg.SessionSecret) < MinSecretLength:
 			r.problem("SESSION_SECRET", "must be at least %d characters in production (generate one with: openssl rand -hex 32)", MinSecretLength)
+		case cfg.SessionSecret == developmentSecret:
+			r.problem("SESSION_SECRET", "is development's secret, which is published with the source (generate one with: openssl rand -hex 32)")
+		case distinct(cfg.SessionSecret) < minSecretDistinct:
+			r.problem("SESSION_SECRET", "has fewer than %d different characters, so it is easily guessed (generate one with: openssl rand -hex 32)", minSecretDistinct)
 		}
 		if cfg.BaseURL != nil && cfg.BaseURL.Scheme != "https" {
 			r.problem("BASE_URL", "must be an https URL in production")
@@ -138,7 +155,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	} else if cfg.SessionSecret == "" {
 		// Development keeps sessions across restarts with a fixed secret;
 		// production refuses to start without its own (checked above).
-		cfg.SessionSecret = "development-secret-not-for-production-use"
+		cfg.SessionSecret = developmentSecret
 	}
 	if len(r.problems) > 0 {
 		return Config{}, &Error{Problems: r.problems}
@@ -215,17 +232,69 @@ func (r *reader) baseURL(name, def string) *url.URL {
 	return u
 }
 
+// smtpURL applies the rules of internal/mail's SMTP sender, so that a URL it
+// would refuse stops every command here, named, and not serve's mail worker
+// later. The value holds a password, so no problem quotes it.
 func (r *reader) smtpURL(name string) *url.URL {
 	raw := r.str(name, "")
 	if raw == "" {
 		return nil
 	}
+	const form = "smtp://user:password@host:587 or smtps://user:password@host:465"
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-		r.problem(name, "must look like smtp://user:password@host:587 or smtps://user:password@host:465")
+		r.problem(name, "must look like %s", form)
 		return nil
 	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		r.problem(name, "must have no path, query or fragment: Osk reads none (%s)", form)
+		return nil
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			r.problem(name, "has the port %q but a port is a whole number from 1 to 65535", p)
+			return nil
+		}
+	}
 	return u
+}
+
+// databaseURL checks the form of a connection string as lib/pq reads it, so
+// that a malformed one is named here rather than in an error from the
+// driver. The value holds a password, so no problem quotes it.
+func (r *reader) databaseURL(name string) string {
+	raw := r.str(name, "")
+	if raw == "" {
+		return ""
+	}
+	if strings.HasPrefix(raw, "postgres://") || strings.HasPrefix(raw, "postgresql://") {
+		// url.Error repeats the whole URL, password included; its Err
+		// alone says what is wrong.
+		if _, err := url.Parse(raw); err != nil {
+			var urlErr *url.Error
+			if errors.As(err, &urlErr) {
+				err = urlErr.Err
+			}
+			r.problem(name, "is not a valid URL (%v)", err)
+			return raw
+		}
+	} else if strings.Contains(raw, "://") || !strings.Contains(raw, "=") {
+		r.problem(name, "must be a postgres:// or postgresql:// URL, such as postgres://user:password@host:5432/osk?sslmode=require, "+
+			"or a key=value connection string, such as \"host=db.internal dbname=osk\"")
+		return raw
+	}
+	if _, err := pq.NewConfig(raw); err != nil {
+		r.problem(name, "cannot be read by PostgreSQL's driver: %s", strings.TrimPrefix(err.Error(), "pq: "))
+	}
+	return raw
+}
+
+func distinct(s string) int {
+	seen := map[rune]bool{}
+	for _, c := range s {
+		seen[c] = true
+	}
+	return len(seen)
 }
 
 func (r *reader) proxies(name string) []string {

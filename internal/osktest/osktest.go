@@ -62,7 +62,7 @@ func Start(t testing.TB, opts Options) *Instance {
 		"PORT":           fmt.Sprint(port),
 		"BASE_URL":       fmt.Sprintf("http://127.0.0.1:%d", port),
 		"DATABASE_URL":   opts.DB.URL,
-		"SESSION_SECRET": "test-secret-test-secret-test-secret",
+		"SESSION_SECRET": "test-secret-0123456789abcdefghij",
 		"SHUTDOWN_GRACE": "5s",
 	}
 	for k, v := range opts.Env {

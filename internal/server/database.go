@@ -92,18 +92,30 @@ func ensureDatabase(ctx context.Context, adminURL, name string) error {
 		return err
 	}
 	defer conn.Close()
-	var exists bool
-	if err := conn.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name); err != nil {
-		return fmt.Errorf("server: look for database %s: %w", name, err)
+	exists := func() (bool, error) {
+		var ok bool
+		if err := conn.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name); err != nil {
+			return false, fmt.Errorf("server: look for database %s: %w", name, err)
+		}
+		return ok, nil
 	}
-	if exists {
-		return nil
+	if ok, err := exists(); ok || err != nil {
+		return err
 	}
 	_, err = conn.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name))
+	if err == nil {
+		return nil
+	}
+	// Another command (make run beside an operator command, say) may be
+	// creating it too. PostgreSQL answers 42P04 when the other one finished
+	// before this one began, and a unique violation on pg_database when both
+	// were under way at once; either way the database must now be there.
 	var pqErr *pq.Error
-	// Another command may have created it a moment ago.
-	if err != nil && !(errors.As(err, &pqErr) && pqErr.Code == "42P04") {
+	if !errors.As(err, &pqErr) || (pqErr.Code != "42P04" && pqErr.Code != "23505") {
 		return fmt.Errorf("server: create database %s: %w", name, err)
+	}
+	if ok, lookErr := exists(); !ok || lookErr != nil {
+		return errors.Join(fmt.Errorf("server: create database %s: %w", name, err), lookErr)
 	}
 	return nil
 }

@@ -206,18 +206,19 @@ func mailSender(cfg config.Config, logger *slog.Logger) (mail.Sender, error) {
 	}
 }
 
-// Run serves HTTP on the configured port until ctx is cancelled, then stops
-// taking new connections and lets requests in flight finish within the
-// configured grace period.
-func (s *Server) Run(ctx context.Context) error {
+// Listen opens the configured port. It is apart from Serve so that the
+// caller can tell people where Osk runs only once the port is Osk's.
+func (s *Server) Listen() (net.Listener, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(s.cfg.Port)))
 	if err != nil {
-		return fmt.Errorf("server: listen on port %d: %w", s.cfg.Port, err)
+		return nil, fmt.Errorf("server: listen on port %d: %w", s.cfg.Port, err)
 	}
-	return s.Serve(ctx, ln)
+	return ln, nil
 }
 
-// Serve is Run on a listener the caller opened.
+// Serve serves HTTP on ln until ctx is cancelled, then stops taking new
+// connections and lets requests in flight finish within the configured
+// grace period.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
