@@ -132,8 +132,10 @@ func requireAuditor(c *fiber.Ctx) error {
 // maxFilterText is the longest action or subject a filter takes.
 const maxFilterText = 200
 
-// filter reads the query string of both doors into an audit filter.
-func filter(c *fiber.Ctx) (audit.Filter, error) {
+// filter reads the query string of both doors into an audit filter. The
+// page also takes ?seq=, for one event (oneEvent): the one whose number
+// minutes and ballot records print with its hash.
+func filter(c *fiber.Ctx, oneEvent bool) (audit.Filter, error) {
 	var f audit.Filter
 	var v errs.Validation
 	// ?cursor= is the next_cursor of a page, which is the sequence number
@@ -156,6 +158,13 @@ func filter(c *fiber.Ctx) (audit.Filter, error) {
 			v.Add("limit", "Use a number from 1 to %d.", audit.MaxListLimit)
 		}
 		f.Limit = n
+	}
+	if raw := strings.TrimSpace(c.Query("seq")); oneEvent && raw != "" {
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n < 1 {
+			v.Add("seq", "Use an event number, 1 or more, as printed on the minutes or the ballot record.")
+		}
+		f.AfterSeq, f.Limit = n-1, 1
 	}
 	f.Action = strings.TrimSpace(c.Query("action"))
 	f.Subject = strings.TrimSpace(c.Query("subject"))
@@ -197,7 +206,7 @@ func (h *Handlers) apiEvents(c *fiber.Ctx) error {
 	if err := requireAuditor(c); err != nil {
 		return err
 	}
-	f, err := filter(c)
+	f, err := filter(c, false)
 	if err != nil {
 		return err
 	}
@@ -242,7 +251,7 @@ func (h *Handlers) eventsPage(c *fiber.Ctx) error {
 	if err := requireAuditor(c); err != nil {
 		return err
 	}
-	f, ferr := filter(c)
+	f, ferr := filter(c, true)
 	data := fiber.Map{"Title": "Audit log", "Query": c.Queries()}
 	if ferr != nil {
 		web.AddFormErrors(data, ferr)
@@ -256,6 +265,8 @@ func (h *Handlers) eventsPage(c *fiber.Ctx) error {
 	data["Events"] = items
 	if len(items) == effectiveLimit(f.Limit) {
 		q := c.Queries()
+		// The events after one asked for by number are the next page.
+		delete(q, "seq")
 		q["after_seq"] = strconv.FormatInt(items[len(items)-1].Seq, 10)
 		// A whole path rather than a query after a literal "?" in the
 		// template, which would escape the query's own "=" and "&".
@@ -278,9 +289,28 @@ func (h *Handlers) verifyPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	var checked []string
+	for _, check := range h.checks {
+		words, ok := checkWords[check.Name]
+		if !ok {
+			words = check.Name
+		}
+		checked = append(checked, words)
+	}
 	return web.Render(c, "auditor/verify", fiber.Map{
-		"Title": "Verification of the record", "Report": report, "Took": took, "Meetings": meetings,
+		"Title": "Verification of the record", "Report": report, "Took": took, "Meetings": meetings, "Checked": checked,
 	})
+}
+
+// checkWords say what each check of the record verifies, for the page
+// that reports a verification. The report counts the events walked but
+// not the records each check read, so the page says what was checked
+// rather than how many.
+var checkWords = map[string]string{
+	"ballots":   "Every closed ballot: its votes recounted, its result and record hash recomputed, and no member counted twice.",
+	"minutes":   "All minutes: every version and signature compared with the audit log, and every sealed document's seal recomputed.",
+	"motions":   "Every motion: its audit events replayed and compared with what the database holds.",
+	"elections": "Every election and candidate: their audit events replayed and compared with what the database holds.",
 }
 
 // apiBundle answers the export bundle of a meeting as a download.

@@ -235,3 +235,51 @@ func TestVerifyLive_ReadsOneSnapshot(t *testing.T) {
 		t.Fatalf("the chain walked %d events, a later check saw %d (report ok %v)", report.Events, seen, report.OK)
 	}
 }
+
+// The verification page says what it checked, and how to check printed
+// minutes and ballot records: by the event they print, which the audit
+// log shows alone by its number, not by the head, which moves on.
+func TestVerifyPage_SaysWhatWasCheckedAndWhatToCompare(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := inst.Server.Auth.CreateAccount(ctx, auth.Operator, "p"+strconv.Itoa(i)+"@example.org", "P"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := auditorClient(t, inst)
+
+	page := string(c.Get("/audit/verify").Body)
+	for _, want := range []string{
+		"<h2>What was checked</h2>", "each one's hash recomputed and chained to the one before",
+		"Every closed ballot: its votes recounted", "and every sealed document",
+		"Every motion: its audit events replayed", "Every election and candidate: their audit events replayed",
+		"in the audit log, the event with the printed number must have the printed hash",
+		`<form method="get" action="/audit" novalidate>`, `<input type="number" id="seq" name="seq"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the verification page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "Compare the head of the chain") {
+		t.Error("the verification page has the auditor compare the head of the chain with printed papers")
+	}
+
+	var events eventsPage
+	c.Get("/api/v1/audit/events?after_seq=1&limit=1").JSON(t, &events)
+	if len(events.Items) != 1 || events.Items[0].Seq != 2 {
+		t.Fatalf("event 2: %+v", events)
+	}
+	one := c.Get("/audit?seq=2")
+	body := string(one.Body)
+	if one.StatusCode != http.StatusOK || len(eventRowSeqs.FindAllString(body, -1)) != 1 ||
+		!strings.Contains(body, "<td>2</td>") || !strings.Contains(body, "<code>"+events.Items[0].Hash+"</code>") {
+		t.Fatalf("event 2 by its number: %d\n%s", one.StatusCode, body)
+	}
+	if m := laterLink.FindStringSubmatch(body); m == nil || html.UnescapeString(m[1]) != "/audit?after_seq=2" {
+		t.Errorf("the events after event 2 are not the next page: %v", m)
+	}
+	if bad := c.Get("/audit?seq=none"); bad.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(bad.Body), `href="#seq"`) {
+		t.Errorf("a bad event number: %d", bad.StatusCode)
+	}
+}

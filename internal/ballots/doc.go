@@ -13,7 +13,11 @@
 // the ballot (the close, or the chair's casting vote after a tie).
 // OnDescribe names the question on the ballot's pages, and OnNames an
 // election's candidates on its result. Imports flow one way: this package
-// knows meetings and members, never motions or elections.
+// knows meetings and members, never motions or elections. MeetingSection
+// lists the undecided ballots first on a meeting's page, each with a link
+// to vote, while the meeting sits (or, for advance voting, is convened);
+// RefuseUndecided keeps the session from closing under them, and its
+// refusal links to that section.
 //
 // # Elections
 //

@@ -75,6 +75,12 @@ func TestPages_VotingWithoutJavaScript(t *testing.T) {
 	if !strings.Contains(string(voted.Body), "anyone you show this receipt to can see how you voted") || !strings.Contains(string(voted.Body), "Cast the other vote you hold") {
 		t.Fatalf("receipt page: %s", voted.Body)
 	}
+	// The record lists fingerprints, not receipts: the receipt page says
+	// how to get from one to the other.
+	if !strings.Contains(string(voted.Body), `enter this receipt at <a href="/receipts">Check your vote</a>`) ||
+		!strings.Contains(string(voted.Body), "the fingerprint of your receipt") {
+		t.Errorf("the receipt page does not say how to find the vote in the record: %s", voted.Body)
+	}
 
 	// Sending the same form again makes no second vote.
 	again := alice.Do(http.MethodPost, page+"/vote", url.Values{"member_id": {own[1]}, "key": {own[2]}, "choice": {"against"}})
@@ -137,8 +143,16 @@ func TestPages_VotingWithoutJavaScript(t *testing.T) {
 	if strings.Contains(string(record.Body), "The voting list (") {
 		t.Fatal("a member sees the voting list")
 	}
-	if audited := f.client(f.auditor).Get(page + "/record"); !strings.Contains(string(audited.Body), "The voting list (4)") {
+	if !strings.Contains(string(record.Body), `enter the receipt you were given at <a href="/receipts">Check your vote</a>: it shows your vote and the fingerprint to look for in this list`) {
+		t.Error("the record does not send a voter with a receipt to the check that finds its fingerprint")
+	}
+	audited := f.client(f.auditor).Get(page + "/record")
+	if !strings.Contains(string(audited.Body), "The voting list (4)") {
 		t.Fatalf("the auditor's record page: %d", audited.StatusCode)
+	}
+	// The auditor checks the printed chain head against that event.
+	if !regexp.MustCompile(`<a href="/audit\?seq=(\d+)">event (\d+) in the audit log</a>`).Match(audited.Body) {
+		t.Error("the auditor's record page does not link its chain head to that event in the audit log")
 	}
 
 	// Anyone checks a receipt, signed in or not.

@@ -7,6 +7,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/meetings"
 )
 
 // RefuseUndecided refuses to end a meeting's session while one of its
@@ -22,11 +23,13 @@ func RefuseUndecided(ctx context.Context, tx *sqlx.Tx, meetingID int64) error {
 	if err != nil {
 		return fmt.Errorf("ballots: undecided in meeting %d: %w", meetingID, err)
 	}
+	// The meeting's page lists these ballots (MeetingSection): the
+	// refusal points there.
 	switch {
 	case open > 0:
-		return errs.Wrap(errs.Conflict, "Close the open ballots first (%d still open): the session cannot end while members are voting.", open)
+		return meetings.ExplainedIn(SectionID, errs.Wrap(errs.Conflict, "Close the open ballots first (%d still open): the session cannot end while members are voting.", open))
 	case awaiting > 0:
-		return errs.Wrap(errs.Conflict, "Give the casting vote on the tied ballots first (%d waiting): the session cannot end with a question undecided.", awaiting)
+		return meetings.ExplainedIn(SectionID, errs.Wrap(errs.Conflict, "Give the casting vote on the tied ballots first (%d waiting): the session cannot end with a question undecided.", awaiting))
 	}
 	return nil
 }

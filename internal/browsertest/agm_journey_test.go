@@ -61,6 +61,14 @@ func TestJourney_AnnualGeneralMeeting(t *testing.T) {
 	bo.Submit("Admit as a member")
 	bo.See("The applicant is now a member")
 
+	// While she waited, her menu offered no meetings; told that she is
+	// admitted, Ada comes back to her membership page, and it does.
+	if ada.Has(browsertest.Link("Meetings")) {
+		t.Error("the menu offers an applicant the meetings")
+	}
+	ada.Reload()
+	ada.See("Active member")
+
 	// No meeting is announced yet: Ada asks the board for an item at the
 	// next one.
 	ada.ClickLink("Meetings")
@@ -170,14 +178,16 @@ func TestJourney_AnnualGeneralMeeting(t *testing.T) {
 	cleo.ClickLink("The ballot on this motion: vote here")
 	cleo.See("0 of 3 members on the voting list have voted")
 
-	// Ada loads the ballot in a second tab too, and votes in the first.
-	ada.ClickLink("The motions and amendments of this meeting")
-	ada.ClickLink(motion)
-	ada.ClickLink("The ballot on this motion: vote here")
+	// Ada, on the meeting's page, hears of the ballot; reloaded, the page
+	// shows it first, with a link to vote. She loads the ballot in a
+	// second tab too, and votes in the first.
+	ada.WaitToSee("A ballot is open.")
+	ada.ClickLink("Reload the page")
+	ada.ClickLink("Vote on “" + motion + "”")
 	// Ada lives in São Paulo: the ballot's times are in Helsinki's zone,
 	// and in hers as well.
 	ada.See("(Europe/Helsinki;")
-	ada.See("Your time:")
+	ada.See("your time:")
 	ballot := ada.Path()
 	adaAgain := ada.NewTab(browsertest.As("Ada, in a second tab"))
 	adaAgain.Visit(ballot)
@@ -199,9 +209,9 @@ func TestJourney_AnnualGeneralMeeting(t *testing.T) {
 	}
 
 	// Pia votes twice: for Otto, whose proxy she holds, and for herself.
-	pia.ClickLink("The motions and amendments of this meeting")
-	pia.ClickLink(motion)
-	pia.ClickLink("The ballot on this motion: vote here")
+	pia.ClickLink("Meetings")
+	pia.ClickLink(title)
+	pia.ClickLink("Vote on “" + motion + "”")
 	forOtto := fmt.Sprintf("Your vote for Otto Away (member %s), as the holder of their proxy", ottoNo)
 	own := fmt.Sprintf("Your own vote (member %s)", piaNo)
 	pia.See(forOtto)
@@ -244,8 +254,11 @@ func TestJourney_AnnualGeneralMeeting(t *testing.T) {
 	adaAgain.See("The motion is carried.")
 
 	cleo.ClickLink(title)
-	cleo.Submit("Close the session")
+	cleo.ClickLink("Close the session")
+	cleo.See("it cannot be undone")
+	cleo.Submit("Close the session now")
 	cleo.See("The session is closed.")
+	cleo.See("At the session: 2 present, 1 by proxy, 3 represented")
 
 	// The secretary writes the minutes from the pre-filled draft, adds
 	// what the meeting said, saves and submits them.

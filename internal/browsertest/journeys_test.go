@@ -120,7 +120,7 @@ func TestJourney_AdminEditsRules(t *testing.T) {
 
 	p.SignIn("grace@example.org", "Grace Hopper")
 	p.ClickLink("Grace Hopper")
-	p.ClickLink("The co-op's rules")
+	p.ClickLink("Settings from the co-op's rules")
 
 	const field = "Latest notice (days before the meeting)"
 	p.Type(field, "400")

@@ -85,6 +85,9 @@ func (h *Handlers) render(c *fiber.Ctx, id int64, formErr error, form string) er
 		"NomineeValues": nominee, "BallotValues": ballot, "CloseValues": closing,
 		"CanBallot": v.Chair && !v.Meeting.Finished() && v.Election.Status == StatusNominating,
 		"InSession": v.Meeting.Status == meetings.StatusInSession,
+		// Outcomes says, by candidate on its ballot, whether a decided
+		// election elected them: none before the count.
+		"Outcomes": map[int64]string{},
 	}
 	for _, item := range v.Meeting.Agenda {
 		if v.Election.AgendaItemID != nil && item.ID == *v.Election.AgendaItemID {
@@ -93,6 +96,14 @@ func (h *Handlers) render(c *fiber.Ctx, id int64, formErr error, form string) er
 	}
 	if v.Election.BallotID != nil {
 		data["BallotURL"] = "/ballots/" + strconv.FormatInt(*v.Election.BallotID, 10)
+		if v.Election.Status == StatusDecided {
+			if err := h.addResult(c, *v.Election.BallotID, data); err != nil {
+				return err
+			}
+		}
+	}
+	if data["WrittenBy"], err = h.writtenBy(c, v.Election); err != nil {
+		return err
 	}
 	if formErr != nil {
 		data["Title"] = "Error: " + title
@@ -100,6 +111,58 @@ func (h *Handlers) render(c *fiber.Ctx, id int64, formErr error, form string) er
 		c.Status(web.StatusOf(formErr))
 	}
 	return web.Render(c, "elections/show", data)
+}
+
+// addResult puts a decided election's count on its page: who was elected
+// and the votes of each candidate, as the ballot's result has them.
+func (h *Handlers) addResult(c *fiber.Ctx, ballotID int64, data fiber.Map) error {
+	b, err := h.svc.ballots.Get(c.UserContext(), ballotID)
+	if err != nil {
+		return err
+	}
+	if b.Result == nil || b.Result.Election == nil {
+		return nil
+	}
+	r := b.Result.Election
+	var elected []string
+	outcomes := map[int64]string{}
+	for _, cand := range r.Candidates {
+		outcomes[cand.ID] = "Not elected"
+		if cand.Elected {
+			elected = append(elected, cand.Name)
+			outcomes[cand.ID] = "Elected"
+		}
+	}
+	data["Result"], data["Elected"], data["Outcomes"] = r, elected, outcomes
+	return nil
+}
+
+// writtenBy names, by candidate, whoever wrote a statement the candidate
+// did not write themself: the member, or the board member, who nominated
+// them. Members read a statement as the candidate's own unless told.
+func (h *Handlers) writtenBy(c *fiber.Ctx, e Election) (map[int64]string, error) {
+	ctx := c.UserContext()
+	out := map[int64]string{}
+	for _, cand := range e.Candidates {
+		if cand.Statement == "" || cand.NominatedBy == nil {
+			continue
+		}
+		if cand.MemberID != nil {
+			m, err := h.svc.members.Get(ctx, *cand.MemberID)
+			if err != nil {
+				return nil, err
+			}
+			if m.ActsFor(*cand.NominatedBy) {
+				continue
+			}
+		}
+		name, err := h.svc.members.AccountName(ctx, *cand.NominatedBy)
+		if err != nil {
+			return nil, err
+		}
+		out[cand.ID] = name
+	}
+	return out, nil
 }
 
 func (h *Handlers) showPage(c *fiber.Ctx) error {

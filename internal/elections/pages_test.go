@@ -450,3 +450,38 @@ func TestPages_OneVoterReadsInTheSingular(t *testing.T) {
 	has(t, "a ballot of one voter", page, `<span data-live="turnout">0 of 1</span> member on the voting list has voted`)
 	lacks(t, "a ballot of one voter", page, "1</span> members")
 }
+
+// A decided election's page says who was elected, with the votes, and
+// links to the record; a statement a nominator wrote says so.
+func TestPages_ADecidedElectionShowsItsResult(t *testing.T) {
+	f := newFixture(t)
+	e := f.election(1, nil)
+	own := f.stand(e, 0)
+	nominee, err := f.svc.Nominate(f.ctx, f.voters[1], e.ID, elections.Nomination{MemberID: &f.members[2].ID, Statement: "She has kept our accounts for years."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Consent(f.ctx, f.voters[2], e.ID, nominee.ID); err != nil {
+		t.Fatal(err)
+	}
+	page := fmt.Sprintf("/elections/%d", e.ID)
+	voter := f.Client(f.voters[3])
+	has(t, "the page while nominating", voter.Get(page), "Statement written by Voter 1, who nominated Voter 2:</p><p class=\"pre-line\">She has kept our accounts for years.</p>")
+	lacks(t, "the page while nominating", voter.Get(page), "who nominated Voter 0")
+
+	b := f.open(e)
+	f.vote(0, b, own.ID)
+	f.vote(1, b, own.ID)
+	f.vote(3, b, nominee.ID)
+	f.closeBallot(b)
+
+	decided := voter.Get(page)
+	wantStatus(t, "the decided election", decided, http.StatusOK)
+	has(t, "the decided election", decided, "<strong>Elected: Voter 0.</strong>",
+		`<tr><th scope="row">Voter 0</th><td>2</td><td>Elected</td></tr>`,
+		`<tr><th scope="row">Voter 2</th><td>1</td><td>Not elected</td></tr>`,
+		"<dt>Votes cast</dt><dd>3 of 4 on the voting list</dd>",
+		fmt.Sprintf(`<a href="/ballots/%d/record">Open the ballot record: every vote, by receipt</a>`, b.ID),
+		`<strong>Voter 0</strong> <span class="tag">Elected</span>`, `<strong>Voter 2</strong> <span class="tag">Not elected</span>`)
+	lacks(t, "the decided election", decided, `<span class="tag">Consented</span>`)
+}

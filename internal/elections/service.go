@@ -25,9 +25,11 @@ import (
 // Ballots opens the ballots on elections: internal/ballots, whose Open
 // checks the session and its quorum and freezes the voting list. Open runs
 // inside the election's transaction, so that the election is "voting"
-// exactly when its ballot exists.
+// exactly when its ballot exists. Get reads a ballot with its result, for
+// the page of a decided election.
 type Ballots interface {
 	Open(ctx context.Context, tx *sqlx.Tx, p auth.Principal, spec ballots.OpenSpec) (ballots.Ballot, error)
+	Get(ctx context.Context, id int64) (ballots.Ballot, error)
 }
 
 // Config holds what the service needs from outside the database.

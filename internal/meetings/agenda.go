@@ -3,7 +3,9 @@ package meetings
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -63,6 +65,17 @@ func (s *Service) AddItem(ctx context.Context, p auth.Principal, id int64, in It
 	return out, err
 }
 
+// itemDeadline is the last moment an item can be added to the agenda of
+// the convened meeting m: a supplementary notice sent then is still in
+// time for it, counted as the notice is (noticeWindow), with the longer
+// period for a weighty item or a rule change, or once the agenda has one.
+func itemDeadline(m Meeting, r rules.Rules, weighty bool) time.Time {
+	next := m
+	next.Agenda = append(slices.Clone(m.Agenda), AgendaItem{Weighty: weighty})
+	_, latest := noticeWindow(next, r)
+	return latest
+}
+
 // addItem adds the item inside tx, for the board directly or by accepting
 // a member's request (source names the request in the audit event).
 func (s *Service) addItem(ctx context.Context, tx *sqlx.Tx, p auth.Principal, m Meeting, in ItemInput, r rules.Rules, recipients []members.Summary, source string) (AgendaItem, error) {
@@ -86,10 +99,9 @@ func (s *Service) addItem(ctx context.Context, tx *sqlx.Tx, p auth.Principal, m 
 	}
 	now := s.clock.Now()
 	if m.Status == StatusConvened {
-		next := m
-		next.Agenda = append(append([]AgendaItem{}, m.Agenda...), AgendaItem{RuleChange: in.RuleChange, Weighty: in.Weighty})
-		if _, latest := noticeWindow(next, r); now.After(latest) {
-			if next.HasWeightyItem() {
+		weighty := in.RuleChange || in.Weighty
+		if latest := itemDeadline(m, r, weighty); now.After(latest) {
+			if weighty || m.HasWeightyItem() {
 				return AgendaItem{}, errs.Wrap(errs.Conflict, "It is too late to add an item: the agenda has a rule change or a weighty item, so members must have its notice at least %d days before the meeting, by %s.",
 					r.NoticeWeightyMinDays, formatIn(latest, m.Zone()))
 			}

@@ -51,7 +51,7 @@ func (h *Handlers) Mount(r fiber.Router) {
 	r.Delete("/api/v1/meetings/:id/proxies/mine", h.apiWithdrawProxy)
 	r.Get("/api/v1/meetings/:id/proxies", h.apiProxies)
 	r.Get("/api/v1/meetings/:id/quorum", h.apiQuorum)
-	r.Get("/api/v1/meetings/:id/calendar.ics", h.apiCalendar)
+	r.Get("/api/v1/meetings/:id/calendar.ics", h.calendarFile)
 	r.Get("/api/v1/meetings/:id/events", h.apiEvents)
 	r.Post("/api/v1/meetings/:id/item-requests", h.apiRequestItem)
 	r.Get("/api/v1/meetings/:id/item-requests", h.apiItemRequests)
@@ -504,18 +504,6 @@ func sendCalendar(c *fiber.Ctx, name string, body []byte) error {
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(body)
-}
-
-func (h *Handlers) apiCalendar(c *fiber.Ctx) error {
-	id, err := meetingID(c.Params("id"))
-	if err != nil {
-		return err
-	}
-	body, err := h.svc.Calendar(c.UserContext(), auth.PrincipalOf(c), id)
-	if err != nil {
-		return err
-	}
-	return sendCalendar(c, "osk-meeting-"+strconv.FormatInt(id, 10)+".ics", body)
 }
 
 func (h *Handlers) apiFeed(c *fiber.Ctx) error {

@@ -2,6 +2,7 @@ package meetings
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -498,6 +499,62 @@ func quorumOf(ctx context.Context, q sqlx.QueryerContext, m Meeting) (Quorum, er
 	out.Required = m.Quorum.Required(out.Eligible)
 	out.Met = out.Represented >= out.Required
 	return out, nil
+}
+
+// sessionOf counts who was represented at the session of the closed
+// meeting m. The quorum counts those present now, and the close records
+// everyone as leaving, so after it the quorum says nobody. This counts the
+// session as the minutes' draft does (internal/minutes): each member once,
+// present if they stayed at the meeting at any time while it sat, by proxy
+// if they never did and their proxy was used in a ballot or its holder
+// stayed. The active members are those the close counted.
+func sessionOf(ctx context.Context, q sqlx.QueryerContext, m Meeting) (Session, error) {
+	var out Session
+	err := sqlx.GetContext(ctx, q, &out, `
+		WITH present AS (
+			SELECT DISTINCT a.member_id FROM meeting_attendance a
+			JOIN meetings m ON m.id = a.meeting_id
+			WHERE a.meeting_id = $1 AND (a.left_at IS NULL OR a.left_at > m.opened_at)
+		),
+		proxied AS (
+			SELECT DISTINCT p.grantor_member_id FROM meeting_proxies p
+			WHERE p.meeting_id = $1 AND p.withdrawn_at IS NULL
+			AND p.grantor_member_id NOT IN (SELECT member_id FROM present)
+			AND (p.used_at IS NOT NULL OR p.holder_member_id IN (SELECT member_id FROM present))
+		)
+		SELECT (SELECT count(*) FROM present) AS present, (SELECT count(*) FROM proxied) AS by_proxy`, m.ID)
+	if err != nil {
+		return Session{}, fmt.Errorf("meetings: session of %d: %w", m.ID, err)
+	}
+	closes, err := audit.List(ctx, q, audit.Filter{Action: "meeting.closed", Subject: subject(m.ID), Limit: 1})
+	if err != nil {
+		return Session{}, err
+	}
+	if len(closes) > 0 {
+		var counted struct {
+			Eligible int `json:"eligible"`
+		}
+		if err := json.Unmarshal(closes[0].Payload, &counted); err != nil {
+			return Session{}, fmt.Errorf("meetings: close of %d: %w", m.ID, err)
+		}
+		out.Eligible = counted.Eligible
+	}
+	return out, nil
+}
+
+// votesAt reports whether the member's vote counts at the meeting: they
+// are active and were active on its record date, as the voting lists of
+// internal/ballots take them (members.ElectorsQuery). Others may take
+// part, and hold proxies, but vote in none of its ballots.
+func (s *Service) votesAt(ctx context.Context, m Meeting, memberID int64) (bool, error) {
+	if m.RecordDate == nil {
+		return false, nil
+	}
+	mem, err := s.members.Get(ctx, memberID)
+	if err != nil || mem.Status != members.StatusActive {
+		return false, err
+	}
+	return s.members.ActiveAt(ctx, memberID, *m.RecordDate)
 }
 
 // QuorumAs returns the quorum of a meeting the principal may see.

@@ -58,7 +58,13 @@
 // ProxyMaxPerHolder), are never chained, and can be withdrawn until a
 // ballot used them (MarkProxyUsed). Attendance and proxy rows are never
 // deleted. The quorum is counted in one statement (quorumCounts) over
-// attendance, proxies and the register's active members.
+// attendance, proxies and the register's active members. Once the meeting
+// is closed, its page counts who was represented over the whole session
+// instead (sessionOf), since the close records everyone as leaving.
+//
+// A member not active on the record date may take part, give and hold
+// proxies, but is on no voting list: the page tells them so, and says of
+// each proxy whether it carries a vote (votesAt).
 //
 // # For internal/ballots
 //
@@ -84,5 +90,14 @@
 // attendance and proxies (an organisation the caller represents, or, for
 // the chair and secretary, a member present in the room). A calendar
 // program subscribes to /meetings/calendar/{token}, a secret address
-// whose hash only is stored.
+// whose hash only is stored. The notice and the page link a meeting's
+// calendar file at /meetings/{id}/calendar.ics, the API's file at an
+// address that sends a person signed out to sign in and back. The chair
+// confirms the close of the session on /meetings/{id}/close.
+//
+// Domains that depend on meetings write sections of its page through
+// WithSections: ballots (first, while members vote), elections and
+// minutes. A refusal that a section explains, such as a close refused
+// while ballots are open, is marked with ExplainedIn, and the page's
+// error summary links to the section.
 package meetings

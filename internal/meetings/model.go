@@ -240,6 +240,20 @@ type Quorum struct {
 	Met         bool `db:"-" json:"met"`
 }
 
+// Session is who was represented at the session of a closed meeting,
+// each member once: those present at some time while it sat, in person or
+// remotely, and those represented by proxy who never came themselves.
+type Session struct {
+	Present int `db:"present"`
+	ByProxy int `db:"by_proxy"`
+	// Eligible is the active members at the close, as the close's audit
+	// event recorded them; 0 when the log has no such event.
+	Eligible int `db:"-"`
+}
+
+// Represented is the members represented at the session.
+func (s Session) Represented() int { return s.Present + s.ByProxy }
+
 // Required is the number of members a quorum rule requires out of
 // eligible active members: the larger of its two parts, the percentage
 // rounded up.

@@ -69,6 +69,19 @@ func whenText(m Meeting) string {
 		m.StartsAt.UTC().Format("2 January 2006, 15:04"), m.EndsAt.UTC().Format("2 January 2006, 15:04"))
 }
 
+// remoteLine says how to take part remotely. A draft may allow it before
+// its link is known; its notice, previewed before convening, says the link
+// is missing rather than end on "at" and nothing.
+func remoteLine(m Meeting) string {
+	switch {
+	case !m.RemoteAllowed:
+		return "Taking part remotely: not offered for this meeting\n"
+	case m.OnlineURL == "":
+		return "Taking part remotely: allowed, but the link is missing: the meeting cannot be convened without it\n"
+	}
+	return fmt.Sprintf("Taking part remotely: allowed, at %s\n", m.OnlineURL)
+}
+
 func (s *Service) meetingURL(id int64) string {
 	return fmt.Sprintf("%s/meetings/%d", s.cfg.BaseURL, id)
 }
@@ -84,11 +97,7 @@ func (s *Service) noticeText(m Meeting, r rules.Rules) string {
 	if m.Location != "" {
 		fmt.Fprintf(&b, "Where: %s\n", m.Location)
 	}
-	if m.RemoteAllowed {
-		fmt.Fprintf(&b, "Taking part remotely: allowed, at %s\n", m.OnlineURL)
-	} else {
-		b.WriteString("Taking part remotely: not offered for this meeting\n")
-	}
+	b.WriteString(remoteLine(m))
 	if r.ProxiesAllowed {
 		fmt.Fprintf(&b, "Proxies: a member may authorise another member to act for them; one member may hold at most %d proxies.\n", r.ProxyMaxPerHolder)
 	} else {
@@ -118,7 +127,7 @@ func (s *Service) noticeText(m Meeting, r rules.Rules) string {
 		}
 	}
 	fmt.Fprintf(&b, "\nThe notice, the agenda and the forms to register your attendance or authorise a proxy are at %s.\n", s.meetingURL(m.ID))
-	fmt.Fprintf(&b, "Add the meeting to your calendar: %s/api/v1/meetings/%d/calendar.ics\n", s.cfg.BaseURL, m.ID)
+	fmt.Fprintf(&b, "Add the meeting to your calendar: %s/calendar.ics\n", s.meetingURL(m.ID))
 	return b.String()
 }
 
@@ -145,11 +154,7 @@ func (s *Service) changeNotices(m Meeting, recipients []members.Summary) []mail.
 	if m.Location != "" {
 		fmt.Fprintf(&b, "Where: %s\n", m.Location)
 	}
-	if m.RemoteAllowed {
-		fmt.Fprintf(&b, "Taking part remotely: allowed, at %s\n", m.OnlineURL)
-	} else {
-		b.WriteString("Taking part remotely: not offered for this meeting\n")
-	}
+	b.WriteString(remoteLine(m))
 	fmt.Fprintf(&b, "\nThe notice and the agenda are unchanged: %s\n", s.meetingURL(m.ID))
 	return s.toAll(recipients, "Changed: "+m.Title, b.String())
 }

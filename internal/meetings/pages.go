@@ -15,6 +15,7 @@ import (
 	"github.com/citizen-network/osk/internal/errs"
 	"github.com/citizen-network/osk/internal/live"
 	"github.com/citizen-network/osk/internal/members"
+	"github.com/citizen-network/osk/internal/rules"
 	"github.com/citizen-network/osk/internal/web"
 )
 
@@ -76,6 +77,10 @@ type Section struct {
 	// Empty is said when there are no links; when it is empty too, the
 	// section is left out.
 	Empty string
+	// Now marks a section about what members are to do at this moment,
+	// such as the ballots open for voting: the page shows it first, above
+	// the meeting's details, where nobody has to look for it.
+	Now bool
 }
 
 // Link is one link of a Section.
@@ -89,8 +94,24 @@ type Link struct {
 // principal may see, with the principal's rights.
 type SectionFunc func(ctx context.Context, p auth.Principal, m Meeting) (Section, error)
 
-// WithSections adds sections to the meeting's page, after its motions, in
-// the order given.
+// ExplainedIn marks a refusal that the section of the meeting's page with
+// this id explains, such as the open ballots that keep a session from
+// closing: when the page shows the refusal, its error summary links to
+// the section. The refusal keeps its kind and its words.
+func ExplainedIn(sectionID string, err error) error {
+	return &explained{section: sectionID, err: err}
+}
+
+type explained struct {
+	section string
+	err     error
+}
+
+func (e *explained) Error() string { return e.err.Error() }
+func (e *explained) Unwrap() error { return e.err }
+
+// WithSections adds sections to the meeting's page, after its motions (or
+// first, for those marked Now), in the order given.
 func (h *Handlers) WithSections(fns ...SectionFunc) *Handlers {
 	h.sections = append(h.sections, fns...)
 	return h
@@ -103,6 +124,7 @@ func (h *Handlers) mountPages(r fiber.Router) {
 	r.Post("/meetings/calendar-address", h.calendarAddress)
 	r.Get("/meetings/calendar/:token", h.calendarFeed)
 	r.Get("/meetings/:id", h.showPage)
+	r.Get("/meetings/:id/calendar.ics", h.calendarFile)
 	r.Get("/meetings/:id/edit", h.editPage)
 	r.Post("/meetings/:id/edit", h.save)
 	r.Get("/meetings/:id/agenda", h.agendaPage)
@@ -117,6 +139,7 @@ func (h *Handlers) mountPages(r fiber.Router) {
 	r.Get("/meetings/:id/cancel", h.cancelPage)
 	r.Post("/meetings/:id/cancel", h.cancel)
 	r.Post("/meetings/:id/open", h.chairStep(h.svc.Open, "opened"))
+	r.Get("/meetings/:id/close", h.closePage)
 	r.Post("/meetings/:id/close", h.chairStep(h.svc.Close, "closed"))
 	r.Post("/meetings/:id/attend", h.attend)
 	r.Post("/meetings/:id/leave", h.leave)
@@ -228,12 +251,45 @@ func (h *Handlers) renderIndex(c *fiber.Ctx, address string) error {
 		}
 		return out
 	}
-	return web.Render(c, "meetings/index", fiber.Map{
+	data := fiber.Map{
 		"Title": "General meetings", "Upcoming": views(upcoming), "Past": views(past),
 		"NextCursor": page.NextCursor, "Board": p.Has(auth.RoleBoard), "Address": address,
 		"Member": member, "AskBoard": member || p.HasAny(auth.RoleBoard, auth.RoleAuditor),
 		"Done": doneNotice(c),
-	})
+	}
+	if member {
+		// The page of meetings may hold none of those to come: where a
+		// request goes depends on every meeting announced.
+		visible, err := h.svc.visibleMeetings(c.UserContext(), p)
+		if err != nil {
+			return err
+		}
+		data["Asking"], data["Passed"] = askingOf(visible, h.svc.Now())
+	}
+	return web.Render(c, "meetings/index", data)
+}
+
+// askingOf says where a member's request for an agenda item goes now,
+// among the meetings ms: to each announced meeting still taking requests,
+// on its own page; else, once the deadline of the last one announced has
+// passed (passed), to the board, which decides on it for a later meeting.
+func askingOf(ms []Meeting, now time.Time) (asking []View, passed *View) {
+	var last *Meeting
+	for i, m := range ms {
+		switch {
+		case m.Status == StatusConvened && !now.After(m.MemberMotionDeadline):
+			asking = append(asking, view(m))
+		case m.Status == StatusConvened || m.Status == StatusInSession:
+			if last == nil || m.StartsAt.After(last.StartsAt) {
+				last = &ms[i]
+			}
+		}
+	}
+	if last != nil && len(asking) == 0 {
+		v := view(*last)
+		passed = &v
+	}
+	return asking, passed
 }
 
 func (h *Handlers) calendarAddress(c *fiber.Ctx) error {
@@ -242,6 +298,22 @@ func (h *Handlers) calendarAddress(c *fiber.Ctx) error {
 		return err
 	}
 	return h.renderIndex(c, h.svc.cfg.BaseURL+"/meetings/calendar/"+token)
+}
+
+// calendarFile is a meeting's calendar file, at API.md's address for
+// programs and at the page's for people, which the notice and the page
+// link: a person who opens it signed out, from an email, is sent to sign
+// in and brought back to it, where a program is answered with a problem.
+func (h *Handlers) calendarFile(c *fiber.Ctx) error {
+	id, err := meetingID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	body, err := h.svc.Calendar(c.UserContext(), auth.PrincipalOf(c), id)
+	if err != nil {
+		return err
+	}
+	return sendCalendar(c, "osk-meeting-"+strconv.FormatInt(id, 10)+".ics", body)
 }
 
 func (h *Handlers) calendarFeed(c *fiber.Ctx) error {
@@ -453,39 +525,14 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		return err
 	}
 	now := h.svc.Now()
-	type actingView struct {
-		Member    members.Member
-		Present   *Attendee
-		Proxy     *Proxy
-		Holds     int
-		ModeLabel string
-		Labels    partLabels
-		// Errors and Holder are the problems and the number typed of
-		// this member's form, when it was the one sent and refused.
-		Errors map[string]string
-		Holder string
-	}
-	several := len(cl.Acting()) > 1
+	// Members take part while the meeting is announced or sits; the
+	// record date, set by then, says whose vote counts.
+	takingPart := m.Status == StatusConvened || m.Status == StatusInSession
 	var acting []actingView
-	for _, mem := range cl.Acting() {
-		av := actingView{Member: mem, Labels: labelsOf(mem, several)}
-		if a, ok := presence[mem.ID]; ok {
-			av.Present = &a
-			av.ModeLabel = ModeLabel(a.Mode)
+	if takingPart {
+		if acting, err = h.actingViews(ctx, cl, m, presence, proxies); err != nil {
+			return err
 		}
-		for i := range proxies {
-			px := proxies[i]
-			if px.WithdrawnAt != nil {
-				continue
-			}
-			if px.MemberID == mem.ID {
-				av.Proxy = &px
-			}
-			if px.HolderMemberID == mem.ID {
-				av.Holds++
-			}
-		}
-		acting = append(acting, av)
 	}
 	holders := map[int64]string{}
 	for _, av := range acting {
@@ -498,13 +545,17 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 			holders[av.Proxy.HolderMemberID] = s.Label()
 		}
 	}
-	var sections []Section
+	var first, sections []Section
 	for _, fn := range h.sections {
 		sec, err := fn(ctx, p, m)
 		if err != nil {
 			return err
 		}
-		if len(sec.Links) > 0 || sec.Empty != "" {
+		switch {
+		case len(sec.Links) == 0 && sec.Empty == "":
+		case sec.Now:
+			first = append(first, sec)
+		default:
 			sections = append(sections, sec)
 		}
 	}
@@ -516,15 +567,27 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 		"Chair":     m.IsChair(p.AccountID),
 		"Runs":      m.runBy(cl) || p.HasAny(auth.RoleBoard, auth.RoleAuditor),
 		"CanAttend": attendanceOpen(m, now) == nil,
-		"CanProxy":  r.ProxiesAllowed && (m.Status == StatusConvened || m.Status == StatusInSession),
+		"CanProxy":  r.ProxiesAllowed && takingPart,
 		"CanAsk":    m.Status == StatusConvened && !now.After(m.MemberMotionDeadline),
 		"CanOpen":   m.Status == StatusConvened && !now.Before(m.AttendanceOpensAt()),
+		"First":     first,
 		"Sections":  sections,
 		"Auditor":   p.Has(auth.RoleAuditor),
 		"Done":      doneNotice(c), "Form": form,
 		"Values": fiber.Map{"title": formValue(c, "title"), "description": formValue(c, "description"), "member_id": formValue(c, "member_id")},
 	}
+	if m.Status == StatusClosed {
+		session, err := sessionOf(ctx, h.svc.db, m)
+		if err != nil {
+			return err
+		}
+		data["Session"] = &session
+	}
 	data = formData(c, title, formErr, data)
+	var ex *explained
+	if errors.As(formErr, &ex) {
+		data["Errors"] = []errs.FieldError{{Field: ex.section, Message: errs.Message(formErr)}}
+	}
 	if form == "attend" || form == "proxy" {
 		// Each member acted for has forms of its own, with the same
 		// fields: the problems show by the form that was sent alone, and
@@ -549,6 +612,93 @@ func (h *Handlers) renderShow(c *fiber.Ctx, id int64, formErr error, form string
 	}
 	data["Acting"] = acting
 	return web.Render(c, "meetings/show", data)
+}
+
+// actingView is one member the viewer takes part for, with their forms.
+type actingView struct {
+	Member    members.Member
+	Present   *Attendee
+	Proxy     *Proxy
+	ModeLabel string
+	Labels    partLabels
+	// Votes is false for a member who may take part but cannot vote:
+	// they were not active on the record date.
+	Votes bool
+	// ProxyHint is the proxy form's hint, which says whether the proxy
+	// carries a vote.
+	ProxyHint string
+	// Held are the proxies the member holds.
+	Held []heldProxy
+	// Errors and Holder are the problems and the number typed of this
+	// member's form, when it was the one sent and refused.
+	Errors map[string]string
+	Holder string
+}
+
+// heldProxy is a proxy someone holds, with whether it carries a vote.
+type heldProxy struct {
+	Grantor string
+	Votes   bool
+}
+
+// actingViews are the members the caller takes part for at the meeting m,
+// announced or in session, each with their presence and proxies, and with
+// whose vote counts: a member not active on the record date is on no
+// voting list, and is told so before a ballot page refuses them.
+func (h *Handlers) actingViews(ctx context.Context, cl members.Caller, m Meeting, presence map[int64]Attendee, proxies []Proxy) ([]actingView, error) {
+	several := len(cl.Acting()) > 1
+	var grantors []int64
+	for _, px := range proxies {
+		grantors = append(grantors, px.MemberID)
+	}
+	names, err := h.svc.members.SummariesOf(ctx, grantors)
+	if err != nil {
+		return nil, err
+	}
+	var out []actingView
+	for _, mem := range cl.Acting() {
+		av := actingView{Member: mem, Labels: labelsOf(mem, several)}
+		if av.Votes, err = h.svc.votesAt(ctx, m, mem.ID); err != nil {
+			return nil, err
+		}
+		av.ProxyHint = proxyHint(mem, av.Votes)
+		if a, ok := presence[mem.ID]; ok {
+			av.Present = &a
+			av.ModeLabel = ModeLabel(a.Mode)
+		}
+		for i := range proxies {
+			px := proxies[i]
+			if px.WithdrawnAt != nil {
+				continue
+			}
+			if px.MemberID == mem.ID {
+				av.Proxy = &px
+			}
+			if px.HolderMemberID == mem.ID {
+				votes, err := h.svc.votesAt(ctx, m, px.MemberID)
+				if err != nil {
+					return nil, err
+				}
+				av.Held = append(av.Held, heldProxy{Grantor: names[px.MemberID].Label(), Votes: votes})
+			}
+		}
+		out = append(out, av)
+	}
+	return out, nil
+}
+
+// proxyHint tells a member authorising a proxy who to name and whether
+// the proxy will carry their vote.
+func proxyHint(mem members.Member, votes bool) string {
+	const ask = "Ask them for the number on their membership page. They must be present for the proxy to count."
+	your, you := "your vote", "you were"
+	if mem.Kind == members.KindOrganisation {
+		your, you = "the vote of "+mem.DisplayName(), mem.DisplayName()+" was"
+	}
+	if votes {
+		return ask + " The proxy carries " + your + ": they cast it in the ballots."
+	}
+	return ask + " The proxy lets them take part, but carries no vote: " + you + " not an active member on the record date."
 }
 
 // partLabels are the words of the forms by which a member takes part: one
@@ -726,6 +876,24 @@ func (h *Handlers) chairStep(do func(ctx context.Context, p auth.Principal, id i
 	}
 }
 
+// closePage asks the chair to confirm the close of the session, which
+// cannot be undone: one click on the meeting's page must not end it.
+func (h *Handlers) closePage(c *fiber.Ctx) error {
+	id, err := meetingID(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	m, err := h.svc.ChairAs(c.UserContext(), auth.PrincipalOf(c), id)
+	if err != nil {
+		return err
+	}
+	q, err := quorumOf(c.UserContext(), h.svc.db, m)
+	if err != nil {
+		return err
+	}
+	return web.Render(c, "meetings/close", formData(c, "Close the session of "+m.Title, nil, fiber.Map{"Meeting": view(m), "Quorum": q}))
+}
+
 // The agenda, for the board.
 
 func (h *Handlers) agendaPage(c *fiber.Ctx) error {
@@ -736,9 +904,37 @@ func (h *Handlers) agendaPage(c *fiber.Ctx) error {
 	return h.renderAgenda(c, m, nil)
 }
 
+// itemWindow says until when the board can add an item to a convened
+// meeting's agenda, so that its pages offer the form only while an item
+// would be taken, and say until when.
+type itemWindow struct {
+	// Until is the last moment for any item, Weighty for one that changes
+	// the rules or is weighty; Open and WeightyOpen say whether each has
+	// not passed.
+	Until, Weighty    TimeView
+	Open, WeightyOpen bool
+	// AlreadyWeighty is set when the agenda has a rule change or a
+	// weighty item, so that the longer period applies to any item.
+	AlreadyWeighty    bool
+	Days, WeightyDays int
+}
+
+func windowOf(m Meeting, r rules.Rules, now time.Time) itemWindow {
+	until, weighty := itemDeadline(m, r, false), itemDeadline(m, r, true)
+	return itemWindow{
+		Until: timeView(until, m), Weighty: timeView(weighty, m), Open: !now.After(until), WeightyOpen: !now.After(weighty),
+		AlreadyWeighty: m.HasWeightyItem(), Days: r.NoticeMinDays, WeightyDays: r.NoticeWeightyMinDays,
+	}
+}
+
 func (h *Handlers) renderAgenda(c *fiber.Ctx, m Meeting, formErr error) error {
+	r, err := h.svc.rules.Current(c.UserContext())
+	if err != nil {
+		return err
+	}
 	data := formData(c, "Agenda of "+m.Title, pageFields(formErr), fiber.Map{
 		"Meeting": view(m), "Done": doneNotice(c), "MaxPosition": len(m.Agenda) + 1, "Missing": missingStatutory(m),
+		"Window": windowOf(m, r, h.svc.Now()),
 		"Values": fiber.Map{"title": formValue(c, "title"), "description": formValue(c, "description"), "position": formValue(c, "position"),
 			"rule_change": c.FormValue("rule_change") == "yes", "weighty": c.FormValue("weighty") == "yes"},
 	})
@@ -945,6 +1141,7 @@ func (h *Handlers) renderConvene(c *fiber.Ctx, m Meeting, formErr error) error {
 	data := formData(c, "Convene "+m.Title, formErr, fiber.Map{
 		"Meeting": view(m), "Earliest": timeView(earliest, m), "Latest": timeView(latest, m),
 		"Notice": h.svc.noticeText(preview, r), "Recipients": recipients, "Weighty": m.HasWeightyItem(),
+		"Window": windowOf(m, r, h.svc.Now()),
 		"ErrorLinks": map[string]string{
 			"agenda": meetingPath(m.ID) + "/agenda", "starts_at": edit + "starts_at", "ends_at": edit + "ends_at",
 			"location": edit + "location", "online_url": edit + "online_url", "record_date": edit + "record_date",
@@ -1096,15 +1293,16 @@ func (h *Handlers) renderAsk(c *fiber.Ctx, formErr error) error {
 		return err
 	}
 	now := h.svc.Now()
-	var open []View
+	var decidable []View
 	for _, m := range visible {
-		if takesRequests(m) && (reader || !now.After(m.MemberMotionDeadline)) {
-			open = append(open, view(m))
+		if takesRequests(m) {
+			decidable = append(decidable, view(m))
 		}
 	}
+	asking, passed := askingOf(visible, now)
 	data := formData(c, "Ask the board for an agenda item", formErr, fiber.Map{
 		"Requests": reqs, "Names": names, "Acting": cl.Acting(), "Reader": reader, "Board": p.Has(auth.RoleBoard),
-		"Meetings": open, "Done": doneNotice(c),
+		"Meetings": decidable, "Asking": asking, "Passed": passed, "Done": doneNotice(c),
 		"Values": fiber.Map{"title": formValue(c, "title"), "description": formValue(c, "description"), "member_id": formValue(c, "member_id")},
 	})
 	return web.Render(c, "meetings/ask", data)
@@ -1172,6 +1370,9 @@ func (h *Handlers) renderAttendance(c *fiber.Ctx, id int64, formErr error) error
 		Left      *TimeView
 		ModeLabel string
 		ProxiesOf []string
+		// AtClose marks a member who stayed until the session closed,
+		// which recorded them as leaving.
+		AtClose bool
 	}
 	rows := make([]row, len(list))
 	for i, a := range list {
@@ -1182,10 +1383,19 @@ func (h *Handlers) renderAttendance(c *fiber.Ctx, id int64, formErr error) error
 		if a.LeftAt != nil {
 			t := timeView(*a.LeftAt, m)
 			rows[i].Left = &t
+			rows[i].AtClose = m.ClosedAt != nil && a.LeftAt.Equal(*m.ClosedAt)
 		}
 	}
+	var session *Session
+	if m.Status == StatusClosed {
+		s, err := sessionOf(ctx, h.svc.db, m)
+		if err != nil {
+			return err
+		}
+		session = &s
+	}
 	data := formData(c, "Attendance at "+m.Title, formErr, fiber.Map{
-		"Meeting": view(m), "Rows": rows, "Quorum": q, "QuorumSummary": q.Summary(), "LastEventID": seq,
+		"Meeting": view(m), "Rows": rows, "Quorum": q, "QuorumSummary": q.Summary(), "Session": session, "LastEventID": seq,
 		"Runs": m.runBy(cl) && attendanceOpen(m, h.svc.Now()) == nil, "Done": doneNotice(c),
 		"Values": fiber.Map{"member_no": formValue(c, "member_no"), "mode": formValue(c, "mode")},
 	})

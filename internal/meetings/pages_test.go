@@ -150,7 +150,7 @@ func TestPages_YourRequestsHaveAHeadingOnceAskingCloses(t *testing.T) {
 	client := f.Client(ada)
 
 	body := string(client.Get(page).Body)
-	asking := strings.Index(body, "<h2>Ask for an item on the agenda</h2>")
+	asking := strings.Index(body, `<h2 id="ask">Ask for an item on the agenda</h2>`)
 	mine := strings.Index(body, `<h3 id="your-requests">Your requests</h3>`)
 	if asking < 0 || mine < asking || strings.Contains(body, `<h2 id="your-requests">`) {
 		t.Errorf("while members may ask, the requests are not under the heading about asking:\n%s", body)

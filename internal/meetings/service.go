@@ -952,13 +952,35 @@ func (s *Service) chairMeeting(ctx context.Context, tx *sqlx.Tx, c members.Calle
 	if err != nil {
 		return Meeting{}, err
 	}
+	return m, mayChair(c, m)
+}
+
+// mayChair refuses whoever does not chair the meeting.
+func mayChair(c members.Caller, m Meeting) error {
 	if !m.IsChair(c.Principal().AccountID) {
-		return Meeting{}, errs.Wrap(errs.Forbidden, "Only the meeting's chair can do this.")
+		return errs.Wrap(errs.Forbidden, "Only the meeting's chair can do this.")
 	}
 	if c.Principal().Has(auth.RoleAuditor) {
-		return Meeting{}, errs.Wrap(errs.Forbidden, "An auditor reads everything and changes nothing, so does not chair a meeting, even one they were made chair of before.")
+		return errs.Wrap(errs.Forbidden, "An auditor reads everything and changes nothing, so does not chair a meeting, even one they were made chair of before.")
 	}
-	return m, nil
+	return nil
+}
+
+// ChairAs returns a meeting for the chair's own pages, refusing anyone
+// else as the chair's changes refuse them.
+func (s *Service) ChairAs(ctx context.Context, p auth.Principal, id int64) (Meeting, error) {
+	c, err := s.members.CallerOf(ctx, p)
+	if err != nil {
+		return Meeting{}, err
+	}
+	m, err := s.visible(ctx, s.db, c, id, noLock)
+	if err != nil {
+		return Meeting{}, err
+	}
+	if err := mayChair(c, m); err != nil {
+		return Meeting{}, err
+	}
+	return m, s.decorate(ctx, &m)
 }
 
 // Open starts the session, at the earliest OpensBefore the notified start.

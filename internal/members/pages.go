@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -76,10 +77,73 @@ func formData(c *fiber.Ctx, title string, formErr error, data fiber.Map) fiber.M
 	data["Title"], data["Heading"] = title, title
 	if formErr != nil {
 		data["Title"] = "Error: " + title
-		web.AddFormErrors(data, formErr)
+		web.AddFormErrors(data, countryFromTheList(formErr))
 		c.Status(web.StatusOf(formErr))
 	}
 	return data
+}
+
+// countryFromTheList words a refused country for a form: the register's
+// message also tells API clients that a two-letter code will do, which
+// means nothing to someone choosing from the form's list.
+func countryFromTheList(err error) error {
+	var v *errs.Validation
+	if errors.As(err, &v) {
+		for i := range v.Fields {
+			if v.Fields[i].Field == "country" {
+				v.Fields[i].Message = "Choose a country from the list."
+			}
+		}
+	}
+	return err
+}
+
+// standingOf says how an account stands with the co-op from the members
+// it acts for, for the menu and for what a refused page tells them.
+func standingOf(mine []Member) string {
+	has := func(status string) bool {
+		return slices.ContainsFunc(mine, func(m Member) bool { return m.Status == status })
+	}
+	switch {
+	case has(StatusActive):
+		return web.StandingMember
+	case has(StatusApplicant):
+		return web.StandingApplicant
+	case has(StatusSuspended):
+		return web.StandingSuspended
+	}
+	return web.StandingNone
+}
+
+// Standing tells every page after it how the signed-in viewer stands with
+// the co-op, for the menu and for what a refused page tells them; the
+// server uses it ahead of every page. The API renders no page, so its
+// requests skip the read.
+func (h *Handlers) Standing(c *fiber.Ctx) error {
+	p := auth.PrincipalOf(c)
+	if !p.SignedIn() || p.ViaToken || web.IsAPI(c) {
+		return c.Next()
+	}
+	mine, err := h.svc.ActingFor(c.UserContext(), p.AccountID)
+	if err != nil {
+		return err
+	}
+	v := web.ViewerOf(c)
+	v.Standing = standingOf(mine)
+	web.SetViewer(c, v)
+	return c.Next()
+}
+
+// statusWords name the statuses in the register's tabs, in its Status
+// filter and in a member's status history, so that all three read alike;
+// the history says "Applied" where the tabs list "Applications".
+var statusWords = map[string]string{
+	StatusApplicant: "Applications",
+	StatusActive:    "Active",
+	StatusSuspended: "Suspended",
+	StatusResigned:  "Resigned",
+	StatusExpelled:  "Expelled",
+	StatusRejected:  "Not accepted",
 }
 
 func redirectTo(c *fiber.Ctx, path, done string) error {
@@ -213,12 +277,13 @@ func (h *Handlers) registerPage(c *fiber.Ctx) error {
 		}
 	}
 	data := formData(c, title, err, fiber.Map{
-		"Filter":   f,
-		"Counts":   counts,
-		"Statuses": Statuses,
-		"Items":    page.Items,
-		"First":    "/members?" + filters.Encode(),
-		"Zone":     HomeZone,
+		"Filter":      f,
+		"Counts":      counts,
+		"Statuses":    Statuses,
+		"StatusWords": statusWords,
+		"Items":       page.Items,
+		"First":       "/members?" + filters.Encode(),
+		"Zone":        HomeZone,
 	})
 	if page.NextCursor != nil {
 		filters.Set("cursor", *page.NextCursor)
@@ -257,6 +322,7 @@ func (h *Handlers) showPage(c *fiber.Ctx) error {
 		"Done":           doneNotice(c),
 		"Zone":           HomeZone,
 		"EventWords":     eventWords,
+		"StatusWords":    statusWords,
 	})
 }
 

@@ -176,3 +176,108 @@ func TestPages_TheNameFieldSaysWhoseNameItIs(t *testing.T) {
 	wantPage(t, c.Get(fmt.Sprintf("/members/%d/contact", own.ID)), http.StatusOK, `id="name" name="name" value="Ada Member" autocomplete="name">`)
 	wantPage(t, c.Get(fmt.Sprintf("/members/%d/contact", org.ID)), http.StatusOK, `id="name" name="name" value="Ada&#39;s Workshop" autocomplete="organization">`)
 }
+
+// Meetings and minutes are for members, the board and auditors: nobody
+// else is offered them, and whoever reaches them anyway is told what
+// would let them take part.
+func TestPages_NonMembersAreToldHowToTakePart(t *testing.T) {
+	s := startSite(t)
+	ctx := context.Background()
+	people := s.inst.People(t)
+	board := people.Person("Board Member", auth.RoleBoard)
+	member, _ := people.Member("Mia Member")
+	newcomer := people.Person("Nia Newcomer")
+	applicant := people.Person("Abe Applicant")
+	if _, err := s.inst.Server.Members.Apply(ctx, applicant, osktest.Individual(applicant)); err != nil {
+		t.Fatal(err)
+	}
+	suspended, sm := people.Member("Sam Suspended")
+	if _, err := s.inst.Server.Members.Suspend(ctx, board, sm.ID, "Did not answer the board's letters."); err != nil {
+		t.Fatal(err)
+	}
+	menu := []string{`<li><a href="/meetings">Meetings</a></li>`, `<li><a href="/minutes">Minutes</a></li>`}
+	const meetingsLink = `<a href="/meetings">Read the notice and agenda of the next general meeting</a>`
+
+	for _, tc := range []struct {
+		who   auth.Principal
+		next  []string
+		other string
+	}{
+		{newcomer, []string{"General meetings, their minutes and votes are for the co-op's members.", `<a href="/apply">Apply to become a member</a>`}, "Follow your application"},
+		{applicant, []string{"Your application is waiting for the board's decision.", `<a href="/membership">Follow your application on your membership page</a>`}, `href="/apply">Apply to become a member</a>`},
+		{suspended, []string{"Your membership is suspended.", `<a href="/membership">See your membership</a>`}, `href="/apply">Apply to become a member</a>`},
+	} {
+		c := people.Client(tc.who)
+		own := c.Get("/membership")
+		wantPage(t, own, http.StatusOK)
+		for _, item := range menu {
+			if bytes.Contains(own.Body, []byte(item)) {
+				t.Errorf("%s is offered %s in the menu", tc.who.Name, item)
+			}
+		}
+		home := c.Get("/")
+		wantPage(t, home, http.StatusOK, "Once you are a member, read the notice and agenda of each general meeting")
+		if bytes.Contains(home.Body, []byte(meetingsLink)) {
+			t.Errorf("the home page offers %s the meetings", tc.who.Name)
+		}
+		for _, path := range []string{"/meetings", "/minutes"} {
+			refused := c.Get(path)
+			wantPage(t, refused, http.StatusForbidden, tc.next...)
+			if bytes.Contains(refused.Body, []byte(tc.other)) {
+				t.Errorf("%s refused at %s is told what is for someone else: %s", tc.who.Name, path, tc.other)
+			}
+		}
+	}
+
+	for _, who := range []auth.Principal{member, board} {
+		c := people.Client(who)
+		wantPage(t, c.Get("/membership"), http.StatusOK, menu...)
+		wantPage(t, c.Get("/"), http.StatusOK, meetingsLink)
+	}
+	// What the home page promises the membership page, it keeps.
+	wantPage(t, people.Client(member).Get("/"), http.StatusOK,
+		`Follow your membership and your share on <a href="/membership">your membership page</a>, and give or withdraw a proxy on the page of each meeting.`)
+}
+
+// The register says each status in the same words in its tabs, its
+// filter and a member's history, names the zone of its times, and the
+// forms speak of the country list they show.
+func TestPages_TheRegisterSpeaksInWords(t *testing.T) {
+	s := startSite(t)
+	people := s.inst.People(t)
+	bp := people.Person("Board Member", auth.RoleBoard)
+	mp, m := people.Member("Mia Member")
+	board := people.Client(bp)
+
+	register := board.Get("/members")
+	wantPage(t, register, http.StatusOK,
+		`<a href="/members?status=applicant">Applications (0)</a>`, `<a href="/members?status=rejected">Not accepted (0)</a>`,
+		`<option value="applicant">Applications</option>`, `<option value="rejected">Not accepted</option>`,
+		`<th scope="col">Applied (time in Europe/Helsinki)</th>`)
+	if bytes.Contains(register.Body, []byte(">applicant</option>")) {
+		t.Error("the status filter shows the status codes")
+	}
+	entry := board.Get(fmt.Sprintf("/members/%d", m.ID))
+	wantPage(t, entry, http.StatusOK, "<td>Applied</td>", "<td>Active</td>", "(times in Europe/Helsinki)",
+		`data-local-time data-zone="Europe/Helsinki">`)
+	if bytes.Contains(entry.Body, []byte("<td>applicant</td>")) || bytes.Contains(entry.Body, []byte("<td>active</td>")) {
+		t.Error("the status history shows the status codes")
+	}
+
+	own := people.Client(people.Person("Ngozi Adeyemi"))
+	// Times read as the meetings' do: the zone by name, UTC, and a <time>
+	// for the script that adds the reader's own.
+	mine := people.Client(mp)
+	wantPage(t, mine.Get("/membership"), http.StatusOK, `<dt>Applied</dt><dd><time datetime="`, `data-local-time data-zone="Europe/Helsinki">`, `(Europe/Helsinki; `, ` UTC)</span>`)
+
+	apply := own.Get("/apply")
+	wantPage(t, apply, http.StatusOK, `<a href="/rules">see the settings Osk takes from the rules</a>`, "registered with in the Finnish Trade Register")
+	if bytes.Contains(apply.Body, []byte(`<a href="/rules">the co-op's rules</a>`)) {
+		t.Error("the application presents the settings page as the co-op's rules")
+	}
+	refused := own.Do(http.MethodPost, "/apply", url.Values{"kind": {"individual"}, "name": {"Ngozi Adeyemi"}, "email": {"ngozi@example.org"}, "accept_rules": {"yes"}})
+	wantPage(t, refused, http.StatusUnprocessableEntity, `<a href="#country">Choose a country from the list.</a>`)
+	if bytes.Contains(refused.Body, []byte("two-letter code")) {
+		t.Error("the form asks for a code that its country list cannot take")
+	}
+}

@@ -140,3 +140,28 @@ func TestMeetingPage_LinksToItsElectionsMinutesAndAuditBundle(t *testing.T) {
 	}
 	page(t, f.Client(f.member), http.MethodGet, path, nil, http.StatusOK, minutesLink, "Signed and sealed")
 }
+
+// The secretary's section appears once there is something to do in it,
+// and the archive says what the seal it shows is for.
+func TestPages_SecretarySectionAndTheSealInTheArchive(t *testing.T) {
+	f := newFixture(t)
+	m := f.heldMeeting("EGM on the budget")
+	path := fmt.Sprintf("/meetings/%d/minutes", m.ID)
+	secretary := f.Client(f.secretary)
+
+	body := page(t, secretary, http.MethodGet, path, nil, http.StatusOK, "The secretary has not saved the minutes yet.", "Write the minutes")
+	if strings.Contains(body, "For the secretary") {
+		t.Error("the page has a heading for the secretary with nothing under it before a draft exists")
+	}
+	if _, err := f.svc.Save(f.ctx, f.secretary, minutes.Main(m.ID), "# Minutes\n\nThe budget was adopted.\n"); err != nil {
+		t.Fatal(err)
+	}
+	page(t, secretary, http.MethodGet, path, nil, http.StatusOK, `<h2 id="secretary-title">For the secretary</h2>`, "Submit version 1 for signing")
+
+	_, sealed := f.sealed("AGM with sealed minutes", "# Minutes\n\nThe accounts were adopted.\n")
+	archive := page(t, f.Client(f.member), http.MethodGet, "/minutes", nil, http.StatusOK,
+		"<summary>The seal, for checking these minutes</summary>", "The fingerprint (SHA-256) of the sealed record", *sealed.SealedHash)
+	if strings.Contains(archive, "Sealed with") {
+		t.Error("the archive shows a bare hash as what the minutes were sealed with")
+	}
+}

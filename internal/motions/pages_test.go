@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/citizen-network/osk/internal/motions"
 )
@@ -141,5 +142,29 @@ func TestPages_ChairSeesTheBallotFormOnlyWhenReady(t *testing.T) {
 	resp := cc.Do(http.MethodPost, path+"/ballots", url.Values{"secret": {"no"}, "electorate": {"represented"}, "closes_at": {"yesterday"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(resp.Body), `href="#closes_at"`) {
 		t.Errorf("bad closing time: %d", resp.StatusCode)
+	}
+}
+
+// After the deadline, a member is pointed to amendments only when there
+// are motions to amend.
+func TestPages_AmendmentHintOnlyWithMotions(t *testing.T) {
+	f := newFixture(t)
+	p, _ := f.Member("Aino Member")
+	c := f.Client(p)
+	list := fmt.Sprintf("/meetings/%d/motions", f.meeting.ID)
+	f.inst.Clock.Set(f.meeting.MemberMotionDeadline.Add(time.Hour))
+	const hint = "You can still propose amendments to the motions above"
+
+	empty := string(c.Get(list).Body)
+	if !strings.Contains(empty, "No motions yet.") || !strings.Contains(empty, "The deadline for members' motions has passed") {
+		t.Fatalf("the empty list after the deadline:\n%s", empty)
+	}
+	if strings.Contains(empty, hint) {
+		t.Error("a list without motions points to amendments of the motions above")
+	}
+
+	f.propose(f.board, text("Adopt the budget"))
+	if page := string(c.Get(list).Body); !strings.Contains(page, hint) {
+		t.Error("a list with a motion does not say that amendments can still be proposed")
 	}
 }

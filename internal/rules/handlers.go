@@ -96,7 +96,7 @@ func (h *Handlers) page(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) render(c *fiber.Ctx, r Rules, formErr error, saved bool) error {
-	data := fiber.Map{"Title": "The co-op's rules", "Rules": r, "Saved": saved,
+	data := fiber.Map{"Title": "Settings from the co-op's rules", "Rules": r, "Saved": saved,
 		"CanEdit": auth.PrincipalOf(c).Has(auth.RoleAdmin)}
 	web.AddFormErrors(data, web.InFormOrder(formErr, "notice_min_days", "notice_max_months", "notice_weighty_min_days",
 		"member_motion_deadline_days", "agm_within_months", "financial_year_end", "proxies_allowed", "proxy_max_per_holder",

@@ -130,6 +130,7 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	}
 	app.Use(authHandlers.Authenticate())
 	app.Use(authHandlers.CSRF())
+	app.Use(memberHandlers.Standing)
 	app.Get("/", func(c *fiber.Ctx) error {
 		data := fiber.Map{"Title": "Welcome"}
 		// Members are shown their way in, not an invitation to apply.
@@ -147,7 +148,7 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	rules.NewHandlers(s.Rules).Mount(app)
 	auditor.NewHandlers(database.DB, s.Audit, Checks()...).Mount(app)
 	memberHandlers.Mount(app)
-	meetings.NewHandlers(s.Meetings, s.Live).WithSections(s.Elections.MeetingSection, s.Minutes.MeetingSection).Mount(app)
+	meetings.NewHandlers(s.Meetings, s.Live).WithSections(s.Ballots.MeetingSection, s.Elections.MeetingSection, s.Minutes.MeetingSection).Mount(app)
 	ballots.NewHandlers(s.Ballots, ballots.VoteLimit(60, time.Minute)).Mount(app)
 	motions.NewHandlers(s.Motions).Mount(app)
 	elections.NewHandlers(s.Elections).Mount(app)

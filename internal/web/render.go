@@ -23,6 +23,27 @@ type Viewer struct {
 	CSRF     string
 	// Dev marks the development environment, where the layout says so.
 	Dev bool
+	// Standing is how the viewer stands with the co-op (StandingMember
+	// and the others), as the member register tells every page; empty
+	// for the API, which renders none.
+	Standing string
+}
+
+// How a viewer stands with the co-op (Viewer.Standing). General meetings,
+// their minutes and votes are for members, the board and auditors;
+// anyone else is told what would let them take part.
+const (
+	StandingMember    = "member"    // acts for an active member
+	StandingApplicant = "applicant" // an application waits for the board
+	StandingSuspended = "suspended" // a membership is suspended
+	StandingNone      = "none"      // never applied, or no longer a member
+)
+
+// Outsider reports whether the viewer is known to be shut out of the
+// meetings and the minutes: signed in, acting for no active member, and
+// neither on the board nor an auditor.
+func (v Viewer) Outsider() bool {
+	return v.SignedIn && v.Standing != "" && v.Standing != StandingMember && !v.HasRole("board") && !v.HasRole("auditor")
 }
 
 // HasRole reports whether the viewer holds the site role.

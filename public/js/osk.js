@@ -47,7 +47,10 @@
   }
 
   // Add the viewer's own time to each moment of a meeting
-  // (views/meetings/_time.html), when their zone is not the meeting's.
+  // (views/meetings/_time.html), when their zone is not the meeting's. It
+  // joins the note in brackets after the time, "(zone; UTC)", rather than
+  // following it as a sentence of its own: the page's sentence goes on
+  // after the note, often with a comma or a full stop.
   function localTimes() {
     var viewerZone;
     try {
@@ -67,10 +70,16 @@
       if (isNaN(when.getTime())) {
         return;
       }
+      var note = el.nextElementSibling;
+      if (!note || !/\)$/.test(note.textContent)) {
+        return;
+      }
       var span = document.createElement("span");
       span.className = "local-time";
-      span.textContent = " Your time: " + format.format(when) + ".";
-      (el.nextElementSibling || el).insertAdjacentElement("afterend", span);
+      span.textContent = "your time: " + format.format(when);
+      note.textContent = note.textContent.slice(0, -1) + "; ";
+      note.appendChild(span);
+      note.appendChild(document.createTextNode(")"));
     });
   }
 
