@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -143,7 +142,7 @@ func checkLine(v *errs.Validation, field, s string, max int, length string) {
 	switch {
 	case s == "" || utf8.RuneCountInString(s) > max:
 		v.Add(field, "%s", length)
-	case !utf8.ValidString(s) || hasControl(s, false):
+	case !utf8.ValidString(s) || errs.HasControl(s, false):
 		v.Add(field, "Write it on one line, without special characters.")
 	}
 }
@@ -154,18 +153,9 @@ func checkText(v *errs.Validation, field, s string, max int, length string) {
 	switch {
 	case utf8.RuneCountInString(s) > max:
 		v.Add(field, "%s", length)
-	case !utf8.ValidString(s) || hasControl(s, true):
+	case !utf8.ValidString(s) || errs.HasControl(s, true):
 		v.Add(field, "Remove the special characters from this text.")
 	}
-}
-
-func hasControl(s string, lines bool) bool {
-	return strings.IndexFunc(s, func(r rune) bool {
-		if lines && (r == '\n' || r == '\t') {
-			return false
-		}
-		return unicode.IsControl(r)
-	}) >= 0
 }
 
 // sameName reports whether two candidates' names read alike on a ballot,

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // The kinds. Check them with errors.Is.
@@ -104,4 +105,16 @@ func Message(err error) string {
 		}
 	}
 	return "Something went wrong on our side."
+}
+
+// HasControl reports whether s holds a control character, such as NUL,
+// which PostgreSQL refuses in text and no page can show; lines allows
+// the line breaks and tabs of a text of several lines.
+func HasControl(s string, lines bool) bool {
+	return strings.IndexFunc(s, func(r rune) bool {
+		if lines && (r == '\n' || r == '\t') {
+			return false
+		}
+		return unicode.IsControl(r)
+	}) >= 0
 }

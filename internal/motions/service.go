@@ -7,7 +7,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -556,7 +555,7 @@ func checkLine(v *errs.Validation, field, s string, max int, missing string) {
 		v.Add(field, "%s", missing)
 	case utf8.RuneCountInString(s) > max:
 		v.Add(field, "Use at most %d characters.", max)
-	case !utf8.ValidString(s) || hasControl(s, false):
+	case !utf8.ValidString(s) || errs.HasControl(s, false):
 		v.Add(field, "Write it on one line, without special characters.")
 	}
 }
@@ -567,18 +566,9 @@ func checkBody(v *errs.Validation, field, s string) {
 		v.Add(field, "Enter the text of the motion.")
 	case utf8.RuneCountInString(s) > MaxBody:
 		v.Add(field, "Use at most %d characters; this text has %d.", MaxBody, utf8.RuneCountInString(s))
-	case !utf8.ValidString(s) || hasControl(s, true):
+	case !utf8.ValidString(s) || errs.HasControl(s, true):
 		v.Add(field, "Remove the special characters from this text.")
 	}
-}
-
-func hasControl(s string, lines bool) bool {
-	return strings.IndexFunc(s, func(r rune) bool {
-		if lines && (r == '\n' || r == '\t') {
-			return false
-		}
-		return unicode.IsControl(r)
-	}) >= 0
 }
 
 // bodyHash fingerprints a text for the audit log, which keeps the hash
