@@ -132,16 +132,10 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	app.Use(authHandlers.CSRF())
 	app.Use(memberHandlers.Standing)
 	app.Get("/", func(c *fiber.Ctx) error {
-		data := fiber.Map{"Title": "Welcome"}
-		// Members are shown their way in, not an invitation to apply.
-		if p := auth.PrincipalOf(c); p.SignedIn() {
-			active, err := s.Members.ActiveActingFor(c.UserContext(), p.AccountID)
-			if err != nil {
-				return err
-			}
-			data["Member"] = len(active) > 0
-		}
-		return web.Render(c, "home/index", data)
+		// Members are shown their way in, not an invitation to apply; the
+		// register has told every page how the viewer stands.
+		member := web.ViewerOf(c).Standing == web.StandingMember
+		return web.Render(c, "home/index", fiber.Map{"Title": "Welcome", "Member": member})
 	})
 	app.Get("/api/v1/openapi.json", serveOpenAPI(cfg.BaseURL.String()))
 	authHandlers.Mount(app)
