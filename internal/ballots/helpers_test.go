@@ -38,7 +38,9 @@ type fixture struct {
 	board2  auth.Principal
 	auditor auth.Principal
 	admin   auth.Principal
-	n       int
+	// The board members who keep and check every meeting's minutes.
+	secretary, checker auth.Principal
+	n                  int
 
 	// decided records the hook's calls, by ballot id.
 	mu      sync.Mutex
@@ -58,6 +60,8 @@ func fixtureOn(t testing.TB, inst *osktest.Instance) *fixture {
 	f.board2 = f.person("Second Board Member", auth.RoleBoard)
 	f.auditor = f.person("Auditor", auth.RoleAuditor)
 	f.admin = f.person("Admin", auth.RoleAdmin)
+	f.secretary = f.person("Meeting Secretary", auth.RoleBoard)
+	f.checker = f.person("Minute Checker", auth.RoleBoard)
 	return f
 }
 
@@ -190,10 +194,13 @@ func (f *fixture) convenedWith(quorum *meetings.QuorumRule) meetings.Meeting {
 	return m
 }
 
-// withChair appoints the chair of a convened meeting.
+// withChair appoints the chair of a convened meeting, with the
+// fixture's secretary and minute checker, so that its session may close.
 func (f *fixture) withChair(m meetings.Meeting, chair auth.Principal) {
 	f.t.Helper()
-	if _, err := f.inst.Server.Meetings.SetOfficers(f.ctx, f.board, m.ID, meetings.Officers{ChairAccountID: &chair.AccountID}); err != nil {
+	officers := meetings.Officers{ChairAccountID: &chair.AccountID, SecretaryAccountID: &f.secretary.AccountID,
+		CheckerAccountIDs: []int64{f.checker.AccountID}}
+	if _, err := f.inst.Server.Meetings.SetOfficers(f.ctx, f.board, m.ID, officers); err != nil {
 		f.t.Fatal(err)
 	}
 }

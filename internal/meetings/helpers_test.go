@@ -93,12 +93,20 @@ func (f *fixture) convened() meetings.Meeting {
 	return m
 }
 
+// officers are a meeting's officers with chair as its chair, the admin as
+// its secretary and the second board member as its minute checker, so
+// that its session may close.
+func (f *fixture) officers(chair auth.Principal) meetings.Officers {
+	return meetings.Officers{ChairAccountID: &chair.AccountID, SecretaryAccountID: &f.admin.AccountID,
+		CheckerAccountIDs: []int64{f.board2.AccountID}}
+}
+
 // inSession convenes a meeting with chair as its chair, moves the clock to
 // half an hour before its start and opens it.
 func (f *fixture) inSession(chair auth.Principal) meetings.Meeting {
 	f.t.Helper()
 	m := f.convened()
-	if _, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, meetings.Officers{ChairAccountID: &chair.AccountID}); err != nil {
+	if _, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, f.officers(chair)); err != nil {
 		f.t.Fatal(err)
 	}
 	f.inst.Clock.Set(m.StartsAt.Add(-30 * time.Minute))

@@ -891,7 +891,12 @@ func (h *Handlers) closePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return web.Render(c, "meetings/close", formData(c, "Close the session of "+m.Title, nil, fiber.Map{"Meeting": view(m), "Quorum": q}))
+	var unminuted string
+	if err := refuseUnminuted(m); err != nil {
+		unminuted = errs.Message(err)
+	}
+	return web.Render(c, "meetings/close", formData(c, "Close the session of "+m.Title, nil,
+		fiber.Map{"Meeting": view(m), "Quorum": q, "Unminuted": unminuted}))
 }
 
 // The agenda, for the board.

@@ -1015,6 +1015,9 @@ func (s *Service) Close(ctx context.Context, p auth.Principal, id int64) (Meetin
 		if m.Status != StatusInSession {
 			return errs.Wrap(errs.Conflict, "Only a meeting in session can be closed.")
 		}
+		if err := refuseUnminuted(m); err != nil {
+			return err
+		}
 		for _, check := range s.beforeClose {
 			if err := check(ctx, tx, m.ID); err != nil {
 				return err
@@ -1029,6 +1032,22 @@ func (s *Service) Close(ctx context.Context, p auth.Principal, id int64) (Meetin
 		}
 		return nil
 	})
+}
+
+// refuseUnminuted keeps a session open until someone can write its minutes
+// and someone the meeting chose can check them: the Co-operatives Act
+// (5:19) has the minutes checked and signed by at least one minute checker
+// the meeting elected, and officers are never appointed after the close.
+func refuseUnminuted(m Meeting) error {
+	switch {
+	case m.Officers.SecretaryAccountID == nil && len(m.Officers.CheckerAccountIDs) == 0:
+		return errs.Wrap(errs.Conflict, "The meeting has no secretary and no minute checker: the board appoints those the meeting chose before the session closes, so that the minutes can be written, checked and signed.")
+	case m.Officers.SecretaryAccountID == nil:
+		return errs.Wrap(errs.Conflict, "The meeting has no secretary to write its minutes: the board appoints the one the meeting chose before the session closes.")
+	case len(m.Officers.CheckerAccountIDs) == 0:
+		return errs.Wrap(errs.Conflict, "The meeting has no minute checker: the Co-operatives Act wants the minutes checked and signed by at least one checker the meeting chose. The board appoints them before the session closes.")
+	}
+	return nil
 }
 
 func (s *Service) chairAction(ctx context.Context, p auth.Principal, id int64, action string, change func(tx *sqlx.Tx, m Meeting, now time.Time) error) (Meeting, error) {

@@ -203,7 +203,7 @@ func TestTransitions_FollowTheLifeCycleAndRefuseTheRest(t *testing.T) {
 
 	_, err := f.svc.Open(f.ctx, chair, m.ID)
 	osktest.WantKind(t, err, errs.Forbidden) // not yet the chair
-	if _, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, meetings.Officers{ChairAccountID: &chair.AccountID}); err != nil {
+	if _, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, f.officers(chair)); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.Open(f.ctx, f.board, m.ID)
@@ -1073,6 +1073,49 @@ func TestAgenda_LateItemRefusedWithTheWeightyPeriod(t *testing.T) {
 	osktest.WantKind(t, err, errs.Conflict)
 	if !strings.Contains(err.Error(), "the agenda has a rule change or a weighty item") || !strings.Contains(err.Error(), "at least 30 days") {
 		t.Fatalf("refusal: %v", err)
+	}
+}
+
+// The session closes only once the meeting has a secretary to write its
+// minutes and a minute checker to check them (Co-operatives Act 5:19):
+// officers cannot be appointed after the close. The confirmation page
+// says so before the chair tries, and a refused close changes nothing.
+func TestClose_NeedsASecretaryAndAMinuteChecker(t *testing.T) {
+	f := newFixture(t)
+	chair, _ := f.Member("Cleo Chair")
+	m := f.inSession(chair)
+	page := fmt.Sprintf("/meetings/%d", m.ID)
+	cases := []struct {
+		officers meetings.Officers
+		want     string
+	}{
+		{meetings.Officers{ChairAccountID: &chair.AccountID}, "The meeting has no secretary and no minute checker"},
+		{meetings.Officers{ChairAccountID: &chair.AccountID, SecretaryAccountID: &f.admin.AccountID}, "The meeting has no minute checker"},
+		{meetings.Officers{ChairAccountID: &chair.AccountID, CheckerAccountIDs: []int64{f.board2.AccountID}}, "The meeting has no secretary to write its minutes"},
+	}
+	for _, tc := range cases {
+		if _, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, tc.officers); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.svc.Close(f.ctx, chair, m.ID)
+		osktest.WantKind(t, err, errs.Conflict)
+		if !strings.Contains(errs.Message(err), tc.want) {
+			t.Errorf("refusal: %q, want %q", errs.Message(err), tc.want)
+		}
+		body := string(f.Client(chair).Get(page + "/close").Body)
+		osktest.WantOnPage(t, "the confirmation", body, "The session cannot be closed yet. "+tc.want)
+		if strings.Contains(body, `action="`+page+`/close"`) {
+			t.Error("the confirmation offers a close that would be refused")
+		}
+		if n := f.count(`SELECT count(*) FROM meetings WHERE id = $1 AND status = 'in_session'`, m.ID); n != 1 {
+			t.Fatal("a refused close closed the session")
+		}
+	}
+	if _, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, f.officers(chair)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Close(f.ctx, chair, m.ID); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -491,6 +491,7 @@ func TestSubmit_OnceTheSessionIsClosed(t *testing.T) {
 	secretary := f.secretary.AccountID
 	o := officersOf(&secretary)
 	o.ChairAccountID = &f.chair.AccountID
+	o.CheckerAccountIDs = []int64{f.checker1.AccountID}
 	if _, err := f.inst.Server.Meetings.SetOfficers(f.ctx, f.board, m.ID, o); err != nil {
 		t.Fatal(err)
 	}
@@ -516,12 +517,14 @@ func TestSubmit_OnceTheSessionIsClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A meeting without checkers is signed by its chair alone.
-	if len(got.Signers) != 1 {
+	if len(got.Signers) != 2 {
 		t.Fatalf("signers %+v", got.Signers)
 	}
-	if got, err = f.svc.Sign(f.ctx, f.chair, doc, nil); err != nil || !got.Sealed() {
-		t.Fatalf("signed by the chair: %v, %s", err, got.Status)
+	if _, err = f.svc.Sign(f.ctx, f.chair, doc, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = f.svc.Sign(f.ctx, f.checker1, doc, nil); err != nil || !got.Sealed() {
+		t.Fatalf("signed by the chair and the checker: %v, %s", err, got.Status)
 	}
 }
 

@@ -176,7 +176,21 @@ func makeMeetings(t *testing.T, inst *osktest.Instance) *strings.Replacer {
 	// The meeting is convened a week ahead, then brought forward to half
 	// an hour from now, so that attendance is open.
 	meeting := convene(draft(now.Add(8*24*time.Hour), "Opening", "Closing"))
-	if _, err := svc.SetOfficers(ctx, boardMember, meeting.ID, meetings.Officers{ChairAccountID: &chairAcc.ID}); err != nil {
+	// A secretary and a minute checker of their own, so that the session
+	// may close and no caller gains their powers.
+	var minuted []int64
+	for _, who := range []string{"secretary", "checker"} {
+		acc, err := inst.Server.Auth.CreateAccount(ctx, auth.Operator, who+"@example.org", who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := inst.Server.Auth.Grant(ctx, auth.Operator, acc.ID, auth.RoleBoard); err != nil {
+			t.Fatal(err)
+		}
+		minuted = append(minuted, acc.ID)
+	}
+	officers := meetings.Officers{ChairAccountID: &chairAcc.ID, SecretaryAccountID: &minuted[0], CheckerAccountIDs: minuted[1:]}
+	if _, err := svc.SetOfficers(ctx, boardMember, meeting.ID, officers); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := inst.DB.Exec(`UPDATE meetings SET starts_at = $2, ends_at = $3 WHERE id = $1`,

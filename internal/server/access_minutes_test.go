@@ -102,6 +102,7 @@ func makeMinutes(t *testing.T, inst *osktest.Instance) *strings.Replacer {
 	memberCaller := principal(callerNames[member] + "@example.org")
 	chair := staff("minutes-chair@example.org", "Minutes Chair")
 	secretary := staff("minutes-secretary@example.org", "Minutes Secretary")
+	checker := staff("minutes-checker@example.org", "Minutes Checker")
 	meetingsSvc, svc := inst.Server.Meetings, inst.Server.Minutes
 	must := func(_ any, err error) {
 		t.Helper()
@@ -111,8 +112,12 @@ func makeMinutes(t *testing.T, inst *osktest.Instance) *strings.Replacer {
 	}
 
 	// held convenes a meeting a week ahead, brings it forward to half an
-	// hour from now, and holds its session.
+	// hour from now, and holds its session; the staff checker checks its
+	// minutes unless others are named.
 	held := func(sec auth.Principal, checkers ...int64) int64 {
+		if len(checkers) == 0 {
+			checkers = []int64{checker.AccountID}
+		}
 		now := inst.Clock.Now()
 		start := now.Add(8 * 24 * time.Hour).Truncate(time.Minute)
 		m, err := meetingsSvc.Create(ctx, boardCaller, meetings.Draft{Kind: meetings.KindExtraordinary, Title: "Minutes of an EGM",
@@ -144,10 +149,11 @@ func makeMinutes(t *testing.T, inst *osktest.Instance) *strings.Replacer {
 			must(svc.Sign(ctx, p, doc, nil))
 		}
 	}
-	// sealedMinutes holds a meeting whose minutes the chair alone signed.
+	// sealedMinutes holds a meeting whose minutes the chair and the staff
+	// checker signed.
 	sealedMinutes := func(sec auth.Principal) int64 {
 		id := held(sec)
-		seal(sec, minutes.Main(id), chair)
+		seal(sec, minutes.Main(id), chair, checker)
 		return id
 	}
 	addendum := func(sec auth.Principal, id int64) minutes.Doc {
@@ -177,7 +183,7 @@ func makeMinutes(t *testing.T, inst *osktest.Instance) *strings.Replacer {
 		return id
 	}
 	withAddendum := sealedMinutes(secretary)
-	seal(secretary, addendum(secretary, withAddendum), chair)
+	seal(secretary, addendum(secretary, withAddendum), chair, checker)
 
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
 	return strings.NewReplacer(
