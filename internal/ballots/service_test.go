@@ -422,6 +422,21 @@ func TestVote_IdempotencyKey(t *testing.T) {
 	if r3 := send("another"); r3.StatusCode != 409 {
 		t.Fatalf("new key: %d %s", r3.StatusCode, r3.Body)
 	}
+
+	// A retry whose first answer was lost is told the vote is recorded
+	// even once the ballot is closed: "no longer taken" would make the
+	// voter believe it was lost.
+	f.close(h.chair, b.ID)
+	after, err := f.svc.Vote(f.ctx, h.alice, b.ID, ballots.VoteInput{Choice: ballots.ChoiceFor, OnBehalfOf: &h.aliceM.ID, IdempotencyKey: "k-1"})
+	if err != nil || !after.Replayed {
+		t.Fatalf("retry after the close: %+v %v", after, err)
+	}
+	if r4 := send("org-vote"); r4.StatusCode != 200 {
+		t.Fatalf("API retry after the close: %d %s", r4.StatusCode, r4.Body)
+	}
+	if r5 := send("late"); r5.StatusCode != 409 || !strings.Contains(string(r5.Body), "The ballot is closed") {
+		t.Fatalf("a new vote after the close: %d %s", r5.StatusCode, r5.Body)
+	}
 }
 
 func TestClose_CountsAndDecides(t *testing.T) {

@@ -215,9 +215,9 @@ type pending struct {
 // and marks the member as voted. It returns the vote to store, or, for a
 // retry of a recorded vote, nil and the Cast that says so.
 func (s *Service) prepare(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b Ballot, memberID int64, in VoteInput, keyHash []byte, now time.Time) (*pending, Cast, error) {
-	if err := checkVote(b, in, now); err != nil {
-		return nil, Cast{}, err
-	}
+	// The key comes first: a retry whose answer was lost is told its vote
+	// is recorded even once the ballot is closed, or the voter would
+	// believe it lost.
 	if keyHash != nil {
 		owner, err := keyOwner(ctx, tx, b.ID, p.AccountID, keyHash)
 		if err != nil {
@@ -230,6 +230,9 @@ func (s *Service) prepare(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b 
 		default:
 			return nil, Cast{BallotID: b.ID, MemberID: memberID, CastAt: now, Replayed: true}, nil
 		}
+	}
+	if err := checkVote(b, in, now); err != nil {
+		return nil, Cast{}, err
 	}
 	v, err := markVoted(ctx, tx, b.ID, memberID, p.AccountID, keyHash)
 	if db.IsUniqueViolation(err) {
