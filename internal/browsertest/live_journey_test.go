@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/citizen-network/osk/internal/auth"
+	"github.com/citizen-network/osk/internal/ballots"
 	"github.com/citizen-network/osk/internal/browsertest"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/motions"
@@ -102,4 +103,64 @@ func TestJourney_ApplyingForAnOrganisationAutofillsItsName(t *testing.T) {
 	if !p.Has(name("name")) {
 		t.Error("back to a person's application, the Name field is not a person's name")
 	}
+}
+
+// A stream refused by the server, as in a database outage or a restart
+// behind the proxy, ends for good in the browser. The page says that its
+// live updates paused, opens the stream again once the server answers,
+// and catches up with what happened meanwhile. On a ballot's page the
+// turnout, which changes with every vote, is shown but not read out.
+func TestJourney_LiveUpdatesComeBackAfterAnOutage(t *testing.T) {
+	t.Parallel()
+	inst := osktest.Start(t, osktest.Options{})
+	ctx := context.Background()
+	board := newAccount(t, inst, "board@example.org", "Bo Board", auth.RoleBoard)
+	chair := newMember(t, inst, board, "cleo@example.org", "Cleo Chair")
+	vera := newMember(t, inst, board, "vera@example.org", "Vera Voter")
+	walt := newMember(t, inst, board, "walt@example.org", "Walt Voter")
+	mt := inst.Server.Meetings
+	m := convenedSoon(t, inst, board, chair)
+	page := fmt.Sprintf("/meetings/%d", m.ID)
+
+	member := browsertest.Open(t, inst.URL, browsertest.As("member"))
+	member.SignIn("vera@example.org", "Vera Voter")
+	restore := member.Refuse("*/events*", 503)
+	member.Visit(page)
+	const paused = "Live updates are paused: the connection to Osk was lost."
+	member.WaitToSee(paused)
+	if !member.Has(announced(paused)) {
+		t.Error("the pause is shown but not announced")
+	}
+	if _, err := mt.Open(ctx, chair, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := restore(); n == 0 {
+		t.Fatal("no stream was refused")
+	}
+	member.WaitToSee("Live updates are back.")
+	member.WaitToSee("The meeting is now: In session now.")
+
+	for _, p := range []auth.Principal{vera, walt} {
+		if _, _, err := mt.Attend(ctx, p, m.ID, meetings.AttendInput{Mode: meetings.ModeInPerson}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := inst.Server.Motions.Propose(ctx, board, m.ID, motions.Proposal{Title: "Buy solar panels", Body: "The co-op buys solar panels."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := inst.Server.Motions.OpenBallot(ctx, chair, d.ID, motions.BallotRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member.Visit(fmt.Sprintf("/ballots/%d", b.ID))
+	member.See("0 of 2")
+	if _, err := inst.Server.Ballots.Vote(ctx, walt, b.ID, ballots.VoteInput{Choice: ballots.ChoiceFor}); err != nil {
+		t.Fatal(err)
+	}
+	member.WaitToSee("1 of 2")
+	if said := member.TextOf(`[data-live="announce"]`); said != "" {
+		t.Errorf("the turnout is read out: %q", said)
+	}
+	member.CheckA11y()
 }

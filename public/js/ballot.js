@@ -23,29 +23,25 @@
     });
   }
 
+  // The turnout changes with every vote: it is shown, not announced, or a
+  // screen reader would read it out every second while its user votes.
   function live(root) {
-    var url = root.getAttribute("data-events");
     var ballot = Number(root.getAttribute("data-ballot"));
-    if (!url || !ballot || !window.EventSource) {
+    if (!ballot || !window.Osk) {
       return;
     }
-    var last = root.getAttribute("data-last-event-id");
-    var source = new EventSource(url + (last ? "?last_event_id=" + encodeURIComponent(last) : ""));
-    source.addEventListener("ballot", function (e) {
-      var data = JSON.parse(e.data);
-      if (data.ballot_id !== ballot) {
-        return;
-      }
-      setText(root, "turnout", data.voted + " of " + data.eligible);
-      if (data.change === "turnout") {
-        setText(root, "announce", data.summary || "");
-        return;
-      }
-      if (data.change === "closed" || data.change === "decided") {
-        setText(root, "status", data.change === "decided" || (data.result && !data.result.awaiting_casting_vote)
-          ? "Closed and decided" : "Closed: a tie, waiting for the chair's casting vote");
-        setText(root, "announce", data.summary || "");
-        reveal(root, ballot, data.summary || "The ballot has changed.");
+    window.Osk.follow(root, {
+      ballot: function (data) {
+        if (data.ballot_id !== ballot) {
+          return;
+        }
+        setText(root, "turnout", data.voted + " of " + data.eligible);
+        if (data.change === "closed" || data.change === "decided") {
+          setText(root, "status", data.change === "decided" || (data.result && !data.result.awaiting_casting_vote)
+            ? "Closed and decided" : "Closed: a tie, waiting for the chair's casting vote");
+          setText(root, "announce", data.summary || "");
+          reveal(root, ballot, data.summary || "The ballot has changed.");
+        }
       }
     });
   }

@@ -38,49 +38,45 @@
   }
 
   function live(root) {
-    var url = root.getAttribute("data-events");
-    if (!url || !window.EventSource) {
+    if (!window.Osk) {
       return;
     }
-    var last = root.getAttribute("data-last-event-id");
-    var source = new EventSource(url + (last ? "?last_event_id=" + encodeURIComponent(last) : ""));
     var status = root.querySelector('[data-live="status"]');
     var shownStatus = status ? status.textContent : "";
     var listChanged = false;
-    source.addEventListener("meeting", function (e) {
-      var data = JSON.parse(e.data);
-      if (data.status_label && data.status_label !== shownStatus) {
-        shownStatus = data.status_label;
-        setText(root, "status", data.status_label);
-        changed(root, "The meeting is now: " + data.status_label + ".");
-      }
-    });
-    source.addEventListener("quorum", function (e) {
-      var q = JSON.parse(e.data);
-      setText(root, "present", String(q.present));
-      setText(root, "by_proxy", String(q.by_proxy));
-      setText(root, "represented", q.represented + " of " + q.eligible + " active members");
-      var verdict = q.required === 0 ? "No quorum requirement" : (q.met ? "Quorate" : "Not quorate");
-      root.querySelectorAll('[data-live="quorum"]').forEach(function (el) {
-        el.textContent = "";
-        var strong = document.createElement("strong");
-        strong.textContent = verdict;
-        el.appendChild(strong);
-        if (q.required) {
-          el.appendChild(document.createTextNode(" (at least " + q.required + " needed)"));
+    window.Osk.follow(root, {
+      meeting: function (data) {
+        if (data.status_label && data.status_label !== shownStatus) {
+          shownStatus = data.status_label;
+          setText(root, "status", data.status_label);
+          changed(root, "The meeting is now: " + data.status_label + ".");
         }
-      });
-      setText(root, "announce", q.summary || "");
-      if (!listChanged) {
-        listChanged = true;
-        announce(root, "attendance-note", "muted", ["The list changed: ", { link: "reload it" }, "."]);
-      }
-    });
-    source.addEventListener("ballot", function (e) {
-      var data = JSON.parse(e.data);
-      // Each vote changes the turnout, which this page does not show.
-      if (data.change !== "turnout") {
-        changed(root, data.summary || "A ballot has changed.");
+      },
+      quorum: function (q) {
+        setText(root, "present", String(q.present));
+        setText(root, "by_proxy", String(q.by_proxy));
+        setText(root, "represented", q.represented + " of " + q.eligible + " active members");
+        var verdict = q.required === 0 ? "No quorum requirement" : (q.met ? "Quorate" : "Not quorate");
+        root.querySelectorAll('[data-live="quorum"]').forEach(function (el) {
+          el.textContent = "";
+          var strong = document.createElement("strong");
+          strong.textContent = verdict;
+          el.appendChild(strong);
+          if (q.required) {
+            el.appendChild(document.createTextNode(" (at least " + q.required + " needed)"));
+          }
+        });
+        setText(root, "announce", q.summary || "");
+        if (!listChanged) {
+          listChanged = true;
+          announce(root, "attendance-note", "muted", ["The list changed: ", { link: "reload it" }, "."]);
+        }
+      },
+      ballot: function (data) {
+        // Each vote changes the turnout, which this page does not show.
+        if (data.change !== "turnout") {
+          changed(root, data.summary || "A ballot has changed.");
+        }
       }
     });
   }

@@ -98,6 +98,60 @@
     });
   }
 
+  // follow keeps a page's event stream open (root's data-events, from its
+  // data-last-event-id), passing each named event to its listener. The
+  // browser reconnects by itself after a dropped connection, but gives up
+  // for good on any answer other than 200: a database outage, an instance
+  // restarting, a proxy's 502 during a deploy. Then the stream is opened
+  // again from the last event seen, after a pause that grows to half a
+  // minute (with some chance in it, so that a restarted instance is not
+  // met by every page at once), and the page's connection notice says so.
+  function follow(root, listeners) {
+    var url = root.getAttribute("data-events");
+    if (!url || !window.EventSource) {
+      return;
+    }
+    var last = root.getAttribute("data-last-event-id");
+    var delay = 1000;
+    var paused = false;
+    function notice(text) {
+      root.querySelectorAll('[data-live="connection"]').forEach(function (el) {
+        el.textContent = text;
+      });
+    }
+    function open() {
+      var source = new EventSource(url + (last ? "?last_event_id=" + encodeURIComponent(last) : ""));
+      source.addEventListener("open", function () {
+        delay = 1000;
+        if (paused) {
+          paused = false;
+          notice("Live updates are back.");
+        }
+      });
+      source.addEventListener("error", function () {
+        if (source.readyState !== EventSource.CLOSED) {
+          return;
+        }
+        if (!paused) {
+          paused = true;
+          notice("Live updates are paused: the connection to Osk was lost. Trying again; reloading the page shows what has changed.");
+        }
+        window.setTimeout(open, delay * (1 + Math.random() / 2));
+        delay = Math.min(delay * 2, 30000);
+      });
+      Object.keys(listeners).forEach(function (name) {
+        source.addEventListener(name, function (e) {
+          if (e.lastEventId) {
+            last = e.lastEventId;
+          }
+          listeners[name](JSON.parse(e.data));
+        });
+      });
+    }
+    open();
+  }
+  window.Osk = { follow: follow };
+
   document.addEventListener("submit", sendOnce);
   document.addEventListener("change", autocompleteFollows);
   window.addEventListener("pageshow", release);
