@@ -88,7 +88,7 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		status := statusOf(err)
 		if status >= 500 {
-			logger.Error("request failed", "request_id", RequestID(c), "path", c.Path(), "error", err)
+			logger.Error("request failed", "request_id", RequestID(c), "path", loggedPath(c.Path()), "error", err)
 		}
 		detail := messageOf(err, status)
 		if IsAPI(c) {

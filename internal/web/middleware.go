@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -64,22 +66,30 @@ func ClientIP(c *fiber.Ctx) string {
 	return last
 }
 
-// secretPaths are the routes whose last segment is a secret, never logged:
-// a receipt (beside the account id it would tie a voter to their choice,
+// secretSegments name the paths whose rest is a secret, never logged: a
+// receipt (beside the account id it would tie a voter to their choice,
 // whether or not the request got as far as the receipt's handler) and a
 // calendar feed's address (which opens the feed to whoever reads the log).
-var secretPaths = []string{"/api/v1/receipts/", "/meetings/calendar/"}
+var secretSegments = []string{"/receipts/", "/calendar/"}
 
 // loggedPath is the path as the access log writes it, secrets replaced.
-// Case is ignored: a path in another case reaches no handler, but its
-// secret must not reach the log either.
-func loggedPath(path string) string {
-	for _, prefix := range secretPaths {
-		if len(path) > len(prefix) && strings.EqualFold(path[:len(prefix)], prefix) {
-			return prefix + "-"
+// The secret is looked for in the path as a client may have mangled it on
+// the way to a 404, and the log's reader may read it all the same: in any
+// case, percent-encoded, with doubled slashes or dot segments, and under
+// any prefix.
+func loggedPath(raw string) string {
+	p := raw
+	if unescaped, err := url.PathUnescape(p); err == nil {
+		p = unescaped
+	}
+	p = path.Clean("/" + p)
+	lower := strings.ToLower(p)
+	for _, segment := range secretSegments {
+		if i := strings.Index(lower, segment); i >= 0 && len(lower) > i+len(segment) {
+			return lower[:i+len(segment)] + "-"
 		}
 	}
-	return path
+	return raw
 }
 
 // accessLog writes one line per request. It answers errors through the
