@@ -14,6 +14,7 @@ import (
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/db"
 	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/live"
 	"github.com/citizen-network/osk/internal/meetings"
 )
 
@@ -218,8 +219,13 @@ func (s *Service) settle(ctx context.Context, tx *sqlx.Tx, p auth.Principal, b B
 // it. The lot, if needed, is drawn from the audit chain head, locked here
 // until the close commits: the event just before the close's own, so that
 // anyone can redraw it. The ballot is locked already, so no vote waits for
-// the head while holding the ballot.
+// the head while holding the ballot. The meeting's stream, on which the
+// close publishes, is locked before the head, in the order of every other
+// change that both publishes and appends to the audit log.
 func (s *Service) countElection(ctx context.Context, tx *sqlx.Tx, b Ballot, marks [][]int64) (Result, error) {
+	if err := live.Lock(ctx, tx, meetings.Topic(b.MeetingID)); err != nil {
+		return Result{}, fmt.Errorf("ballots: close %d: %w", b.ID, err)
+	}
 	_, seed, err := audit.LockHead(ctx, tx)
 	if err != nil {
 		return Result{}, fmt.Errorf("ballots: close %d: %w", b.ID, err)

@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/citizen-network/osk/internal/audit"
 	"github.com/citizen-network/osk/internal/auditor"
 	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/ballots"
 	"github.com/citizen-network/osk/internal/errs"
+	"github.com/citizen-network/osk/internal/live"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/osktest"
@@ -269,4 +271,49 @@ func TestVote_RacingTheClose(t *testing.T) {
 		t.Fatalf("%d votes counted and %d refused: the close did not race the votes", counted, refused)
 	}
 	t.Logf("%d votes counted, %d refused as too late", counted, refused)
+}
+
+// An election's close locks the audit chain's head, to draw any lot from
+// it, and publishes on its meeting's stream. Every other transaction that
+// does both publishes first and appends to the audit log after, as a
+// chair's action in the same meeting does; taken in the other order, the
+// two locks deadlock, and PostgreSQL fails one of the two.
+func TestCloseElection_LocksInTheOrderOfEveryOtherChange(t *testing.T) {
+	f := newFixture(t)
+	h := newHall(f)
+	b := f.openBallot(h.chair, ballots.OpenSpec{MeetingID: h.m.ID, Kind: ballots.KindElection, Seats: 1, CandidateIDs: testCandidates, Secret: true})
+	f.cast(h.carol, b.ID, ballots.VoteInput{Candidates: testCandidates[:1]}, nil)
+
+	other, err := f.inst.DB.BeginTxx(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback()
+	if _, err := live.Publish(f.ctx, other, f.now(), meetings.Topic(h.m.ID), "quorum", map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan error, 1)
+	go func() {
+		_, err := f.svc.Close(f.ctx, h.chair, b.ID)
+		closed <- err
+	}()
+	// The close now waits for the stream the other transaction holds...
+	deadline := time.Now().Add(20 * time.Second)
+	for f.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the close never waited for the meeting's stream")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// ... which then appends to the audit log and commits.
+	if _, err := f.inst.Server.Audit.Append(f.ctx, other, audit.Event{Action: "meeting.quorum_checked", Subject: fmt.Sprintf("meeting:%d", h.m.ID),
+		Payload: map[string]any{}}); err != nil {
+		t.Fatalf("the other change: %v", err)
+	}
+	if err := other.Commit(); err != nil {
+		t.Fatalf("the other change: %v", err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("the close: %v", err)
+	}
 }

@@ -49,6 +49,18 @@ func ValidTopic(topic string) bool {
 	return len(topic) <= maxTopic && topicPattern.MatchString(topic)
 }
 
+// Lock takes inside tx the lock that Publish takes on topic, for a
+// transaction that must lock the audit chain's head before it publishes.
+// Every other transaction publishes first and appends to the audit log
+// after; taking the two locks in the other order would deadlock with
+// them. A topic never published on has no lock to take.
+func Lock(ctx context.Context, tx *sqlx.Tx, topic string) error {
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM live_topics WHERE topic = $1 FOR UPDATE`, topic); err != nil {
+		return fmt.Errorf("live: lock %s: %w", topic, err)
+	}
+	return nil
+}
+
 // Publish records an event on topic inside tx and notifies every instance
 // when tx commits; at is the time of the change. It returns the event's
 // number. Publishers of one topic are serialised from here until they
