@@ -116,6 +116,8 @@ func printReport(env *environment, report audit.Report, started time.Time) error
 		fmt.Fprintf(env.stdout, "... and %d more problems not listed\n", report.ProblemsOmitted)
 	}
 	fmt.Fprintf(env.stdout, "%d events checked in %s; chain head %s\n", report.Events, time.Since(started).Round(time.Millisecond), report.HeadHash)
+	fmt.Fprintf(env.stdout, "Records checked against them: %d closed ballots, %d minutes and addenda, %d motions, %d elections.\n",
+		report.Checked["ballots"], report.Checked["minutes"], report.Checked["motions"], report.Checked["elections"])
 	if !report.OK {
 		return errProblemsFound
 	}

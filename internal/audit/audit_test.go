@@ -109,7 +109,7 @@ func TestVerify_EmptyLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := json.Marshal(rep)
-	want := `{"ok":true,"events":0,"head_hash":"0000000000000000000000000000000000000000000000000000000000000000","problems":[],"problems_omitted":0}`
+	want := `{"ok":true,"events":0,"head_hash":"0000000000000000000000000000000000000000000000000000000000000000","problems":[],"problems_omitted":0,"checked":{}}`
 	if string(b) != want {
 		t.Fatalf("Verify = %s, want %s", b, want)
 	}

@@ -38,6 +38,11 @@ type Report struct {
 	// the segment proves the anchor itself: compare it with the live log,
 	// or with a chain head printed on minutes or a ballot record.
 	Anchor *Anchor `json:"anchor,omitempty"`
+	// Checked counts what the checks beyond the chain read, by kind:
+	// "ballots" (closed ballots recounted), "minutes" (documents),
+	// "motions" and "elections". A verification that found nothing to
+	// check says so, rather than only that nothing was wrong.
+	Checked map[string]int `json:"checked"`
 	// MeetingID is set when the report covers the records of one meeting
 	// only, as an export bundle holds them. The checks beyond the chain
 	// then expect to find the records of that meeting alone.
@@ -81,6 +86,14 @@ type Problem struct {
 	Table  string `json:"table"`
 	Row    string `json:"row"`
 	Reason string `json:"reason"`
+}
+
+// Count records that a check read n records of a kind.
+func (r *Report) Count(kind string, n int) {
+	if r.Checked == nil {
+		r.Checked = map[string]int{}
+	}
+	r.Checked[kind] += n
 }
 
 // Add records a problem: listed while fewer than a hundred are, counted
@@ -157,7 +170,7 @@ func VerifyWith(ctx context.Context, q sqlx.QueryerContext, opts VerifyOptions) 
 	}
 	defer rows.Close()
 
-	r := Report{OK: true, Problems: []Problem{}}
+	r := Report{OK: true, Problems: []Problem{}, Checked: map[string]int{}}
 	// start is the first event expected: 1, or the one after the anchor
 	// of a segment.
 	start := int64(1)

@@ -293,24 +293,22 @@ func (h *Handlers) verifyPage(c *fiber.Ctx) error {
 	for _, check := range h.checks {
 		words, ok := checkWords[check.Name]
 		if !ok {
-			words = check.Name
+			words = check.Name + " (%d)."
 		}
-		checked = append(checked, words)
+		checked = append(checked, fmt.Sprintf(words, report.Checked[check.Name]))
 	}
 	return web.Render(c, "auditor/verify", fiber.Map{
 		"Title": "Verification of the record", "Report": report, "Took": took, "Meetings": meetings, "Checked": checked,
 	})
 }
 
-// checkWords say what each check of the record verifies, for the page
-// that reports a verification. The report counts the events walked but
-// not the records each check read, so the page says what was checked
-// rather than how many.
+// checkWords say what each check of the record verifies, and how many
+// records it read, for the page that reports a verification.
 var checkWords = map[string]string{
-	"ballots":   "Every closed ballot: its votes recounted, its result and record hash recomputed, and no member counted twice.",
-	"minutes":   "All minutes: every version and signature compared with the audit log, and every sealed document's seal recomputed.",
-	"motions":   "Every motion: its audit events replayed and compared with what the database holds.",
-	"elections": "Every election and candidate: their audit events replayed and compared with what the database holds.",
+	"ballots":   "Closed ballots (%d): their votes recounted, their results and record hashes recomputed, and no member counted twice.",
+	"minutes":   "Minutes and addenda (%d): every version and signature compared with the audit log, and every sealed document's seal recomputed.",
+	"motions":   "Motions (%d): their audit events replayed and compared with what the database holds.",
+	"elections": "Elections (%d), with their candidates: their audit events replayed and compared with what the database holds.",
 }
 
 // apiBundle answers the export bundle of a meeting as a download.

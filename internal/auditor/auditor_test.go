@@ -3,6 +3,7 @@ package auditor_test
 import (
 	"context"
 	"html"
+	"maps"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -156,8 +157,9 @@ func TestVerify_ReportsTamperingThroughEveryDoor(t *testing.T) {
 	inst := osktest.Start(t, osktest.Options{})
 	c := auditorClient(t, inst)
 	var report struct {
-		OK       bool  `json:"ok"`
-		Events   int64 `json:"events"`
+		OK       bool           `json:"ok"`
+		Events   int64          `json:"events"`
+		Checked  map[string]int `json:"checked"`
 		Problems []struct {
 			Seq    int64  `json:"seq"`
 			Table  string `json:"table"`
@@ -167,6 +169,9 @@ func TestVerify_ReportsTamperingThroughEveryDoor(t *testing.T) {
 	c.Get("/api/v1/audit/verify").JSON(t, &report)
 	if !report.OK || report.Events == 0 || len(report.Problems) != 0 {
 		t.Fatalf("fresh record: %+v", report)
+	}
+	if want := map[string]int{"ballots": 0, "minutes": 0, "motions": 0, "elections": 0}; !maps.Equal(report.Checked, want) {
+		t.Fatalf("a record with nothing but accounts: checked %v, want %v", report.Checked, want)
 	}
 
 	// Someone with the database rewrites an event behind the trigger.
@@ -252,8 +257,8 @@ func TestVerifyPage_SaysWhatWasCheckedAndWhatToCompare(t *testing.T) {
 	page := string(c.Get("/audit/verify").Body)
 	for _, want := range []string{
 		"<h2>What was checked</h2>", "each one's hash recomputed and chained to the one before",
-		"Every closed ballot: its votes recounted", "and every sealed document",
-		"Every motion: its audit events replayed", "Every election and candidate: their audit events replayed",
+		"Closed ballots (0): their votes recounted", "Minutes and addenda (0):", "and every sealed document",
+		"Motions (0): their audit events replayed", "Elections (0), with their candidates: their audit events replayed",
 		"in the audit log, the event with the printed number must have the printed hash",
 		`<form method="get" action="/audit" novalidate>`, `<input type="number" id="seq" name="seq"`,
 	} {

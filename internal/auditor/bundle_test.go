@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -131,6 +132,10 @@ func TestBundle_ExportedOverHTTPVerifiesOfflineAndShowsTampering(t *testing.T) {
 		counts["elections"] != 3 || counts["election_candidates"] != 9 || counts["motions"] != 7 || counts["motion_versions"] != 8 ||
 		counts["ballot_votes"] == 0 || counts["ballot_voters"] == 0 {
 		t.Fatalf("the bundle holds %v", counts)
+	}
+	// The report says what its checks read, not only that nothing was wrong.
+	if want := map[string]int{"ballots": 5, "minutes": 2, "motions": 7, "elections": 3}; !maps.Equal(rep.Checked, want) {
+		t.Fatalf("the report says it checked %v, want %v", rep.Checked, want)
 	}
 
 	// The live log records the export, and the bundle ends with it.

@@ -63,6 +63,7 @@ func Check(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
 			return err
 		}
 	}
+	r.Count("ballots", len(ids))
 	return nil
 }
 

@@ -55,6 +55,7 @@ func Check(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
 		h, ok := log.elections[electionID]
 		return r.MeetingID == 0 || (ok && h.meetingID == r.MeetingID)
 	}
+	r.Count("elections", len(rows))
 	stored := map[int64]bool{}
 	for _, e := range rows {
 		stored[e.ID] = true

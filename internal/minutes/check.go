@@ -45,6 +45,7 @@ func Check(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
 	if err != nil {
 		return fmt.Errorf("minutes: check: %w", err)
 	}
+	r.Count("minutes", len(docs))
 	stored := map[int64]bool{}
 	for _, d := range docs {
 		stored[d.ID] = true

@@ -50,6 +50,7 @@ func Check(ctx context.Context, q sqlx.QueryerContext, r *audit.Report) error {
 		return err
 	}
 	expected := func(h *motionHistory) bool { return r.MeetingID == 0 || h.meetingID == r.MeetingID }
+	r.Count("motions", len(rows))
 	stored := map[int64]bool{}
 	for _, m := range rows {
 		stored[m.ID] = true

@@ -675,8 +675,10 @@ func openAPISchemas() schema {
 			"head_hash":        about(str(), "Hex; 64 zeros for an empty log."),
 			"problems":         arrayOf(ref("VerifyProblem")),
 			"problems_omitted": about(integer(), "Problems found beyond those listed."),
-			"anchor":           ref("ChainHead"),
-			"meeting_id":       integer(),
+			"checked": about(schema{"type": "object", "additionalProperties": integer()},
+				"How many records the checks beyond the chain read, by kind: ballots (closed ballots recounted), minutes (documents), motions, elections."),
+			"anchor":     ref("ChainHead"),
+			"meeting_id": integer(),
 		}, "anchor", "meeting_id"),
 		"VerifyProblem": object(schema{"seq": integer(), "table": str(), "row": str(), "reason": str()}),
 		"Bundle": object(schema{
