@@ -51,16 +51,26 @@ func roleCommand(grant bool) func(context.Context, *environment, []string) error
 	return func(ctx context.Context, env *environment, args []string) error {
 		fs := newFlags(env, name)
 		email := fs.String("email", "", "the account's email address")
+		accountID := fs.Int64("account-id", 0, "the account's number, for an account whose email no sign-in provider confirmed")
 		role := fs.String("role", "", "admin, board or auditor")
 		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
-		if *email == "" || *role == "" {
-			return usagef("usage: osk %s --email EMAIL --role admin|board|auditor", name)
+		if (*email == "") == (*accountID == 0) || *role == "" {
+			return usagef("usage: osk %s (--email EMAIL | --account-id N) --role admin|board|auditor", name)
 		}
 		return withAuth(ctx, env, func(svc *auth.Service) error {
-			acc, err := svc.AccountByEmail(ctx, *email)
-			if errors.Is(err, errs.NotFound) {
+			var acc auth.Account
+			var err error
+			switch {
+			case *accountID != 0:
+				acc, err = svc.Account(ctx, *accountID)
+			case grant:
+				acc, err = svc.AccountToEntrust(ctx, *email)
+			default:
+				acc, err = svc.AccountByEmail(ctx, *email)
+			}
+			if errors.Is(err, errs.NotFound) && *email != "" {
 				return fmt.Errorf("%w (create it first with: osk account create --email %s --name NAME)", err, *email)
 			}
 			if err != nil {

@@ -78,6 +78,27 @@ func TestOperatorCommands_MakeTheFirstAdminAndATokenForScripts(t *testing.T) {
 	if out, _, code := osk(t, db.URL, "verify"); code != 0 || !strings.Contains(out, "OK") {
 		t.Fatalf("verify after operator commands: %d %s", code, out)
 	}
+
+	// An account whose email nobody confirmed is named by its number.
+	acc, err := svc.AccountByEmail(ctx, "chair@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := osk(t, db.URL, "grant", "--account-id", strconv.FormatInt(acc.ID, 10), "--role", "board"); code != 0 ||
+		!strings.Contains(out, "Chair Person <chair@example.org> now has the role board.") {
+		t.Fatalf("grant by number: %d %s %s", code, out, errOut)
+	}
+	for _, args := range [][]string{
+		{"grant", "--email", "chair@example.org", "--account-id", "1", "--role", "board"},
+		{"grant", "--role", "board"},
+	} {
+		if _, errOut, code := osk(t, db.URL, args...); code != 2 || !strings.Contains(errOut, "--account-id") {
+			t.Errorf("%v: exit %d %s", args, code, errOut)
+		}
+	}
+	if _, errOut, code := osk(t, db.URL, "grant", "--account-id", "999999", "--role", "board"); code == 0 || !strings.Contains(errOut, "no such account") && !strings.Contains(errOut, "There is no") {
+		t.Errorf("grant to a missing number: %d %s", code, errOut)
+	}
 }
 
 func TestVerifyCommand_ExitsNonZeroOnTampering(t *testing.T) {

@@ -266,6 +266,9 @@ func (h *Handlers) rolesPage(c *fiber.Ctx) error {
 	return h.renderRoles(c, nil, "")
 }
 
+// renderRoles shows the roles page. A form that comes back with a problem
+// keeps the email and the role chosen; once a role is given, the form is
+// empty again, so that a second grant chooses its role afresh.
 func (h *Handlers) renderRoles(c *fiber.Ctx, formErr error, done string) error {
 	p := PrincipalOf(c)
 	q := c.Query("q")
@@ -279,10 +282,12 @@ func (h *Handlers) renderRoles(c *fiber.Ctx, formErr error, done string) error {
 		"Query":   q,
 		"Roles":   Roles,
 		"Done":    done,
-		"Email":   c.FormValue("email"),
+		"Email":   "",
+		"Role":    "",
 	}
 	web.AddFormErrors(data, formErr)
 	if formErr != nil {
+		data["Email"], data["Role"] = c.FormValue("email"), c.FormValue("role")
 		c.Status(web.StatusOf(formErr))
 	}
 	return web.Render(c, "auth/roles", data)
@@ -294,7 +299,12 @@ func (h *Handlers) grantRole(c *fiber.Ctx) error {
 		return err
 	}
 	role := c.FormValue("role")
-	acc, err := h.svc.AccountByEmail(c.UserContext(), c.FormValue("email"))
+	if !ValidRole(role) {
+		v := errs.Validation{}
+		v.Add("role", "Choose the role to give: %s.", strings.Join(Roles, ", "))
+		return h.renderRoles(c, v.Err(), "")
+	}
+	acc, err := h.svc.AccountToEntrust(c.UserContext(), c.FormValue("email"))
 	if err != nil {
 		return h.renderRoles(c, asField("email", err), "")
 	}

@@ -17,13 +17,7 @@ import (
 func TestRoles_AdminGrantsAndRevokesThroughThePage(t *testing.T) {
 	inst := osktest.Start(t, osktest.Options{})
 	ctx := context.Background()
-	svc := inst.Server.Auth
-	adminAcc, _ := svc.CreateAccount(ctx, auth.Operator, "admin@example.org", "Admin")
-	if err := svc.Grant(ctx, auth.Operator, adminAcc.ID, auth.RoleAdmin); err != nil {
-		t.Fatal(err)
-	}
-	admin := inst.Client(t)
-	admin.SignIn("admin@example.org", "Admin")
+	admin := adminClient(t, inst)
 	member := inst.Client(t)
 	member.SignIn("board.to.be@example.org", "Board To Be")
 
@@ -129,5 +123,94 @@ func TestRoles_AuditorStaysIndependent(t *testing.T) {
 	}
 	if err := svc.Grant(ctx, p, b.ID, auth.RoleAdmin); !errors.Is(err, errs.Forbidden) {
 		t.Fatalf("an auditor granting a role: %v", err)
+	}
+}
+
+// The form to give a role never chooses one by itself: a form that comes
+// back with a problem keeps the role the admin chose, and after a grant
+// the form is empty, so that pressing the button again cannot give the
+// first role of the list (admin).
+// adminClient signs in an admin made by the operator.
+func adminClient(t *testing.T, inst *osktest.Instance) *osktest.Client {
+	t.Helper()
+	ctx := context.Background()
+	acc, err := inst.Server.Auth.CreateAccount(ctx, auth.Operator, "admin@example.org", "Admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := inst.Server.Auth.Grant(ctx, auth.Operator, acc.ID, auth.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	admin := inst.Client(t)
+	admin.SignIn("admin@example.org", "Admin")
+	return admin
+}
+
+func TestRoles_TheFormKeepsTheRoleChosenAndChoosesNone(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	ctx := context.Background()
+	svc := inst.Server.Auth
+	adminAcc, _ := svc.CreateAccount(ctx, auth.Operator, "admin@example.org", "Admin")
+	if err := svc.Grant(ctx, auth.Operator, adminAcc.ID, auth.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateAccount(ctx, auth.Operator, "board.to.be@example.org", "Board To Be"); err != nil {
+		t.Fatal(err)
+	}
+	admin := inst.Client(t)
+	admin.SignIn("admin@example.org", "Admin")
+	const none = `<option value="">Choose a role</option>`
+	if page := string(admin.Get("/admin/roles").Body); !strings.Contains(page, none) || strings.Contains(page, " selected>") {
+		t.Fatalf("the empty form chooses a role:\n%s", page)
+	}
+	mistyped := admin.Do(http.MethodPost, "/admin/roles/grant", url.Values{"email": {"board.to.be@exmple.org"}, "role": {"board"}})
+	if mistyped.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(mistyped.Body), `<option value="board" selected>board</option>`) ||
+		strings.Contains(string(mistyped.Body), `<option value="admin" selected>`) {
+		t.Fatalf("a mistyped email: %d\n%s", mistyped.StatusCode, mistyped.Body)
+	}
+	if r := admin.Do(http.MethodPost, "/admin/roles/grant", url.Values{"email": {"board.to.be@example.org"}, "role": {""}}); r.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(r.Body), "Choose the role to give") {
+		t.Fatalf("no role chosen: %d\n%s", r.StatusCode, r.Body)
+	}
+	done := admin.Do(http.MethodPost, "/admin/roles/grant", url.Values{"email": {"board.to.be@example.org"}, "role": {"board"}})
+	if body := string(done.Body); done.StatusCode != http.StatusOK || !strings.Contains(body, "Board To Be now has the role board.") ||
+		strings.Contains(body, " selected>") || strings.Contains(body, `value="board.to.be@example.org"`) {
+		t.Fatalf("after the grant: %d\n%s", done.StatusCode, body)
+	}
+}
+
+// Anyone may sign in with any address through a provider that does not
+// confirm it. A role given by email goes only to an account whose email
+// was confirmed, or to one made in advance that nobody has signed in to:
+// not to whoever signed in first as the newly elected board member.
+func TestRoles_NeverGivenByAnEmailNobodyConfirmed(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	ctx := context.Background()
+	svc := inst.Server.Auth
+	admin := adminClient(t, inst)
+	mallory := inst.Client(t)
+	if err := mallory.TrySignIn("new.treasurer@example.org", "Mallory", false); err != nil {
+		t.Fatal(err)
+	}
+	r := admin.Do(http.MethodPost, "/admin/roles/grant", url.Values{"email": {"new.treasurer@example.org"}, "role": {"board"}})
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "Nobody confirmed that Mallory, who signed in as new.treasurer@example.org, holds that address") {
+		t.Fatalf("grant to an unconfirmed email: %d\n%s", r.StatusCode, r.Body)
+	}
+	var got me
+	mallory.Get("/api/v1/me").JSON(t, &got)
+	if len(got.Roles) != 0 {
+		t.Fatalf("the unconfirmed account holds %v", got.Roles)
+	}
+	// One made in advance, and one whose provider confirmed the address,
+	// are given roles by email.
+	if _, err := svc.CreateAccount(ctx, auth.Operator, "in.advance@example.org", "In Advance"); err != nil {
+		t.Fatal(err)
+	}
+	confirmed := inst.Client(t)
+	confirmed.SignIn("confirmed@example.org", "Confirmed")
+	for _, email := range []string{"in.advance@example.org", "confirmed@example.org"} {
+		if r := admin.Do(http.MethodPost, "/admin/roles/grant", url.Values{"email": {email}, "role": {"board"}}); r.StatusCode != http.StatusOK {
+			t.Fatalf("grant to %s: %d\n%s", email, r.StatusCode, r.Body)
+		}
 	}
 }

@@ -305,6 +305,30 @@ func (s *Service) AccountByEmail(ctx context.Context, email string) (Account, er
 	}
 }
 
+// AccountToEntrust finds the one account with this email, as
+// AccountByEmail does, to give it a role: only an account whose email a
+// sign-in provider confirmed, or one made in advance that nobody has
+// signed in to yet. Some providers (Microsoft, an OpenID provider that
+// says so) let anyone sign in with any address, so the email of an
+// account made that way does not say who holds it: whoever signed in
+// first as a newly elected board member would get their role.
+func (s *Service) AccountToEntrust(ctx context.Context, email string) (Account, error) {
+	acc, err := s.AccountByEmail(ctx, email)
+	if err != nil || acc.EmailVerified {
+		return acc, err
+	}
+	var signedIn bool
+	err = s.db.GetContext(ctx, &signedIn, `SELECT EXISTS (SELECT 1 FROM identities WHERE account_id = $1)`, acc.ID)
+	if err != nil {
+		return Account{}, fmt.Errorf("auth: identities of %d: %w", acc.ID, err)
+	}
+	if signedIn {
+		return Account{}, errs.Wrap(errs.Conflict, "Nobody confirmed that %s, who signed in as %s, holds that address: their sign-in provider does not check it, so anyone could have used it. "+
+			"Once you know account %d is theirs, an operator can give the role by its number: osk grant --account-id %d --role ROLE.", acc.Name, acc.Email, acc.ID, acc.ID)
+	}
+	return acc, nil
+}
+
 // Grant gives an account a site role. Only admins (and the operator) grant
 // roles. An auditor must stay independent of those audited, so the auditor
 // role is never combined with admin or board, in either order: no route can
