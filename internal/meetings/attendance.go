@@ -332,12 +332,13 @@ func (s *Service) GrantProxy(ctx context.Context, p auth.Principal, id int64, in
 		if held > 0 {
 			return errs.Wrap(errs.Conflict, "You hold proxies for other members at this meeting, so you cannot give your own vote to someone else.")
 		}
-		held, err = countHeld(ctx, tx, id, holder.ID)
+		held, err = countHeldByPerson(ctx, tx, id, holder.ID)
 		if err != nil {
 			return err
 		}
 		if held >= r.ProxyMaxPerHolder {
-			return errs.Wrap(errs.Conflict, "%s already holds %d proxies for this meeting, the most the rules allow.", holder.DisplayName(), held)
+			return errs.Wrap(errs.Conflict, "%s already holds %d proxies for this meeting, counting those held through every membership the same person acts for: the most the rules allow.",
+				holder.DisplayName(), held)
 		}
 		now := s.clock.Now()
 		var pid int64

@@ -56,7 +56,9 @@
 // through its representative, who registers for it with member_id. A
 // proxy counts while its holder is present and the grantor is not. Each
 // member counts once. Proxies are limited by the rules (allowed at all,
-// ProxyMaxPerHolder), are never chained, and can be withdrawn until a
+// ProxyMaxPerHolder, counted per person: an organisation's representative
+// holds through their own membership and the organisations' together),
+// are never chained, and can be withdrawn until a
 // ballot used them (MarkProxyUsed). Attendance and proxy rows are never
 // deleted. The quorum is counted in one statement (quorumCounts) over
 // attendance, proxies and the register's active members. Once the meeting

@@ -997,6 +997,11 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, id int64) (Meeting
 		case now.Before(m.AttendanceOpensAt()):
 			return errs.Wrap(errs.Conflict, "The session can be opened from %s, one hour before the notified start.",
 				formatIn(m.AttendanceOpensAt(), m.Zone()))
+		case now.After(m.EndsAt):
+			// Members were told when the meeting sits: one held later
+			// decides at a time nobody was given notice of.
+			return errs.Wrap(errs.Conflict, "The meeting was to end at %s: its session can no longer be opened. The board can cancel it and convene a new meeting, with a new notice.",
+				formatIn(m.EndsAt, m.Zone()))
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE meetings SET status = 'in_session', opened_at = $2 WHERE id = $1`, m.ID, now); err != nil {
 			return fmt.Errorf("meetings: open %d: %w", m.ID, err)

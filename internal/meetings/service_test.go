@@ -1179,3 +1179,73 @@ func TestWithdrawProxy_LosesToAVoteThatUsedItMeanwhile(t *testing.T) {
 	}
 	osktest.WantKind(t, <-done, errs.Conflict)
 }
+
+// Members were told when the meeting sits. Once its notified end has
+// passed without a session, the chair cannot open one: decisions then
+// would be taken at a time nobody was given notice of.
+func TestOpen_NotAfterTheNotifiedEnd(t *testing.T) {
+	f := newFixture(t)
+	chair, _ := f.Member("Cleo Chair")
+	m := f.convened()
+	if _, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, f.officers(chair)); err != nil {
+		t.Fatal(err)
+	}
+	f.inst.Clock.Set(m.EndsAt.Add(time.Minute))
+	_, err := f.svc.Open(f.ctx, chair, m.ID)
+	osktest.WantKind(t, err, errs.Conflict)
+	if !strings.Contains(errs.Message(err), "its session can no longer be opened") {
+		t.Errorf("refusal: %q", errs.Message(err))
+	}
+	page := string(f.Client(chair).Get(fmt.Sprintf("/meetings/%d", m.ID)).Body)
+	osktest.WantOnPage(t, "the chair's page", page, "its session can no longer be opened. The board can cancel it and convene a new meeting")
+	if strings.Contains(page, "Open the session") {
+		t.Error("the page offers to open the session after its end")
+	}
+	if n := f.count(`SELECT count(*) FROM meetings WHERE id = $1 AND status = 'convened'`, m.ID); n != 1 {
+		t.Fatal("a refused opening changed the meeting")
+	}
+	// Until its end, a late start is still the meeting members were told of.
+	f.inst.Clock.Set(m.EndsAt.Add(-time.Minute))
+	if _, err := f.svc.Open(f.ctx, chair, m.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The rules limit the proxies one person holds. An organisation's
+// representative holds through their own membership and through every
+// organisation they act for, and the limit counts them all together.
+func TestGrantProxy_TheLimitIsAPersonsThroughEveryMembership(t *testing.T) {
+	f := newFixture(t)
+	f.setRules(func(r *rules.Rules) { r.ProxiesAllowed, r.ProxyMaxPerHolder = true, 2 })
+	m := f.convened()
+	rep, own := f.Member("Rhea Representative")
+	first := f.Organisation(rep, "First Co-op")
+	second := f.Organisation(rep, "Second Co-op")
+	var grantors []auth.Principal
+	for _, name := range []string{"Gia Grantor", "Gus Grantor", "Gil Grantor"} {
+		p, _ := f.Member(name)
+		grantors = append(grantors, p)
+	}
+	if _, err := f.svc.GrantProxy(f.ctx, grantors[0], m.ID, meetings.ProxyInput{HolderMemberID: own.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.GrantProxy(f.ctx, grantors[1], m.ID, meetings.ProxyInput{HolderMemberID: first.ID}); err != nil {
+		t.Fatal(err)
+	}
+	before := f.count(`SELECT count(*) FROM audit_events`)
+	_, err := f.svc.GrantProxy(f.ctx, grantors[2], m.ID, meetings.ProxyInput{HolderMemberID: second.ID})
+	osktest.WantKind(t, err, errs.Conflict)
+	if !strings.Contains(errs.Message(err), "Second Co-op already holds 2 proxies for this meeting, counting those held through every membership the same person acts for") {
+		t.Errorf("refusal: %q", errs.Message(err))
+	}
+	if after := f.count(`SELECT count(*) FROM audit_events`); after != before {
+		t.Fatalf("a refused proxy wrote %d audit events", after-before)
+	}
+	// Once one is withdrawn, the person has room again.
+	if _, err := f.svc.WithdrawProxy(f.ctx, grantors[0], m.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.GrantProxy(f.ctx, grantors[2], m.ID, meetings.ProxyInput{HolderMemberID: second.ID}); err != nil {
+		t.Fatal(err)
+	}
+}

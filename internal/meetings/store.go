@@ -365,6 +365,23 @@ func countHeld(ctx context.Context, q sqlx.QueryerContext, meetingID, holderID i
 	return n, nil
 }
 
+// countHeldByPerson counts the live proxies at a meeting held by the
+// person who acts for holder: through holder, and through every other
+// membership of theirs, their own and the organisations they represent.
+// The rules' limit is on a person's voting power; an organisation does
+// not multiply it.
+func countHeldByPerson(ctx context.Context, q sqlx.QueryerContext, meetingID, holderID int64) (int, error) {
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM meeting_proxies p
+		JOIN members h ON h.id = p.holder_member_id
+		WHERE p.meeting_id = $1 AND p.withdrawn_at IS NULL
+		AND (h.id = $2 OR h.account_id = (SELECT account_id FROM members WHERE id = $2))`, meetingID, holderID)
+	if err != nil {
+		return 0, fmt.Errorf("meetings: proxies held through %d: %w", holderID, err)
+	}
+	return n, nil
+}
+
 const requestColumns = `id, meeting_id, member_id, account_id, title, description, requested_at, status,
 	decided_at, reason, agenda_item_id`
 
