@@ -430,9 +430,12 @@ func TestPages_TheBoardPreparesAndMembersTakePart(t *testing.T) {
 	if page.StatusCode != 200 || !strings.Contains(string(page.Body), "NOTICE OF THE ANNUAL GENERAL MEETING") || !strings.Contains(string(page.Body), "You can register as present from") {
 		t.Fatalf("the member's page: %d", page.StatusCode)
 	}
-	r = member.Do(http.MethodPost, where+"/proxy", url.Values{"holder_member_no": {"4242"}})
-	if r.StatusCode != 422 || !strings.Contains(string(r.Body), "There is no member with the number 4242.") {
-		t.Fatalf("proxy to nobody: %d", r.StatusCode)
+	// A number beyond any the register can give names nobody too.
+	for _, no := range []string{"4242", "2147483648", "3000000000"} {
+		r = member.Do(http.MethodPost, where+"/proxy", url.Values{"holder_member_no": {no}})
+		if r.StatusCode != 422 || !strings.Contains(string(r.Body), "There is no member with the number "+no+".") {
+			t.Fatalf("proxy to nobody (%s): %d", no, r.StatusCode)
+		}
 	}
 	if !strings.Contains(string(member.Get("/meetings").Body), "AGM") {
 		t.Fatal("the list does not show the meeting")

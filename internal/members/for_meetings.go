@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -29,6 +30,11 @@ const ActiveCountSQL = `SELECT c.last_no - (SELECT count(*) FROM members WHERE s
 // check: forms let people name a member by the number on their membership
 // page.
 func (s *Service) ByNumber(ctx context.Context, no int) (Member, error) {
+	// Numbers are positive integers of the register's column; any other
+	// number, however it was typed, names nobody.
+	if no <= 0 || no > math.MaxInt32 {
+		return Member{}, ErrNotFound
+	}
 	var id int64
 	err := s.db.GetContext(ctx, &id, `SELECT id FROM members WHERE member_no = $1`, no)
 	if errors.Is(err, sql.ErrNoRows) {
