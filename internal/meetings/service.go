@@ -653,8 +653,12 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id int64, ch Cha
 				}
 			}
 			// The notice promised a way to take part; a change may alter it
-			// but not take it away.
+			// but not take it away. Members far away, or who cannot travel,
+			// counted on taking part remotely when the notice offered it.
 			var v errs.Validation
+			if m.RemoteAllowed && !next.RemoteAllowed {
+				v.Add("remote_allowed", "The notice offered remote participation, and members may have counted on it: it can no longer be withdrawn. Change the link if you need to.")
+			}
 			if next.RemoteAllowed && next.OnlineURL == "" {
 				v.Add("online_url", "Give the link members use to take part remotely.")
 			}

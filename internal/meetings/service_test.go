@@ -324,13 +324,21 @@ func TestUpdate_AfterTheNoticeOnlyThePlaceChangesAndMembersAreTold(t *testing.T)
 		t.Fatalf("mail: %+v", sent)
 	}
 
-	// The notice promised a way to take part: a change cannot leave none.
+	// The notice promised a way to take part: a change cannot leave none,
+	// nor take away the remote participation it offered.
 	_, err = f.svc.Update(f.ctx, f.board, m.ID, meetings.Change{Location: ptr(""), RemoteAllowed: ptr(false)})
-	osktest.WantFields(t, err, "location")
-	if again, _ := f.svc.Get(f.ctx, m.ID); again.Location != moved.Location || again.Revision != 1 {
+	osktest.WantFields(t, err, "location", "remote_allowed")
+	_, err = f.svc.Update(f.ctx, f.board, m.ID, meetings.Change{RemoteAllowed: ptr(false)})
+	osktest.WantFields(t, err, "remote_allowed")
+	relinked, err := f.svc.Update(f.ctx, f.board, m.ID, meetings.Change{OnlineURL: ptr("https://meet.example.org/osk-2")})
+	if err != nil || relinked.OnlineURL != "https://meet.example.org/osk-2" || relinked.Revision != 2 {
+		t.Fatalf("a new link: %+v %v", relinked, err)
+	}
+	moved = relinked
+	if again, _ := f.svc.Get(f.ctx, m.ID); again.Location != moved.Location || again.Revision != 2 {
 		t.Fatalf("a refused change changed the meeting: %+v", again)
 	}
-	if sent := f.mailTo(a.Email); len(sent) != 2 {
+	if sent := f.mailTo(a.Email); len(sent) != 3 {
 		t.Fatalf("a refused change was mailed: %d messages", len(sent))
 	}
 }
