@@ -606,7 +606,9 @@ func (h *Handlers) requestPath(c *fiber.Ctx) (int64, int64, error) {
 }
 
 type acceptBody struct {
-	Position *int `json:"position"`
+	Position   *int `json:"position"`
+	RuleChange bool `json:"rule_change"`
+	Weighty    bool `json:"weighty"`
 }
 
 func (h *Handlers) apiAcceptRequest(c *fiber.Ctx) error {
@@ -622,7 +624,7 @@ func (h *Handlers) apiAcceptRequest(c *fiber.Ctx) error {
 	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
-	req, err := h.svc.AcceptRequest(c.UserContext(), p, id, rid, b.Position)
+	req, err := h.svc.AcceptRequest(c.UserContext(), p, id, rid, Acceptance{Position: b.Position, RuleChange: b.RuleChange, Weighty: b.Weighty})
 	if err != nil {
 		return err
 	}

@@ -1252,7 +1252,8 @@ func (h *Handlers) decision(c *fiber.Ctx, do func(m Meeting, rid int64) error) e
 
 func (h *Handlers) acceptRequest(c *fiber.Ctx) error {
 	return h.decision(c, func(m Meeting, rid int64) error {
-		_, err := h.svc.AcceptRequest(c.UserContext(), auth.PrincipalOf(c), m.ID, rid, nil)
+		_, err := h.svc.AcceptRequest(c.UserContext(), auth.PrincipalOf(c), m.ID, rid,
+			Acceptance{RuleChange: formValue(c, "rule_change") == "yes", Weighty: formValue(c, "weighty") == "yes"})
 		return err
 	})
 }

@@ -235,9 +235,18 @@ func (s *Service) pendingRequest(ctx context.Context, tx *sqlx.Tx, p auth.Princi
 	return m, rs[0], nil
 }
 
-// AcceptRequest puts a member's requested item on the agenda, at position
-// or in the default place, and tells the member.
-func (s *Service) AcceptRequest(ctx context.Context, p auth.Principal, id, requestID int64, position *int) (ItemRequest, error) {
+// Acceptance is how the board puts a member's requested item on the
+// agenda: at Position, or in the default place, and flagged as the board
+// judges it. A requested rule change is a rule change, with the longer
+// notice that asks for (SPEC.md): a member's request is no way around it.
+type Acceptance struct {
+	Position            *int
+	RuleChange, Weighty bool
+}
+
+// AcceptRequest puts a member's requested item on the agenda as a says,
+// and tells the member.
+func (s *Service) AcceptRequest(ctx context.Context, p auth.Principal, id, requestID int64, a Acceptance) (ItemRequest, error) {
 	if err := p.RequireAny(auth.RoleBoard); err != nil {
 		return ItemRequest{}, err
 	}
@@ -255,7 +264,8 @@ func (s *Service) AcceptRequest(ctx context.Context, p auth.Principal, id, reque
 		if err != nil {
 			return err
 		}
-		item, err := s.addItem(ctx, tx, p, m, ItemInput{Title: req.Title, Description: req.Description, Position: position},
+		item, err := s.addItem(ctx, tx, p, m, ItemInput{Title: req.Title, Description: req.Description, Position: a.Position,
+			RuleChange: a.RuleChange, Weighty: a.Weighty},
 			r, recipients, fmt.Sprintf("request:%d", req.ID))
 		if err != nil {
 			return err

@@ -64,7 +64,7 @@ func TestAskBoard_BeforeAnyNoticeTheRequestWaitsForAMeeting(t *testing.T) {
 	if err != nil || len(got) != 0 {
 		t.Fatalf("requests at a meeting in session: %v %+v", err, got)
 	}
-	_, err = f.svc.AcceptRequest(f.ctx, f.board, busy.ID, solar.ID, nil)
+	_, err = f.svc.AcceptRequest(f.ctx, f.board, busy.ID, solar.ID, meetings.Acceptance{})
 	osktest.WantKind(t, err, errs.NotFound)
 	f.inst.Clock.Set(time.Now())
 
@@ -74,9 +74,9 @@ func TestAskBoard_BeforeAnyNoticeTheRequestWaitsForAMeeting(t *testing.T) {
 	if err != nil || len(got) != 2 {
 		t.Fatalf("requests at the draft: %v %+v", err, got)
 	}
-	_, err = f.svc.AcceptRequest(f.ctx, ada, d.ID, solar.ID, nil)
+	_, err = f.svc.AcceptRequest(f.ctx, ada, d.ID, solar.ID, meetings.Acceptance{})
 	osktest.WantKind(t, err, errs.Forbidden)
-	accepted, err := f.svc.AcceptRequest(f.ctx, f.board, d.ID, solar.ID, nil)
+	accepted, err := f.svc.AcceptRequest(f.ctx, f.board, d.ID, solar.ID, meetings.Acceptance{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestAskBoard_BeforeAnyNoticeTheRequestWaitsForAMeeting(t *testing.T) {
 	}
 	// From another meeting, a request decided is found decided.
 	other := f.draftAt(f.now().Add(50 * 24 * time.Hour))
-	_, err = f.svc.AcceptRequest(f.ctx, f.board, other.ID, party.ID, nil)
+	_, err = f.svc.AcceptRequest(f.ctx, f.board, other.ID, party.ID, meetings.Acceptance{})
 	osktest.WantKind(t, err, errs.Conflict)
 }
 
@@ -247,5 +247,55 @@ func TestItemRequests_FollowTheOrganisation(t *testing.T) {
 	}
 	if all, err := f.svc.Requests(f.ctx, next); err != nil || len(all) != 2 {
 		t.Fatalf("every request, to the next representative: %v %+v", err, all)
+	}
+}
+
+// The board flags a requested item as it judges it when it accepts it.
+// A requested rule change then needs the notice any rule change needs: a
+// member's request is no way around it.
+func TestAcceptRequest_FlagsTheItemWithTheNoticeItNeeds(t *testing.T) {
+	f := newFixture(t)
+	ada, _ := f.Member("Ada Member")
+	start := f.now().Add(45 * 24 * time.Hour)
+	m, err := f.svc.Create(f.ctx, f.board, meetings.Draft{Kind: meetings.KindExtraordinary, Title: "EGM", StartsAt: rfc(start),
+		EndsAt: rfc(start.Add(3 * time.Hour)), Location: "Helsinki", Agenda: []meetings.ItemInput{{Title: "Opening of the meeting"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = f.svc.Convene(f.ctx, f.board, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	early, err := f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: "Change rule 4: the share",
+		Description: "Rule 4 sets the share at 50 euros; make it 20 euros."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	late, err := f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: "Change rule 5: proxies",
+		Description: "Amend rule 5 so that proxies are not allowed."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.AcceptRequest(f.ctx, f.board, m.ID, early.ID, meetings.Acceptance{RuleChange: true}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.svc.Get(f.ctx, m.ID)
+	if item := got.Agenda[len(got.Agenda)-1]; item.Title != "Change rule 4: the share" || !item.RuleChange {
+		t.Fatalf("the accepted rule change: %+v", item)
+	}
+
+	f.inst.Clock.Set(start.Add(-10 * 24 * time.Hour))
+	_, err = f.svc.AcceptRequest(f.ctx, f.board, m.ID, late.ID, meetings.Acceptance{RuleChange: true})
+	osktest.WantKind(t, err, errs.Conflict)
+	if mine, _ := f.svc.ItemRequests(f.ctx, ada, m.ID); mine[1].Status != meetings.RequestPending {
+		t.Fatalf("a refused acceptance decided the request: %+v", mine[1])
+	}
+	board := f.Client(f.board)
+	page := fmt.Sprintf("/meetings/%d/requests", m.ID)
+	body := string(board.Get(page).Body)
+	osktest.WantOnPage(t, "the requests page", body,
+		fmt.Sprintf(`<input type="checkbox" id="rule_change-%d" name="rule_change" value="yes"><label for="rule_change-%d">This item changes the co-op's rules</label>`, late.ID, late.ID))
+	r := board.Do(http.MethodPost, fmt.Sprintf("%s/%d/accept", page, late.ID), url.Values{"rule_change": {"yes"}})
+	if r.StatusCode != http.StatusConflict {
+		t.Fatalf("accepting the late rule change on the page: %d", r.StatusCode)
 	}
 }

@@ -758,10 +758,10 @@ func TestItemRequests_BeforeTheDeadlineTheBoardDecides(t *testing.T) {
 	if req.Status != meetings.RequestPending || req.MemberID != a.ID {
 		t.Fatalf("request: %+v", req)
 	}
-	_, err = f.svc.AcceptRequest(f.ctx, ada, m.ID, req.ID, nil)
+	_, err = f.svc.AcceptRequest(f.ctx, ada, m.ID, req.ID, meetings.Acceptance{})
 	osktest.WantKind(t, err, errs.Forbidden)
 
-	accepted, err := f.svc.AcceptRequest(f.ctx, f.board, m.ID, req.ID, nil)
+	accepted, err := f.svc.AcceptRequest(f.ctx, f.board, m.ID, req.ID, meetings.Acceptance{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -776,7 +776,7 @@ func TestItemRequests_BeforeTheDeadlineTheBoardDecides(t *testing.T) {
 	if sent := f.mailTo(bo.Email); len(sent) != 2 || !strings.HasPrefix(sent[0].Subject, "Agenda item added") {
 		t.Fatalf("Bo's mail: %+v", sent)
 	}
-	_, err = f.svc.AcceptRequest(f.ctx, f.board, m.ID, req.ID, nil)
+	_, err = f.svc.AcceptRequest(f.ctx, f.board, m.ID, req.ID, meetings.Acceptance{})
 	osktest.WantKind(t, err, errs.Conflict)
 	_, err = f.svc.DeclineRequest(f.ctx, f.board, m.ID, second.ID, "")
 	osktest.WantFields(t, err, "reason")

@@ -411,7 +411,9 @@ func openAPISchemas() schema {
 			"agenda_item_id": nullable(integer()),
 		}),
 		"ItemRequestList": page("ItemRequest", nextCursor),
-		"Acceptance":      input(schema{"position": about(nullable(integer()), "Where the item goes on the agenda; the end when left out.")}),
+		"Acceptance": input(schema{"position": about(nullable(integer()), "Where the item goes on the agenda; the end when left out."),
+			"rule_change": about(boolean(), "The item changes the co-op's rules, with the longer notice that asks for."),
+			"weighty":     about(boolean(), "The item is weighty, with the longer notice that asks for.")}),
 
 		"Motion":     motion,
 		"MotionPage": page("Motion", nextCursor),
