@@ -214,3 +214,30 @@ func TestRoles_NeverGivenByAnEmailNobodyConfirmed(t *testing.T) {
 		}
 	}
 }
+
+// Text PostgreSQL refuses (NUL, invalid UTF-8) is cleaned where a provider
+// sent it and refused where a person typed it: never a failure.
+func TestText_NULAndInvalidUTF8NeverFail(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	nul := inst.Client(t)
+	if err := nul.TrySignIn("nul@example.org", "Nul\x00 Person", true); err != nil {
+		t.Fatalf("a name with NUL from the provider: %v", err)
+	}
+	var got me
+	nul.Get("/api/v1/me").JSON(t, &got)
+	if got.Account.Name != "Nul Person" {
+		t.Fatalf("the name kept: %q", got.Account.Name)
+	}
+	nul.Get("/account/tokens")
+	for _, name := range []string{"a\x00b", "a\xffb"} {
+		if r := nul.Do(http.MethodPost, "/account/tokens", url.Values{"name": {name}}); r.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("token name %q: %d", name, r.StatusCode)
+		}
+	}
+	admin := adminClient(t, inst)
+	for _, q := range []string{"%00", "%ff"} {
+		if r := admin.Get("/admin/roles?q=" + q); r.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("search %s: %d", q, r.StatusCode)
+		}
+	}
+}

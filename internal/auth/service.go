@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -80,9 +81,12 @@ type Identity struct {
 	Name          string
 }
 
+// normalised cleans what a provider says of someone. A provider may send
+// any text, NUL and invalid UTF-8 included, which PostgreSQL refuses in
+// text and no page can show: those are dropped.
 func (id Identity) normalised() Identity {
-	id.Email = strings.ToLower(strings.TrimSpace(id.Email))
-	id.Name = strings.TrimSpace(id.Name)
+	id.Email = strings.ToLower(strings.TrimSpace(printable(id.Email)))
+	id.Name = strings.TrimSpace(printable(id.Name))
 	if id.Name == "" {
 		id.Name = strings.SplitN(id.Email, "@", 2)[0]
 	}
@@ -90,6 +94,16 @@ func (id Identity) normalised() Identity {
 		id.Name = string([]rune(id.Name)[:200])
 	}
 	return id
+}
+
+// printable is s as valid UTF-8 without control characters.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
 }
 
 // SignIn finds the account of a provider identity. A known identity signs
@@ -422,6 +436,11 @@ func (s *Service) RoleHolders(ctx context.Context, p Principal, q string) ([]Rol
 	if err := p.RequireAny(RoleAdmin); err != nil {
 		return nil, err
 	}
+	if !utf8.ValidString(q) || errs.HasControl(q, false) {
+		v := errs.Validation{}
+		v.Add("q", "Search with letters, numbers, spaces and punctuation only.")
+		return nil, v.Err()
+	}
 	var out []RoleHolder
 	const cols = `SELECT ` + accountColumns + `,
 		ARRAY(SELECT r.role FROM account_roles r WHERE r.account_id = a.id ORDER BY r.role) AS roles
@@ -484,6 +503,11 @@ func (s *Service) CreateToken(ctx context.Context, p Principal, accountID int64,
 	if utf8.RuneCountInString(name) > 100 {
 		v := errs.Validation{}
 		v.Add("name", "Use at most 100 characters.")
+		return "", Token{}, v.Err()
+	}
+	if !utf8.ValidString(name) || errs.HasControl(name, false) {
+		v := errs.Validation{}
+		v.Add("name", "Use letters, numbers, spaces and punctuation only.")
 		return "", Token{}, v.Err()
 	}
 	var b [32]byte

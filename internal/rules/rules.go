@@ -121,9 +121,13 @@ func (r Rules) Validate() error {
 	return v.Err()
 }
 
+// twoDigits is a month or a day of MM-DD: digits only, which strconv
+// alone would not hold to ("+1").
+var twoDigits = regexp.MustCompile(`^[0-9]{2}$`)
+
 func (r Rules) yearEnd() (time.Month, int, error) {
 	mm, dd, ok := strings.Cut(r.FinancialYearEnd, "-")
-	if !ok || len(mm) != 2 || len(dd) != 2 {
+	if !ok || !twoDigits.MatchString(mm) || !twoDigits.MatchString(dd) {
 		return 0, 0, fmt.Errorf("rules: financial year end %q", r.FinancialYearEnd)
 	}
 	m, err1 := strconv.Atoi(mm)

@@ -34,6 +34,8 @@ func TestValidate_RefusesImpossibleValuesNamingTheField(t *testing.T) {
 		{"financial_year_end", func(r *Rules) { r.FinancialYearEnd = "02-30" }},
 		{"financial_year_end", func(r *Rules) { r.FinancialYearEnd = "02-29" }},
 		{"financial_year_end", func(r *Rules) { r.FinancialYearEnd = "13-01" }},
+		{"financial_year_end", func(r *Rules) { r.FinancialYearEnd = "+1-+3" }},
+		{"financial_year_end", func(r *Rules) { r.FinancialYearEnd = " 1-31" }},
 		{"financial_year_end", func(r *Rules) { r.FinancialYearEnd = "12/31" }},
 		{"share_contribution.amount", func(r *Rules) { r.ShareContribution.Amount = "-1.00" }},
 		{"share_contribution.amount", func(r *Rules) { r.ShareContribution.Amount = "1.005" }},
