@@ -71,6 +71,7 @@ type world struct {
 	rand      *rand.Rand
 	auth      *auth.Service
 	members   *members.Service
+	rules     *rules.Service
 	meetings  *meetings.Service
 	minutes   *minutes.Service
 	elections *elections.Service
@@ -116,12 +117,12 @@ func Seed(ctx context.Context, conn *sqlx.DB, opts Options) (Logins, error) {
 	log := audit.New(w.clock)
 	w.auth = auth.NewService(conn, log, w.clock)
 	w.members = members.NewService(conn, log, w.clock, w.auth, members.Config{BaseURL: opts.BaseURL})
-	rulesSvc := rules.NewService(conn, log, w.clock)
-	w.meetings = meetings.NewService(conn, log, w.clock, rulesSvc, w.members, w.auth, meetings.Config{BaseURL: opts.BaseURL})
+	w.rules = rules.NewService(conn, log, w.clock)
+	w.meetings = meetings.NewService(conn, log, w.clock, w.rules, w.members, w.auth, meetings.Config{BaseURL: opts.BaseURL})
 	// The demo holds no ballots, so its minutes need no record of them;
 	// its election takes nominations and is not put to the vote.
-	w.minutes = minutes.NewService(conn, log, w.clock, rulesSvc, w.members, w.meetings, w.auth, nil, minutes.Config{BaseURL: opts.BaseURL})
-	ballotsSvc := ballots.NewService(conn, log, w.clock, rulesSvc, w.members, w.meetings, nil)
+	w.minutes = minutes.NewService(conn, log, w.clock, w.rules, w.members, w.meetings, w.auth, nil, minutes.Config{BaseURL: opts.BaseURL})
+	ballotsSvc := ballots.NewService(conn, log, w.clock, w.rules, w.members, w.meetings, nil)
 	w.elections = elections.NewService(conn, log, w.clock, w.members, w.meetings, ballotsSvc, elections.Config{BaseURL: opts.BaseURL})
 
 	for _, step := range []func() error{w.officers, w.planMeetings, w.register} {
@@ -198,6 +199,12 @@ func (w *world) officers() error {
 		return err
 	}
 	if w.auditor, err = w.account(auditorPerson, auth.RoleAuditor); err != nil {
+		return err
+	}
+	// The rules set the share every member pays, as the register records.
+	r := rules.Defaults()
+	r.ShareContribution = rules.Money{Amount: ShareDue, Currency: "EUR"}
+	if _, err := w.rules.Update(w.ctx, w.admin, r); err != nil {
 		return err
 	}
 	for _, p := range boardPeople {

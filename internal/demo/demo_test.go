@@ -15,6 +15,7 @@ import (
 	"github.com/citizen-network/osk/internal/demo"
 	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/osktest"
+	"github.com/citizen-network/osk/internal/rules"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -104,6 +105,11 @@ func TestSeed_FillsAnEmptyDatabaseWithABelievableCoop(t *testing.T) {
 	}
 	if p, _ := accounts.Principal(ctx, auditorAcc.ID); !p.Has(auth.RoleAuditor) {
 		t.Errorf("the auditor login has roles %v", p.Roles)
+	}
+	// The rules set the share the register records.
+	current, err := rules.NewService(conn.DB, log, clock.Real{}).Current(ctx)
+	if err != nil || current.ShareContribution != (rules.Money{Amount: demo.ShareDue, Currency: "EUR"}) {
+		t.Errorf("the rules' share: %+v %v", current.ShareContribution, err)
 	}
 }
 

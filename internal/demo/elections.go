@@ -33,8 +33,9 @@ var (
 // meeting, from at onwards, once the meeting is convened: at an annual
 // meeting on its statutory item for the board, two seats; at an
 // extraordinary one, the vacant seat. Nominations close a week before the
-// meeting.
-func (w *world) boardElection(id *int64, at time.Time) []event {
+// meeting. The first who stands sits on the board already, and stands
+// again only when their seat is up, at an annual meeting.
+func (w *world) boardElection(id *int64, at time.Time, annual bool) []event {
 	var e elections.Election
 	step := func(i int) time.Time { return at.Add(time.Duration(i) * 40 * time.Minute) }
 	nominate := func(who string, in elections.Nomination) error {
@@ -72,7 +73,11 @@ func (w *world) boardElection(id *int64, at time.Time) []event {
 		}
 		return nil
 	}}}
-	for i, c := range standing {
+	stand := standing
+	if !annual {
+		stand = standing[1:]
+	}
+	for i, c := range stand {
 		events = append(events, event{step(1 + i), func() error {
 			return nominate(c.name, elections.Nomination{Statement: c.statement})
 		}})

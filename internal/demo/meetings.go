@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/members"
 )
@@ -11,11 +12,19 @@ import (
 // agmDay is when the demo co-op holds its annual meetings: in May, well
 // within six months of the financial year's end on 31 December.
 func agmDay(year int) time.Time {
+	return eveningOf(time.Date(year, time.May, 20, 12, 0, 0, 0, time.UTC))
+}
+
+// eveningOf is 18:00 in Helsinki, where the co-op meets, on the day of t
+// there: whatever the hour the demo is made at, its meetings are held at
+// a time members can come to.
+func eveningOf(t time.Time) time.Time {
 	helsinki, err := time.LoadLocation(meetings.DefaultTimeZone)
 	if err != nil {
 		panic(fmt.Sprintf("demo: time zone: %v", err))
 	}
-	return time.Date(year, time.May, 20, 18, 0, 0, 0, helsinki).UTC()
+	local := t.In(helsinki)
+	return time.Date(local.Year(), local.Month(), local.Day(), 18, 0, 0, 0, helsinki).UTC()
 }
 
 // planMeetings adds the general meetings to the history: last year's
@@ -29,12 +38,14 @@ func (w *world) planMeetings() error {
 	}
 	w.heldMeeting(past)
 
-	next := w.now.Add(20 * 24 * time.Hour).Truncate(time.Hour)
+	next := eveningOf(w.now.Add(20 * 24 * time.Hour))
 	kind, title := meetings.KindExtraordinary, fmt.Sprintf("Extraordinary general meeting %d: new member services", next.Year())
 	var agenda []meetings.ItemInput
-	if past.Year() < w.now.Year() {
+	annual := past.Year() < w.now.Year()
+	if annual {
 		kind, title = meetings.KindAnnual, fmt.Sprintf("Annual general meeting %d", next.Year())
 	} else {
+		w.later = append(w.later, w.steppedDown(w.now.AddDate(0, 0, -3)))
 		agenda = []meetings.ItemInput{
 			{Title: "Opening of the meeting"},
 			{Title: "Election of the chair, the secretary and the minute checkers"},
@@ -64,8 +75,17 @@ func (w *world) planMeetings() error {
 			return err
 		}},
 	)
-	w.later = append(w.later, w.boardElection(&m.ID, w.now.AddDate(0, 0, -1).Add(time.Hour))...)
+	w.later = append(w.later, w.boardElection(&m.ID, w.now.AddDate(0, 0, -1).Add(time.Hour), annual)...)
 	return nil
+}
+
+// steppedDown is the event of a founder leaving the board between annual
+// meetings, whose seat the extraordinary meeting fills: the fourth, who
+// no longer acts for the board by then.
+func (w *world) steppedDown(at time.Time) event {
+	return event{at, func() error {
+		return w.auth.Revoke(w.ctx, w.admin, w.board[3].AccountID, auth.RoleBoard)
+	}}
 }
 
 // heldMeeting adds an annual meeting at start, from its draft to its
@@ -98,9 +118,14 @@ func (w *world) heldMeeting(start time.Time) {
 			if err != nil {
 				return err
 			}
+			// The meeting's officers are there: the minutes name them.
+			held, err := w.meetings.Get(w.ctx, m.ID)
+			if err != nil {
+				return err
+			}
 			var absent []members.Summary
 			for i, mem := range active {
-				if i%3 == 2 {
+				if i%3 == 2 && !held.IsOfficer(mem.AccountID) {
 					absent = append(absent, mem)
 				} else {
 					present = append(present, mem)

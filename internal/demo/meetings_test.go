@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
+
 	"github.com/citizen-network/osk/internal/audit"
 	"github.com/citizen-network/osk/internal/dbtest"
 	"github.com/citizen-network/osk/internal/demo"
@@ -48,6 +50,17 @@ func TestSeed_HasAHeldAnnualMeetingAndAConvenedOne(t *testing.T) {
 	if attended < 10 || proxies != 2 {
 		t.Fatalf("%d attended, %d proxies", attended, proxies)
 	}
+	// The minutes name the officers: they were there.
+	var absentOfficers int
+	if err := conn.Get(&absentOfficers, `SELECT count(*) FROM members m
+		WHERE m.account_id = ANY(ARRAY[$2::bigint, $3::bigint] || $4::bigint[])
+		AND NOT EXISTS (SELECT 1 FROM meeting_attendance a WHERE a.meeting_id = $1 AND a.member_id = m.id)`,
+		held.ID, *held.Officers.ChairAccountID, *held.Officers.SecretaryAccountID, pq.Array(held.Officers.CheckerAccountIDs)); err != nil {
+		t.Fatal(err)
+	}
+	if absentOfficers != 0 {
+		t.Errorf("%d of the held meeting's officers were not at it", absentOfficers)
+	}
 	next, err := svc.Get(context.Background(), ids[1])
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +89,25 @@ func TestSeed_AnExtraordinaryMeetingFillsTheVacantSeat(t *testing.T) {
 	if next.Kind != meetings.KindExtraordinary {
 		t.Fatalf("the next meeting is %s", next.Kind)
 	}
+	// Whatever the hour the demo is made at, the meeting is in the evening
+	// where the co-op meets.
+	if local := next.StartsAt.In(next.Zone()); local.Hour() != 18 || local.Minute() != 0 {
+		t.Errorf("the meeting starts at %s", local)
+	}
 	wantBoardElection(t, inst, next, "", 1)
+	// A founder stepped down from the board, whose seat is to fill; no one
+	// on the board stands for it.
+	var onBoard, standing int
+	if err := conn.Get(&onBoard, `SELECT count(*) FROM account_roles WHERE role = 'board'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Get(&standing, `SELECT count(*) FROM election_candidates c JOIN members m ON m.id = c.member_id
+		JOIN account_roles r ON r.account_id = m.account_id AND r.role = 'board'`); err != nil {
+		t.Fatal(err)
+	}
+	if onBoard != 4 || standing != 0 {
+		t.Errorf("%d on the board, %d of them standing for the vacant seat", onBoard, standing)
+	}
 }
 
 // wantBoardElection checks the next meeting's board election: on its
