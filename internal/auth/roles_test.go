@@ -241,3 +241,32 @@ func TestText_NULAndInvalidUTF8NeverFail(t *testing.T) {
 		}
 	}
 }
+
+// An email a provider sent with NUL in it is not the address it
+// confirmed: cleaned, it claims no account made in advance and counts as
+// unconfirmed. An identity whose key holds NUL says nobody.
+func TestSignIn_AnEmailThatNeededCleaningIsUnconfirmed(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	ctx := context.Background()
+	svc := inst.Server.Auth
+	made, err := svc.CreateAccount(ctx, auth.Operator, "treasurer@example.org", "Treasurer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := svc.SignIn(ctx, auth.Identity{Provider: "oidc", Issuer: "https://id.example.org", Subject: "s-1",
+		Email: "treasurer@example.org\x00", EmailVerified: true, Name: "Someone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc.ID == made.ID || acc.EmailVerified || acc.Email != "treasurer@example.org" {
+		t.Fatalf("the cleaned email: account %d (made in advance: %d), confirmed %v, %q", acc.ID, made.ID, acc.EmailVerified, acc.Email)
+	}
+	for _, id := range []auth.Identity{
+		{Provider: "oidc", Issuer: "https://id.example.org\x00", Subject: "s-2", Email: "a@example.org", EmailVerified: true},
+		{Provider: "oidc", Issuer: "https://id.example.org", Subject: "s-\xff", Email: "b@example.org", EmailVerified: true},
+	} {
+		if _, err := svc.SignIn(ctx, id); !errors.Is(err, errs.Invalid) {
+			t.Errorf("identity %q %q: %v", id.Issuer, id.Subject, err)
+		}
+	}
+}

@@ -83,9 +83,13 @@ type Identity struct {
 
 // normalised cleans what a provider says of someone. A provider may send
 // any text, NUL and invalid UTF-8 included, which PostgreSQL refuses in
-// text and no page can show: those are dropped.
+// text and no page can show: those are dropped. An email that needed it
+// is not the address the provider confirmed, so it counts as unconfirmed.
 func (id Identity) normalised() Identity {
-	id.Email = strings.ToLower(strings.TrimSpace(printable(id.Email)))
+	if email := printable(id.Email); email != id.Email {
+		id.Email, id.EmailVerified = email, false
+	}
+	id.Email = strings.ToLower(strings.TrimSpace(id.Email))
 	id.Name = strings.TrimSpace(printable(id.Name))
 	if id.Name == "" {
 		id.Name = strings.SplitN(id.Email, "@", 2)[0]
@@ -94,6 +98,15 @@ func (id Identity) normalised() Identity {
 		id.Name = string([]rune(id.Name)[:200])
 	}
 	return id
+}
+
+// check refuses an identity that does not say who someone is: its issuer
+// and subject are its key, which no cleaning may change.
+func (id Identity) check() error {
+	if id.Issuer == "" || id.Subject == "" || printable(id.Issuer) != id.Issuer || printable(id.Subject) != id.Subject {
+		return errs.Wrap(errs.Invalid, "The sign-in provider did not say who you are.")
+	}
+	return nil
 }
 
 // printable is s as valid UTF-8 without control characters.
@@ -114,8 +127,8 @@ func printable(s string) string {
 // an account that already has one (SPEC.md).
 func (s *Service) SignIn(ctx context.Context, id Identity) (Account, error) {
 	id = id.normalised()
-	if id.Issuer == "" || id.Subject == "" {
-		return Account{}, errs.Wrap(errs.Invalid, "The sign-in provider did not say who you are.")
+	if err := id.check(); err != nil {
+		return Account{}, err
 	}
 	var acc Account
 	err := db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
@@ -209,6 +222,9 @@ func (s *Service) LinkIdentity(ctx context.Context, p Principal, id Identity) er
 		return err
 	}
 	id = id.normalised()
+	if err := id.check(); err != nil {
+		return err
+	}
 	return db.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		return s.insertIdentity(ctx, tx, p.AccountID, id, s.clock.Now())
 	})
@@ -320,7 +336,8 @@ func (s *Service) AccountByEmail(ctx context.Context, email string) (Account, er
 }
 
 // AccountToEntrust finds the one account with this email, as
-// AccountByEmail does, to give it a role: only an account whose email a
+// AccountByEmail does, to entrust it with something (a role, an
+// organisation's vote): only an account whose email a
 // sign-in provider confirmed, or one made in advance that nobody has
 // signed in to yet. Some providers (Microsoft, an OpenID provider that
 // says so) let anyone sign in with any address, so the email of an
@@ -338,7 +355,7 @@ func (s *Service) AccountToEntrust(ctx context.Context, email string) (Account, 
 	}
 	if signedIn {
 		return Account{}, errs.Wrap(errs.Conflict, "Nobody confirmed that %s, who signed in as %s, holds that address: their sign-in provider does not check it, so anyone could have used it. "+
-			"Once you know account %d is theirs, an operator can give the role by its number: osk grant --account-id %d --role ROLE.", acc.Name, acc.Email, acc.ID, acc.ID)
+			"Name their account by its number, %d, only once you know it is theirs.", acc.Name, acc.Email, acc.ID)
 	}
 	return acc, nil
 }

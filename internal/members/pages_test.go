@@ -132,6 +132,14 @@ func TestPages_BoardRecordsSharesAndErases(t *testing.T) {
 
 	wantPage(t, board.Get(path+"/representative"), http.StatusOK, "Its representative now is Grace Mwangi")
 	wantPage(t, board.Do(http.MethodPost, path+"/representative", url.Values{"email": {"nobody@example.org"}}), http.StatusUnprocessableEntity, `<a href="#email">`)
+	// An organisation's vote goes to no account whose email nobody
+	// confirmed: anyone may have signed in with it first.
+	impostor := s.inst.Client(t)
+	if err := impostor.TrySignIn("unconfirmed.rep@example.org", "Impostor", false); err != nil {
+		t.Fatal(err)
+	}
+	wantPage(t, board.Do(http.MethodPost, path+"/representative", url.Values{"email": {"unconfirmed.rep@example.org"}}),
+		http.StatusUnprocessableEntity, "Nobody confirmed that Impostor, who signed in as unconfirmed.rep@example.org, holds that address")
 	wantRedirect(t, board.Do(http.MethodPost, path+"/representative", url.Values{"email": {"newrep@example.org"}}), path+"?done=representative")
 	wantPage(t, newRep.Get("/membership"), http.StatusOK, "CCS Disability Action", "represented by Joseph Otieno")
 

@@ -1039,7 +1039,7 @@ func (s *Service) ChangeRepresentative(ctx context.Context, p auth.Principal, id
 func (s *Service) representativeAccount(ctx context.Context, r Representative) (auth.Account, error) {
 	var v errs.Validation
 	if email := strings.TrimSpace(r.Email); email != "" {
-		acc, err := s.accounts.AccountByEmail(ctx, email)
+		acc, err := s.accounts.AccountToEntrust(ctx, email)
 		if err == nil {
 			return acc, nil
 		}
