@@ -261,6 +261,44 @@ type ProxyInput struct {
 	MemberID *int64
 }
 
+// KeepProxyLimits refuses, inside the transaction that changes an
+// organisation's representative (members.OnRepresentativeChanged), a
+// change that would take the new representative beyond the proxies the
+// rules let one person hold at a meeting not yet over: the limit is a
+// person's (GrantProxy), and the new representative takes on the
+// proxies the organisation holds.
+func (s *Service) KeepProxyLimits(ctx context.Context, tx *sqlx.Tx, member, _, _ int64) error {
+	r, err := s.rules.Current(ctx)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	err = tx.SelectContext(ctx, &ids, `SELECT DISTINCT p.meeting_id FROM meeting_proxies p
+		JOIN meetings m ON m.id = p.meeting_id
+		WHERE p.holder_member_id = $1 AND p.withdrawn_at IS NULL AND m.status IN ('convened', 'in_session')
+		ORDER BY p.meeting_id`, member)
+	if err != nil {
+		return fmt.Errorf("meetings: proxies held by %d: %w", member, err)
+	}
+	for _, id := range ids {
+		// Locked as a grant locks it, so that no grant slips in meanwhile.
+		m, err := getMeeting(ctx, tx, id, lockForUpdate)
+		if err != nil {
+			return err
+		}
+		limit := m.Terms(r).ProxyMaxPerHolder
+		held, err := countHeldByPerson(ctx, tx, id, member)
+		if err != nil {
+			return err
+		}
+		if held > limit {
+			return errs.Wrap(errs.Conflict, "The new representative would hold %d proxies at %s, counting their own and those of every organisation they act for; the rules allow one person at most %d. Members can withdraw proxies first, or choose another representative.",
+				held, m.Title, limit)
+		}
+	}
+	return nil
+}
+
 // GrantProxy records that a member authorises another member to act for
 // them at the meeting, within the limits of the rules.
 func (s *Service) GrantProxy(ctx context.Context, p auth.Principal, id int64, in ProxyInput) (Proxy, error) {
@@ -337,8 +375,8 @@ func (s *Service) GrantProxy(ctx context.Context, p auth.Principal, id int64, in
 			return err
 		}
 		if held >= r.ProxyMaxPerHolder {
-			return errs.Wrap(errs.Conflict, "%s already holds %d proxies for this meeting, counting those held through every membership the same person acts for: the most the rules allow.",
-				holder.DisplayName(), held)
+			return errs.Wrap(errs.Conflict, "%s already holds %d proxies for this meeting, counting those held through every membership the same person acts for; the rules allow one person at most %d.",
+				holder.DisplayName(), held, r.ProxyMaxPerHolder)
 		}
 		now := s.clock.Now()
 		var pid int64

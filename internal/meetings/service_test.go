@@ -1243,7 +1243,7 @@ func TestGrantProxy_TheLimitIsAPersonsThroughEveryMembership(t *testing.T) {
 	before := f.count(`SELECT count(*) FROM audit_events`)
 	_, err := f.svc.GrantProxy(f.ctx, grantors[2], m.ID, meetings.ProxyInput{HolderMemberID: second.ID})
 	osktest.WantKind(t, err, errs.Conflict)
-	if !strings.Contains(errs.Message(err), "Second Co-op already holds 2 proxies for this meeting, counting those held through every membership the same person acts for") {
+	if !strings.Contains(errs.Message(err), "Second Co-op already holds 2 proxies for this meeting, counting those held through every membership the same person acts for; the rules allow one person at most 2.") {
 		t.Errorf("refusal: %q", errs.Message(err))
 	}
 	if after := f.count(`SELECT count(*) FROM audit_events`); after != before {
@@ -1254,6 +1254,40 @@ func TestGrantProxy_TheLimitIsAPersonsThroughEveryMembership(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.GrantProxy(f.ctx, grantors[2], m.ID, meetings.ProxyInput{HolderMemberID: second.ID}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A new representative takes on the proxies their organisation holds: a
+// change that would take them beyond the person's limit is refused.
+func TestChangeRepresentative_KeepsThePersonsProxyLimit(t *testing.T) {
+	f := newFixture(t)
+	f.setRules(func(r *rules.Rules) { r.ProxiesAllowed, r.ProxyMaxPerHolder = true, 2 })
+	m := f.convened()
+	rhea, own := f.Member("Rhea Representative")
+	rex, _ := f.Member("Rex Representative")
+	org := f.Organisation(rex, "Third Co-op")
+	var grantors []auth.Principal
+	for i, holder := range []int64{own.ID, org.ID, org.ID} {
+		p, _ := f.Member(fmt.Sprintf("Grantor %d", i))
+		if _, err := f.svc.GrantProxy(f.ctx, p, m.ID, meetings.ProxyInput{HolderMemberID: holder}); err != nil {
+			t.Fatal(err)
+		}
+		grantors = append(grantors, p)
+	}
+	_, err := f.inst.Server.Members.ChangeRepresentative(f.ctx, f.board, org.ID, members.Representative{AccountID: rhea.AccountID})
+	osktest.WantKind(t, err, errs.Conflict)
+	if !strings.Contains(errs.Message(err), "The new representative would hold 3 proxies at "+m.Title) {
+		t.Errorf("refusal: %q", errs.Message(err))
+	}
+	if got, _ := f.inst.Server.Members.Get(f.ctx, org.ID); got.AccountID == nil || *got.AccountID != rex.AccountID {
+		t.Fatalf("a refused change changed the representative: %v", got.AccountID)
+	}
+	// Within the limit, the organisation changes hands.
+	if _, err := f.svc.WithdrawProxy(f.ctx, grantors[0], m.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.inst.Server.Members.ChangeRepresentative(f.ctx, f.board, org.ID, members.Representative{AccountID: rhea.AccountID}); err != nil {
 		t.Fatal(err)
 	}
 }

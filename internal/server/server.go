@@ -92,6 +92,7 @@ func New(cfg config.Config, logger *slog.Logger, database *Database) (*Server, e
 	s.Ballots = ballots.NewService(database.DB, s.Audit, clk, s.Rules, s.Members, s.Meetings, logger)
 	// A session cannot end while one of its ballots is undecided.
 	s.Meetings.BeforeClose(ballots.RefuseUndecided)
+	s.Members.OnRepresentativeChanged(s.Meetings.KeepProxyLimits)
 	s.Members.OnRepresentativeChanged(ballots.HandOver)
 	s.Motions = motions.NewService(database.DB, s.Audit, clk, s.Members, s.Meetings, s.Ballots)
 	s.Ballots.OnDecided(ballots.KindMotion, s.Motions.Decided)
