@@ -101,8 +101,12 @@ func (s *Service) addItem(ctx context.Context, tx *sqlx.Tx, p auth.Principal, m 
 	if m.Status == StatusConvened {
 		weighty := in.RuleChange || in.Weighty
 		if latest := itemDeadline(m, r, weighty); now.After(latest) {
-			if weighty || m.HasWeightyItem() {
-				return AgendaItem{}, errs.Wrap(errs.Conflict, "It is too late to add an item: the agenda has a rule change or a weighty item, so members must have its notice at least %d days before the meeting, by %s.",
+			switch {
+			case weighty:
+				return AgendaItem{}, errs.Wrap(errs.Conflict, "It is too late to add this item: it changes the rules or is weighty, so members must have its notice at least %d days before the meeting, by %s. It can go on the agenda of a later meeting.",
+					r.NoticeWeightyMinDays, formatIn(latest, m.Zone()))
+			case m.HasWeightyItem():
+				return AgendaItem{}, errs.Wrap(errs.Conflict, "It is too late to add an item: the agenda has a rule change or a weighty item, so members must have the notice of any new item at least %d days before the meeting, by %s.",
 					r.NoticeWeightyMinDays, formatIn(latest, m.Zone()))
 			}
 			return AgendaItem{}, errs.Wrap(errs.Conflict, "It is too late to add this item: members must have its notice at least %d days before the meeting, by %s.",

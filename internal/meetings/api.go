@@ -606,9 +606,10 @@ func (h *Handlers) requestPath(c *fiber.Ctx) (int64, int64, error) {
 }
 
 type acceptBody struct {
-	Position   *int `json:"position"`
-	RuleChange bool `json:"rule_change"`
-	Weighty    bool `json:"weighty"`
+	Position    *int   `json:"position"`
+	RuleChange  bool   `json:"rule_change"`
+	Weighty     bool   `json:"weighty"`
+	Description string `json:"description"`
 }
 
 func (h *Handlers) apiAcceptRequest(c *fiber.Ctx) error {
@@ -624,7 +625,7 @@ func (h *Handlers) apiAcceptRequest(c *fiber.Ctx) error {
 	if err := web.DecodeOptionalJSON(c, &b); err != nil {
 		return err
 	}
-	req, err := h.svc.AcceptRequest(c.UserContext(), p, id, rid, Acceptance{Position: b.Position, RuleChange: b.RuleChange, Weighty: b.Weighty})
+	req, err := h.svc.AcceptRequest(c.UserContext(), p, id, rid, Acceptance{Position: b.Position, RuleChange: b.RuleChange, Weighty: b.Weighty, Description: b.Description})
 	if err != nil {
 		return err
 	}

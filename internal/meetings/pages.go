@@ -1226,8 +1226,9 @@ func (h *Handlers) renderRequests(c *fiber.Ctx, m Meeting, failed int64, formErr
 	}
 	data := formData(c, "Members' requests for agenda items at "+m.Title, formErr, fiber.Map{
 		"Meeting": view(m), "Requests": reqs, "Names": names, "Done": doneNotice(c),
-		"Failed": failed, "Reason": formValue(c, "reason"),
-		"ErrorLinks": map[string]string{"reason": fmt.Sprintf("#reason-%d", failed)},
+		"Failed": failed, "Reason": formValue(c, "reason"), "Description": formValue(c, "description"),
+		"RuleChange": formValue(c, "rule_change") == "yes", "Weighty": formValue(c, "weighty") == "yes",
+		"ErrorLinks": map[string]string{"reason": fmt.Sprintf("#reason-%d", failed), "description": fmt.Sprintf("#description-%d", failed)},
 	})
 	return web.Render(c, "meetings/requests", data)
 }
@@ -1253,7 +1254,7 @@ func (h *Handlers) decision(c *fiber.Ctx, do func(m Meeting, rid int64) error) e
 func (h *Handlers) acceptRequest(c *fiber.Ctx) error {
 	return h.decision(c, func(m Meeting, rid int64) error {
 		_, err := h.svc.AcceptRequest(c.UserContext(), auth.PrincipalOf(c), m.ID, rid,
-			Acceptance{RuleChange: formValue(c, "rule_change") == "yes", Weighty: formValue(c, "weighty") == "yes"})
+			Acceptance{RuleChange: formValue(c, "rule_change") == "yes", Weighty: formValue(c, "weighty") == "yes", Description: formValue(c, "description")})
 		return err
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -242,12 +243,22 @@ func (s *Service) pendingRequest(ctx context.Context, tx *sqlx.Tx, p auth.Princi
 type Acceptance struct {
 	Position            *int
 	RuleChange, Weighty bool
+	// Description, when given, is the item's text on the agenda in place
+	// of the member's: a rule change must say which rules change and how,
+	// which the member may not have written.
+	Description string
 }
 
 // AcceptRequest puts a member's requested item on the agenda as a says,
 // and tells the member.
 func (s *Service) AcceptRequest(ctx context.Context, p auth.Principal, id, requestID int64, a Acceptance) (ItemRequest, error) {
 	if err := p.RequireAny(auth.RoleBoard); err != nil {
+		return ItemRequest{}, err
+	}
+	a.Description = strings.TrimSpace(a.Description)
+	var v errs.Validation
+	checkText(&v, "description", a.Description, maxDescription, true)
+	if err := v.Err(); err != nil {
 		return ItemRequest{}, err
 	}
 	r, err := s.rules.Current(ctx)
@@ -264,7 +275,11 @@ func (s *Service) AcceptRequest(ctx context.Context, p auth.Principal, id, reque
 		if err != nil {
 			return err
 		}
-		item, err := s.addItem(ctx, tx, p, m, ItemInput{Title: req.Title, Description: req.Description, Position: a.Position,
+		description := req.Description
+		if a.Description != "" {
+			description = a.Description
+		}
+		item, err := s.addItem(ctx, tx, p, m, ItemInput{Title: req.Title, Description: description, Position: a.Position,
 			RuleChange: a.RuleChange, Weighty: a.Weighty},
 			r, recipients, fmt.Sprintf("request:%d", req.ID))
 		if err != nil {

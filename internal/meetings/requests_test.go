@@ -294,8 +294,47 @@ func TestAcceptRequest_FlagsTheItemWithTheNoticeItNeeds(t *testing.T) {
 	body := string(board.Get(page).Body)
 	osktest.WantOnPage(t, "the requests page", body,
 		fmt.Sprintf(`<input type="checkbox" id="rule_change-%d" name="rule_change" value="yes"><label for="rule_change-%d">This item changes the co-op's rules</label>`, late.ID, late.ID))
+	// Refused, the form keeps what the board chose, and says why of this
+	// item: a second press adds no ordinary item by mistake.
 	r := board.Do(http.MethodPost, fmt.Sprintf("%s/%d/accept", page, late.ID), url.Values{"rule_change": {"yes"}})
 	if r.StatusCode != http.StatusConflict {
 		t.Fatalf("accepting the late rule change on the page: %d", r.StatusCode)
+	}
+	osktest.WantOnPage(t, "the refusal", string(r.Body),
+		"It is too late to add this item: it changes the rules or is weighty",
+		fmt.Sprintf(`id="rule_change-%d" name="rule_change" value="yes" checked>`, late.ID))
+}
+
+// A member may not have said which rules change and how; the board
+// writes the item's text when it accepts it as a rule change.
+func TestAcceptRequest_TheBoardWritesWhatARuleChangeChanges(t *testing.T) {
+	f := newFixture(t)
+	ada, _ := f.Member("Ada Member")
+	start := f.now().Add(45 * 24 * time.Hour)
+	m, err := f.svc.Create(f.ctx, f.board, meetings.Draft{Kind: meetings.KindExtraordinary, Title: "EGM", StartsAt: rfc(start),
+		EndsAt: rfc(start.Add(3 * time.Hour)), Location: "Helsinki", Agenda: []meetings.ItemInput{{Title: "Opening of the meeting"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = f.svc.Convene(f.ctx, f.board, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	req, err := f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: "Fewer proxies"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	board := f.Client(f.board)
+	accept := fmt.Sprintf("/meetings/%d/requests/%d/accept", m.ID, req.ID)
+	r := board.Do(http.MethodPost, accept, url.Values{"rule_change": {"yes"}})
+	osktest.WantOnPage(t, "the rule change without its text", string(r.Body),
+		fmt.Sprintf(`<a href="#description-%d">This item changes the rules: describe the rules being changed and how, for the notice.</a>`, req.ID),
+		fmt.Sprintf(`aria-describedby="description-%d-hint description-%d-error" aria-invalid="true"`, req.ID, req.ID))
+	const text = "Rule 5 lets a member hold three proxies; make it one."
+	if r := board.Do(http.MethodPost, accept, url.Values{"rule_change": {"yes"}, "description": {text}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("accepting with the board's text: %d\n%s", r.StatusCode, r.Body)
+	}
+	got, _ := f.svc.Get(f.ctx, m.ID)
+	if item := got.Agenda[len(got.Agenda)-1]; !item.RuleChange || item.Description != text {
+		t.Fatalf("the item: %+v", item)
 	}
 }

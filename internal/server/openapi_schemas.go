@@ -413,7 +413,8 @@ func openAPISchemas() schema {
 		"ItemRequestList": page("ItemRequest", nextCursor),
 		"Acceptance": input(schema{"position": about(nullable(integer()), "Where the item goes on the agenda; the end when left out."),
 			"rule_change": about(boolean(), "The item changes the co-op's rules, with the longer notice that asks for."),
-			"weighty":     about(boolean(), "The item is weighty, with the longer notice that asks for.")}),
+			"weighty":     about(boolean(), "The item is weighty, with the longer notice that asks for."),
+			"description": about(str(), "The item's text on the agenda in place of the member's; a rule change must say which rules change and how.")}),
 
 		"Motion":     motion,
 		"MotionPage": page("Motion", nextCursor),
