@@ -250,21 +250,29 @@ func TestItemRequests_FollowTheOrganisation(t *testing.T) {
 	}
 }
 
+// convenedAhead convenes an extraordinary meeting starting after d.
+func (f *fixture) convenedAhead(d time.Duration) meetings.Meeting {
+	f.t.Helper()
+	start := f.now().Add(d)
+	m, err := f.svc.Create(f.ctx, f.board, meetings.Draft{Kind: meetings.KindExtraordinary, Title: "EGM", StartsAt: rfc(start),
+		EndsAt: rfc(start.Add(3 * time.Hour)), Location: "Helsinki", Agenda: []meetings.ItemInput{{Title: "Opening of the meeting"}}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if m, err = f.svc.Convene(f.ctx, f.board, m.ID); err != nil {
+		f.t.Fatal(err)
+	}
+	return m
+}
+
 // The board flags a requested item as it judges it when it accepts it.
 // A requested rule change then needs the notice any rule change needs: a
 // member's request is no way around it.
 func TestAcceptRequest_FlagsTheItemWithTheNoticeItNeeds(t *testing.T) {
 	f := newFixture(t)
 	ada, _ := f.Member("Ada Member")
-	start := f.now().Add(45 * 24 * time.Hour)
-	m, err := f.svc.Create(f.ctx, f.board, meetings.Draft{Kind: meetings.KindExtraordinary, Title: "EGM", StartsAt: rfc(start),
-		EndsAt: rfc(start.Add(3 * time.Hour)), Location: "Helsinki", Agenda: []meetings.ItemInput{{Title: "Opening of the meeting"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m, err = f.svc.Convene(f.ctx, f.board, m.ID); err != nil {
-		t.Fatal(err)
-	}
+	m := f.convenedAhead(45 * 24 * time.Hour)
+	start := m.StartsAt
 	early, err := f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: "Change rule 4: the share",
 		Description: "Rule 4 sets the share at 50 euros; make it 20 euros."})
 	if err != nil {
@@ -310,15 +318,7 @@ func TestAcceptRequest_FlagsTheItemWithTheNoticeItNeeds(t *testing.T) {
 func TestAcceptRequest_TheBoardWritesWhatARuleChangeChanges(t *testing.T) {
 	f := newFixture(t)
 	ada, _ := f.Member("Ada Member")
-	start := f.now().Add(45 * 24 * time.Hour)
-	m, err := f.svc.Create(f.ctx, f.board, meetings.Draft{Kind: meetings.KindExtraordinary, Title: "EGM", StartsAt: rfc(start),
-		EndsAt: rfc(start.Add(3 * time.Hour)), Location: "Helsinki", Agenda: []meetings.ItemInput{{Title: "Opening of the meeting"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m, err = f.svc.Convene(f.ctx, f.board, m.ID); err != nil {
-		t.Fatal(err)
-	}
+	m := f.convenedAhead(45 * 24 * time.Hour)
 	req, err := f.svc.RequestItem(f.ctx, ada, m.ID, meetings.ItemRequestInput{Title: "Fewer proxies"})
 	if err != nil {
 		t.Fatal(err)
