@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/url"
 	"path"
 	"runtime/debug"
 	"strings"
@@ -75,21 +74,54 @@ var secretSegments = []string{"/receipts/", "/calendar/"}
 // loggedPath is the path as the access log writes it, secrets replaced.
 // The secret is looked for in the path as a client may have mangled it on
 // the way to a 404, and the log's reader may read it all the same: in any
-// case, percent-encoded, with doubled slashes or dot segments, and under
-// any prefix.
+// case, percent-encoded once or more (bad escapes left as they are), with
+// backslashes or semicolons for slashes, doubled slashes or dot segments,
+// and under any prefix.
 func loggedPath(raw string) string {
-	p := raw
-	if unescaped, err := url.PathUnescape(p); err == nil {
-		p = unescaped
+	p := strings.ToLower(raw)
+	for range 4 {
+		decoded := unescapeLoosely(p)
+		if decoded == p {
+			break
+		}
+		p = decoded
 	}
-	p = path.Clean("/" + p)
-	lower := strings.ToLower(p)
+	p = path.Clean("/" + strings.NewReplacer(`\`, "/", ";", "/").Replace(p))
 	for _, segment := range secretSegments {
-		if i := strings.Index(lower, segment); i >= 0 && len(lower) > i+len(segment) {
-			return lower[:i+len(segment)] + "-"
+		if i := strings.Index(p, segment); i >= 0 && len(p) > i+len(segment) {
+			return p[:i+len(segment)] + "-"
 		}
 	}
 	return raw
+}
+
+// unescapeLoosely decodes the valid percent escapes of s and keeps the
+// rest as it is, where url.PathUnescape refuses the whole.
+func unescapeLoosely(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 // accessLog writes one line per request. It answers errors through the
