@@ -391,6 +391,8 @@ func (h *Handlers) renderForm(c *fiber.Ctx, m *Meeting, f detailsForm, formErr e
 	if m != nil {
 		data["Meeting"] = view(*m)
 		data["Locked"] = m.Status != StatusDraft
+		// Remote participation the notice offered stays (Update).
+		data["RemoteOffered"] = m.Status != StatusDraft && m.RemoteAllowed
 	}
 	return web.Render(c, "meetings/form", data)
 }

@@ -224,3 +224,23 @@ func memberNoOf(t *testing.T, f *fixture, id int64) int {
 	}
 	return sums[id].MemberNo
 }
+
+// Once the notice offered remote participation, the edit page keeps it
+// and says why, rather than offer a box whose unticking is refused.
+func TestEditPage_KeepsTheRemoteParticipationTheNoticeOffered(t *testing.T) {
+	f := newFixture(t)
+	m := f.convened()
+	board := f.Client(f.board)
+	edit := fmt.Sprintf("/meetings/%d/edit", m.ID)
+	osktest.WantOnPage(t, "the edit page", string(board.Get(edit).Body),
+		`<input type="hidden" name="remote_allowed" value="yes">`,
+		"Members may take part remotely: the notice offered it, and members may have counted on it.")
+	r := board.Do(http.MethodPost, edit, url.Values{"location": {"Room 3, Kaisaniemenkatu 1"}, "remote_allowed": {"yes"},
+		"online_url": {"https://meet.example.org/osk-room-3"}})
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a new place and link: %d\n%s", r.StatusCode, r.Body)
+	}
+	if got, _ := f.svc.Get(f.ctx, m.ID); !got.RemoteAllowed || got.OnlineURL != "https://meet.example.org/osk-room-3" {
+		t.Fatalf("after the edit: %+v", got)
+	}
+}
