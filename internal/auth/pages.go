@@ -273,7 +273,12 @@ func (h *Handlers) renderRoles(c *fiber.Ctx, formErr error, done string) error {
 	p := PrincipalOf(c)
 	q := c.Query("q")
 	holders, err := h.svc.RoleHolders(c.UserContext(), p, q)
-	if err != nil {
+	var searchErr *errs.Validation
+	switch {
+	case errors.As(err, &searchErr) && formErr == nil:
+		// A search that cannot be run comes back beside its box.
+		formErr = err
+	case err != nil:
 		return err
 	}
 	data := fiber.Map{

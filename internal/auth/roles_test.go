@@ -236,8 +236,10 @@ func TestText_NULAndInvalidUTF8NeverFail(t *testing.T) {
 	}
 	admin := adminClient(t, inst)
 	for _, q := range []string{"%00", "%ff"} {
-		if r := admin.Get("/admin/roles?q=" + q); r.StatusCode != http.StatusUnprocessableEntity {
-			t.Errorf("search %s: %d", q, r.StatusCode)
+		r := admin.Get("/admin/roles?q=" + q)
+		if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), `<span class="field-error" id="q-error">Error: Search with letters`) ||
+			!strings.Contains(string(r.Body), "<h2>Give a role</h2>") {
+			t.Errorf("search %s: %d\n%s", q, r.StatusCode, r.Body)
 		}
 	}
 }
