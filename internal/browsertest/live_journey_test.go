@@ -163,4 +163,14 @@ func TestJourney_LiveUpdatesComeBackAfterAnOutage(t *testing.T) {
 		t.Errorf("the turnout is read out: %q", said)
 	}
 	member.CheckA11y()
+
+	// Signed out meanwhile, the page stops trying and says why.
+	restore = member.Refuse("*/events*", 503)
+	member.Reload()
+	member.WaitToSee(paused)
+	if _, err := inst.DB.Exec(`DELETE FROM sessions`); err != nil {
+		t.Fatal(err)
+	}
+	member.WaitToSee("Live updates have stopped: you are signed out. Sign in again and reload the page.")
+	restore()
 }

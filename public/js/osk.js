@@ -102,10 +102,13 @@
   // data-last-event-id), passing each named event to its listener. The
   // browser reconnects by itself after a dropped connection, but gives up
   // for good on any answer other than 200: a database outage, an instance
-  // restarting, a proxy's 502 during a deploy. Then the stream is opened
-  // again from the last event seen, after a pause that grows to half a
-  // minute (with some chance in it, so that a restarted instance is not
-  // met by every page at once), and the page's connection notice says so.
+  // restarting, a proxy's 502 during a deploy. Then, after a pause that
+  // grows to half a minute or so (with some chance in it, so that a
+  // restarted instance is not met by every page at once), the meeting is
+  // asked for: once it answers, the stream is opened again from the last
+  // event seen. An answer that the reader is signed out or may no longer
+  // see the meeting ends the trying. The page's connection notice says
+  // which.
   function follow(root, listeners) {
     var url = root.getAttribute("data-events");
     if (!url || !window.EventSource) {
@@ -136,8 +139,7 @@
           paused = true;
           notice("Live updates are paused: the connection to Osk was lost. Trying again; reloading the page shows what has changed.");
         }
-        window.setTimeout(open, delay * (1 + Math.random() / 2));
-        delay = Math.min(delay * 2, 30000);
+        retry();
       });
       Object.keys(listeners).forEach(function (name) {
         source.addEventListener(name, function (e) {
@@ -147,6 +149,29 @@
           listeners[name](JSON.parse(e.data));
         });
       });
+    }
+    function retry() {
+      window.setTimeout(probe, delay * (1 + Math.random() / 2));
+      delay = Math.min(delay * 2, 30000);
+    }
+    // The meeting itself (the stream's address without "/events") says
+    // whether the stream would be refused for good, at no stream's cost.
+    function probe() {
+      if (!window.fetch) {
+        open();
+        return;
+      }
+      window.fetch(url.replace(/\/events$/, ""), { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (res) {
+        if (res.status === 401) {
+          notice("Live updates have stopped: you are signed out. Sign in again and reload the page.");
+        } else if (res.status === 403 || res.status === 404) {
+          notice("Live updates have stopped: you can no longer see this meeting. Reload the page.");
+        } else if (res.ok) {
+          open();
+        } else {
+          retry();
+        }
+      }, retry);
     }
     open();
   }
