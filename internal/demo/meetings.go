@@ -12,25 +12,26 @@ import (
 // agmDay is when the demo co-op holds its annual meetings: in May, well
 // within six months of the financial year's end on 31 December.
 func agmDay(year int) time.Time {
-	return eveningOf(time.Date(year, time.May, 20, 12, 0, 0, 0, time.UTC))
+	return inHelsinki(time.Date(year, time.May, 20, 12, 0, 0, 0, time.UTC), 18)
 }
 
-// eveningOf is 18:00 in Helsinki, where the co-op meets, on the day of t
-// there: whatever the hour the demo is made at, its meetings are held at
-// a time members can come to.
-func eveningOf(t time.Time) time.Time {
+// inHelsinki is the hour given in Helsinki, where the co-op meets, on the
+// day of t there: whatever the hour the demo is made at, its meetings are
+// held in the evening and its notices sent in the morning.
+func inHelsinki(t time.Time, hour int) time.Time {
 	helsinki, err := time.LoadLocation(meetings.DefaultTimeZone)
 	if err != nil {
 		panic(fmt.Sprintf("demo: time zone: %v", err))
 	}
 	local := t.In(helsinki)
-	return time.Date(local.Year(), local.Month(), local.Day(), 18, 0, 0, 0, helsinki).UTC()
+	return time.Date(local.Year(), local.Month(), local.Day(), hour, 0, 0, 0, helsinki).UTC()
 }
 
 // planMeetings adds the general meetings to the history: last year's
-// annual meeting, held and closed, and the next meeting, convened three
-// weeks ahead: the annual one if this year's is still to come, or else an
-// extraordinary one.
+// annual meeting, held and closed, and the next meeting, convened five
+// weeks ahead, so that members may still ask for items for a week: the
+// annual one if this year's is still to come, or else an extraordinary
+// one.
 func (w *world) planMeetings() error {
 	past := agmDay(w.now.Year())
 	if !past.Add(3 * time.Hour).Before(w.now) {
@@ -38,7 +39,8 @@ func (w *world) planMeetings() error {
 	}
 	w.heldMeeting(past)
 
-	next := eveningOf(w.now.Add(20 * 24 * time.Hour))
+	next := inHelsinki(w.now.Add(35*24*time.Hour), 18)
+	convened := inHelsinki(w.now.AddDate(0, 0, -1), 10)
 	kind, title := meetings.KindExtraordinary, fmt.Sprintf("Extraordinary general meeting %d: new member services", next.Year())
 	var agenda []meetings.ItemInput
 	annual := past.Year() < w.now.Year()
@@ -67,7 +69,7 @@ func (w *world) planMeetings() error {
 			})
 			return err
 		}},
-		event{w.now.AddDate(0, 0, -1), func() error {
+		event{convened, func() error {
 			if err := w.appointOfficers(m.ID); err != nil {
 				return err
 			}
@@ -75,7 +77,7 @@ func (w *world) planMeetings() error {
 			return err
 		}},
 	)
-	w.later = append(w.later, w.boardElection(&m.ID, w.now.AddDate(0, 0, -1).Add(time.Hour), annual)...)
+	w.later = append(w.later, w.boardElection(&m.ID, convened.Add(time.Hour), annual)...)
 	return nil
 }
 

@@ -94,6 +94,10 @@ func TestSeed_AnExtraordinaryMeetingFillsTheVacantSeat(t *testing.T) {
 	if local := next.StartsAt.In(next.Zone()); local.Hour() != 18 || local.Minute() != 0 {
 		t.Errorf("the meeting starts at %s", local)
 	}
+	// Members may still ask for items.
+	if now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC); !next.MemberMotionDeadline.After(now) {
+		t.Errorf("members could ask for items only until %s", next.MemberMotionDeadline)
+	}
 	wantBoardElection(t, inst, next, "", 1)
 	// A founder stepped down from the board, whose seat is to fill; no one
 	// on the board stands for it.
