@@ -57,7 +57,9 @@
 // proxy counts while its holder is present and the grantor is not. Each
 // member counts once. Proxies are limited by the rules (allowed at all,
 // ProxyMaxPerHolder, counted per person: an organisation's representative
-// holds through their own membership and the organisations' together),
+// holds through their own membership and the organisations' together, and
+// a change of representative that would exceed it is refused through
+// KeepProxyLimits),
 // are never chained, and can be withdrawn until a
 // ballot used them (MarkProxyUsed). Attendance and proxy rows are never
 // deleted. The quorum is counted in one statement (quorumCounts) over
