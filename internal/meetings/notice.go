@@ -99,7 +99,7 @@ func (s *Service) noticeText(m Meeting, r rules.Rules) string {
 	}
 	b.WriteString(remoteLine(m))
 	if r.ProxiesAllowed {
-		fmt.Fprintf(&b, "Proxies: a member may authorise another member to act for them; one member may hold at most %d proxies.\n", r.ProxyMaxPerHolder)
+		fmt.Fprintf(&b, "Proxies: a member may authorise another member to act for them; one person may hold at most %d proxies, counting those held through the organisations they represent.\n", r.ProxyMaxPerHolder)
 	} else {
 		b.WriteString("Proxies: the co-op's rules do not allow proxies.\n")
 	}

@@ -1093,6 +1093,12 @@ func TestClose_NeedsASecretaryAndAMinuteChecker(t *testing.T) {
 	chair, _ := f.Member("Cleo Chair")
 	m := f.inSession(chair)
 	page := fmt.Sprintf("/meetings/%d", m.ID)
+	if _, err := f.svc.SetOfficers(f.ctx, f.board, m.ID, meetings.Officers{ChairAccountID: &chair.AccountID}); err != nil {
+		t.Fatal(err)
+	}
+	osktest.WantOnPage(t, "the meeting's page", string(f.Client(chair).Get(page).Body),
+		"<dt>Secretary</dt><dd>Not appointed yet: needed before the session can close</dd>",
+		"<dt>Minute checkers</dt><dd>Not appointed yet: at least one is needed before the session can close</dd>")
 	cases := []struct {
 		officers meetings.Officers
 		want     string
