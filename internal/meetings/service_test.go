@@ -1297,3 +1297,51 @@ func TestChangeRepresentative_KeepsThePersonsProxyLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A change of representative locks the organisation, then the meetings
+// where it holds proxies; a grant locks the meeting, then points at the
+// organisation. Neither may wait for the other for ever.
+func TestChangeRepresentative_WaitsForAGrantWithoutDeadlock(t *testing.T) {
+	f := newFixture(t)
+	f.setRules(func(r *rules.Rules) { r.ProxiesAllowed, r.ProxyMaxPerHolder = true, 3 })
+	m := f.convened()
+	rex, _ := f.Member("Rex Representative")
+	rhea, _ := f.Member("Rhea Representative")
+	org := f.Organisation(rex, "Fourth Co-op")
+	first, _ := f.Member("First Grantor")
+	if _, err := f.svc.GrantProxy(f.ctx, first, m.ID, meetings.ProxyInput{HolderMemberID: org.ID}); err != nil {
+		t.Fatal(err)
+	}
+	_, second := f.Member("Second Grantor")
+
+	grant, err := f.inst.DB.BeginTxx(f.ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer grant.Rollback()
+	if _, err := grant.ExecContext(f.ctx, `SELECT 1 FROM meetings WHERE id = $1 FOR UPDATE`, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	changed := make(chan error, 1)
+	go func() {
+		_, err := f.inst.Server.Members.ChangeRepresentative(f.ctx, f.board, org.ID, members.Representative{AccountID: rhea.AccountID})
+		changed <- err
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for f.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the change never waited for the meeting")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := grant.ExecContext(f.ctx, `INSERT INTO meeting_proxies (meeting_id, grantor_member_id, holder_member_id, granted_at, granted_by)
+		VALUES ($1, $2, $3, now(), $4)`, m.ID, second.ID, org.ID, f.board.AccountID); err != nil {
+		t.Fatalf("the grant: %v", err)
+	}
+	if err := grant.Commit(); err != nil {
+		t.Fatalf("the grant: %v", err)
+	}
+	if err := <-changed; err != nil {
+		t.Fatalf("the change of representative: %v", err)
+	}
+}

@@ -120,10 +120,16 @@ const memberColumns = `m.id, m.member_no, m.kind, m.status, m.account_id, m.name
 // liveStatuses are those of a current member or a pending application.
 const liveStatuses = `('applicant', 'active', 'suspended')`
 
+// getMember reads a member, locked against other changes of the member
+// when lock is set. The lock lets others point at the member meanwhile (a
+// proxy, an attendance, a vote: FOR KEY SHARE), since a member's id
+// never changes and members are never deleted: a change that also locks a
+// meeting, as a change of representative does, would otherwise deadlock
+// with a grant that holds the meeting and points at the member.
 func getMember(ctx context.Context, q sqlx.QueryerContext, id int64, lock bool) (Member, error) {
 	query := `SELECT ` + memberColumns + ` FROM members m WHERE m.id = $1`
 	if lock {
-		query += ` FOR UPDATE`
+		query += ` FOR NO KEY UPDATE`
 	}
 	var m Member
 	err := sqlx.GetContext(ctx, q, &m, query, id)
