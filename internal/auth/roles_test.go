@@ -208,10 +208,24 @@ func TestRoles_NeverGivenByAnEmailNobodyConfirmed(t *testing.T) {
 	}
 	confirmed := inst.Client(t)
 	confirmed.SignIn("confirmed@example.org", "Confirmed")
+	// Someone else's unconfirmed sign-in with the same address does not
+	// keep the role from the one it is meant for.
+	squatter, err := svc.SignIn(ctx, auth.Identity{Provider: "oidc", Issuer: "https://anyone.example.org", Subject: "squatter",
+		Email: "confirmed@example.org", Name: "Squatter"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, email := range []string{"in.advance@example.org", "confirmed@example.org"} {
 		if r := admin.Do(http.MethodPost, "/admin/roles/grant", url.Values{"email": {email}, "role": {"board"}}); r.StatusCode != http.StatusOK {
 			t.Fatalf("grant to %s: %d\n%s", email, r.StatusCode, r.Body)
 		}
+	}
+	confirmed.Get("/api/v1/me").JSON(t, &got)
+	if len(got.Roles) != 1 {
+		t.Fatalf("the confirmed account holds %v", got.Roles)
+	}
+	if p, err := svc.Principal(ctx, squatter.ID); err != nil || len(p.Roles) != 0 {
+		t.Fatalf("the squatter holds %v %v", p.Roles, err)
 	}
 }
 

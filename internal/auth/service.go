@@ -344,20 +344,42 @@ func (s *Service) AccountByEmail(ctx context.Context, email string) (Account, er
 // account made that way does not say who holds it: whoever signed in
 // first as a newly elected board member would get their role.
 func (s *Service) AccountToEntrust(ctx context.Context, email string) (Account, error) {
-	acc, err := s.AccountByEmail(ctx, email)
-	if err != nil || acc.EmailVerified {
-		return acc, err
-	}
-	var signedIn bool
-	err = s.db.GetContext(ctx, &signedIn, `SELECT EXISTS (SELECT 1 FROM identities WHERE account_id = $1)`, acc.ID)
+	email, err := ValidateEmail(email)
 	if err != nil {
-		return Account{}, fmt.Errorf("auth: identities of %d: %w", acc.ID, err)
+		return Account{}, errs.Wrap(errs.Invalid, "%s", err.Error())
 	}
-	if signedIn {
+	var as []struct {
+		Account
+		SignedIn bool `db:"signed_in"`
+	}
+	err = s.db.SelectContext(ctx, &as, `SELECT `+accountColumns+`,
+		EXISTS (SELECT 1 FROM identities i WHERE i.account_id = a.id) AS signed_in
+		FROM accounts a WHERE a.email = $1 ORDER BY a.id`, email)
+	if err != nil {
+		return Account{}, fmt.Errorf("auth: accounts by email: %w", err)
+	}
+	// Someone else's unconfirmed sign-in with the address neither gets
+	// what is entrusted nor keeps the one it was meant for from getting it.
+	var trusted []Account
+	var unconfirmed *Account
+	for _, a := range as {
+		if a.EmailVerified || !a.SignedIn {
+			trusted = append(trusted, a.Account)
+		} else if unconfirmed == nil {
+			unconfirmed = &a.Account
+		}
+	}
+	switch {
+	case len(trusted) == 1:
+		return trusted[0], nil
+	case len(trusted) > 1:
+		return Account{}, ErrAmbiguousMail
+	case unconfirmed != nil:
 		return Account{}, errs.Wrap(errs.Conflict, "Nobody confirmed that %s, who signed in as %s, holds that address: their sign-in provider does not check it, so anyone could have used it. "+
-			"Name their account by its number, %d, only once you know it is theirs.", acc.Name, acc.Email, acc.ID)
+			"Ask them to sign in once with a provider that confirms it, such as Google or GitHub; or, once you know account %d is theirs, "+
+			"name it by its number (osk grant --account-id, or account_id in the API).", unconfirmed.Name, unconfirmed.Email, unconfirmed.ID)
 	}
-	return acc, nil
+	return Account{}, errs.Wrap(errs.NotFound, "There is no account with the email %s.", email)
 }
 
 // Grant gives an account a site role. Only admins (and the operator) grant

@@ -1079,13 +1079,21 @@ func (h *Handlers) saveOfficers(c *fiber.Ctx) error {
 	}
 	values := fiber.Map{"chair": formValue(c, "chair"), "secretary": formValue(c, "secretary"), "checkers": formValue(c, "checkers")}
 	var v errs.Validation
+	var failure error
 	account := func(field, email string) *int64 {
 		if email == "" {
 			return nil
 		}
-		acc, err := h.svc.accounts.AccountByEmail(c.UserContext(), email)
-		if err != nil {
+		acc, err := h.svc.accounts.AccountToEntrust(c.UserContext(), email)
+		switch {
+		case errors.Is(err, errs.NotFound):
 			v.Add(field, "No one has signed in to Osk with %s: they must sign in once before they can be appointed.", email)
+			return nil
+		case errors.Is(err, errs.Invalid), errors.Is(err, errs.Conflict):
+			v.Add(field, "%s", errs.Message(err))
+			return nil
+		case err != nil:
+			failure = err
 			return nil
 		}
 		return &acc.ID
@@ -1098,6 +1106,9 @@ func (h *Handlers) saveOfficers(c *fiber.Ctx) error {
 				o.CheckerAccountIDs = append(o.CheckerAccountIDs, *id)
 			}
 		}
+	}
+	if failure != nil {
+		return failure
 	}
 	if err := v.Err(); err != nil {
 		return h.renderOfficers(c, m, values, err)

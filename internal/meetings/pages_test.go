@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/citizen-network/osk/internal/auth"
 	"github.com/citizen-network/osk/internal/meetings"
 	"github.com/citizen-network/osk/internal/members"
 	"github.com/citizen-network/osk/internal/osktest"
@@ -242,5 +243,26 @@ func TestEditPage_KeepsTheRemoteParticipationTheNoticeOffered(t *testing.T) {
 	}
 	if got, _ := f.svc.Get(f.ctx, m.ID); !got.RemoteAllowed || got.OnlineURL != "https://meet.example.org/osk-room-3" {
 		t.Fatalf("after the edit: %+v", got)
+	}
+}
+
+// An officer named by email is the holder of a confirmed address: not
+// whoever signed in with it through a provider that checks no address.
+func TestOfficersPage_NamesOnlyConfirmedEmails(t *testing.T) {
+	f := newFixture(t)
+	m := f.convened()
+	if _, err := f.inst.Server.Auth.SignIn(f.ctx, auth.Identity{Provider: "oidc", Issuer: "https://anyone.example.org", Subject: "chair-elect",
+		Email: "chair.elect@example.org", Name: "Not The Chair"}); err != nil {
+		t.Fatal(err)
+	}
+	board := f.Client(f.board)
+	page := fmt.Sprintf("/meetings/%d/officers", m.ID)
+	board.Get(page)
+	r := board.Do(http.MethodPost, page, url.Values{"chair": {"chair.elect@example.org"}})
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "Nobody confirmed that Not The Chair, who signed in as chair.elect@example.org") {
+		t.Fatalf("an unconfirmed chair: %d\n%s", r.StatusCode, r.Body)
+	}
+	if got, _ := f.svc.Get(f.ctx, m.ID); got.Officers.ChairAccountID != nil {
+		t.Fatalf("the chair is %d", *got.Officers.ChairAccountID)
 	}
 }
