@@ -65,34 +65,63 @@ func ClientIP(c *fiber.Ctx) string {
 	return last
 }
 
-// secretSegments name the paths whose rest is a secret, never logged: a
+// secretWords name the paths whose rest is a secret, never logged: a
 // receipt (beside the account id it would tie a voter to their choice,
 // whether or not the request got as far as the receipt's handler) and a
 // calendar feed's address (which opens the feed to whoever reads the log).
-var secretSegments = []string{"/receipts/", "/calendar/"}
+var secretWords = []string{"receipts", "calendar"}
 
 // loggedPath is the path as the access log writes it, secrets replaced.
-// The secret is looked for in the path as a client may have mangled it on
-// the way to a 404, and the log's reader may read it all the same: in any
-// case, percent-encoded once or more (bad escapes left as they are), with
-// backslashes or semicolons for slashes, doubled slashes or dot segments,
-// and under any prefix.
+// The secret is looked for in the path however a client may have mangled
+// it on the way to a 404, for the log's reader may read it all the same,
+// and the test fails closed: in any case; percent-encoded any number of
+// times, bad escapes and all; with backslashes, semicolons, spaces or dot
+// segments between; under any prefix. Anything after a secret word and a
+// character that is no letter or digit is hidden, the calendar file of a
+// meeting (calendar.ics) apart; a path still encoded after many rounds
+// of decoding is hidden whole.
 func loggedPath(raw string) string {
 	p := strings.ToLower(raw)
-	for range 4 {
+	for range 8 {
 		decoded := unescapeLoosely(p)
 		if decoded == p {
 			break
 		}
 		p = decoded
 	}
-	p = path.Clean("/" + strings.NewReplacer(`\`, "/", ";", "/").Replace(p))
-	for _, segment := range secretSegments {
-		if i := strings.Index(p, segment); i >= 0 && len(p) > i+len(segment) {
-			return p[:i+len(segment)] + "-"
+	if unescapeLoosely(p) != p {
+		return "-"
+	}
+	cleaned := path.Clean("/" + strings.NewReplacer(`\`, "/", ";", "/").Replace(p))
+	for _, candidate := range []string{cleaned, p} {
+		if hidden, ok := hideSecret(candidate); ok {
+			return hidden
 		}
 	}
 	return raw
+}
+
+// hideSecret hides what follows a secret word in p.
+func hideSecret(p string) (string, bool) {
+	for _, word := range secretWords {
+		for from := 0; ; {
+			i := strings.Index(p[from:], word)
+			if i < 0 {
+				break
+			}
+			end := from + i + len(word)
+			rest := p[end:]
+			if len(rest) > 1 && !isAlnum(rest[0]) && rest != ".ics" {
+				return p[:end] + "/-", true
+			}
+			from = end
+		}
+	}
+	return "", false
+}
+
+func isAlnum(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z'
 }
 
 // unescapeLoosely decodes the valid percent escapes of s and keeps the
