@@ -298,13 +298,7 @@ func TestCloseElection_LocksInTheOrderOfEveryOtherChange(t *testing.T) {
 		closed <- err
 	}()
 	// The close now waits for the stream the other transaction holds...
-	deadline := time.Now().Add(20 * time.Second)
-	for f.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the close never waited for the meeting's stream")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	f.inst.WaitForLock(t, "the close")
 	// ... which then appends to the audit log and commits.
 	if _, err := f.inst.Server.Audit.Append(f.ctx, other, audit.Event{Action: "meeting.quorum_checked", Subject: fmt.Sprintf("meeting:%d", h.m.ID),
 		Payload: map[string]any{}}); err != nil {

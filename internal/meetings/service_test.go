@@ -1327,13 +1327,7 @@ func TestChangeRepresentative_WaitsForAGrantWithoutDeadlock(t *testing.T) {
 		_, err := f.inst.Server.Members.ChangeRepresentative(f.ctx, f.board, org.ID, members.Representative{AccountID: rhea.AccountID})
 		changed <- err
 	}()
-	deadline := time.Now().Add(20 * time.Second)
-	for f.count(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the change never waited for the meeting")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	f.inst.WaitForLock(t, "the change of representative")
 	if _, err := grant.ExecContext(f.ctx, `INSERT INTO meeting_proxies (meeting_id, grantor_member_id, holder_member_id, granted_at, granted_by)
 		VALUES ($1, $2, $3, now(), $4)`, m.ID, second.ID, org.ID, f.board.AccountID); err != nil {
 		t.Fatalf("the grant: %v", err)

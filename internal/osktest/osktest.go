@@ -340,3 +340,24 @@ func Oversized(t testing.TB, base, method, path string, size int) *http.Response
 	}
 	return resp
 }
+
+// WaitForLock waits until a session of the instance's database waits for
+// a lock, as the transaction under test does once it reaches a row or a
+// table another holds, and fails the test, saying what, if none does.
+func (i *Instance) WaitForLock(t testing.TB, what string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var waiting int
+		if err := i.DB.Get(&waiting, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never waited for a lock", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
