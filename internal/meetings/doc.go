@@ -9,8 +9,9 @@
 // draft → convened (Convene: the notice is emailed to every active member
 // through internal/mail and kept word for word on the meeting) →
 // in_session (Open, by the chair, at the earliest OpensBefore the start)
-// → closed (Close, once the meeting has a secretary and a minute checker,
-// which records everyone still present as leaving);
+// → closed (Close, which records everyone still present as leaving; its
+// confirmation page warns when the meeting lacks a secretary or a minute
+// checker, who cannot be appointed after it);
 // draft or convened → cancelled (Cancel, with a reason members are told).
 // A change the status does not allow is refused with errs.Conflict; a
 // closed or cancelled meeting changes no more. Every change runs in one

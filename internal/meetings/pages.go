@@ -894,12 +894,8 @@ func (h *Handlers) closePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var unminuted string
-	if err := refuseUnminuted(m); err != nil {
-		unminuted = errs.Message(err)
-	}
 	return web.Render(c, "meetings/close", formData(c, "Close the session of "+m.Title, nil,
-		fiber.Map{"Meeting": view(m), "Quorum": q, "Unminuted": unminuted}))
+		fiber.Map{"Meeting": view(m), "Quorum": q, "Unminuted": unminuted(m)}))
 }
 
 // The agenda, for the board.

@@ -1024,9 +1024,6 @@ func (s *Service) Close(ctx context.Context, p auth.Principal, id int64) (Meetin
 		if m.Status != StatusInSession {
 			return errs.Wrap(errs.Conflict, "Only a meeting in session can be closed.")
 		}
-		if err := refuseUnminuted(m); err != nil {
-			return err
-		}
 		for _, check := range s.beforeClose {
 			if err := check(ctx, tx, m.ID); err != nil {
 				return err
@@ -1043,20 +1040,22 @@ func (s *Service) Close(ctx context.Context, p auth.Principal, id int64) (Meetin
 	})
 }
 
-// refuseUnminuted keeps a session open until someone can write its minutes
-// and someone the meeting chose can check them: the Co-operatives Act
-// (5:19) has the minutes checked and signed by at least one minute checker
-// the meeting elected, and officers are never appointed after the close.
-func refuseUnminuted(m Meeting) error {
+// unminuted says, before the chair closes the session, what its minutes
+// will lack: someone to write them, and someone the meeting chose to check
+// them, as the Co-operatives Act (5:19) wants. Officers never change after
+// the close. The close itself is not refused: the API's contract (API.md)
+// has the chair end the session, and minutes without a checker are
+// signed by the chair alone.
+func unminuted(m Meeting) string {
 	switch {
 	case m.Officers.SecretaryAccountID == nil && len(m.Officers.CheckerAccountIDs) == 0:
-		return errs.Wrap(errs.Conflict, "The meeting has no secretary and no minute checker: the board appoints those the meeting chose before the session closes, so that the minutes can be written, checked and signed.")
+		return "The meeting has no secretary and no minute checker: nobody could write its minutes, and the Co-operatives Act wants them checked and signed by at least one checker the meeting chose. The board appoints them before the session closes; officers cannot change after it."
 	case m.Officers.SecretaryAccountID == nil:
-		return errs.Wrap(errs.Conflict, "The meeting has no secretary to write its minutes: the board appoints the one the meeting chose before the session closes.")
+		return "The meeting has no secretary to write its minutes. The board appoints the one the meeting chose before the session closes; officers cannot change after it."
 	case len(m.Officers.CheckerAccountIDs) == 0:
-		return errs.Wrap(errs.Conflict, "The meeting has no minute checker: the Co-operatives Act wants the minutes checked and signed by at least one checker the meeting chose. The board appoints them before the session closes.")
+		return "The meeting has no minute checker: the Co-operatives Act wants the minutes checked and signed by at least one checker the meeting chose. The board appoints them before the session closes; officers cannot change after it."
 	}
-	return nil
+	return ""
 }
 
 func (s *Service) chairAction(ctx context.Context, p auth.Principal, id int64, action string, change func(tx *sqlx.Tx, m Meeting, now time.Time) error) (Meeting, error) {

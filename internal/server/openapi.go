@@ -182,7 +182,7 @@ var apiOperations = map[string]operation{
 	"POST /api/v1/meetings/{id}/convene":          op("Publish the notice and notify members (422 outside the notice window)", "meetings", "board").returns(200, "Meeting"),
 	"POST /api/v1/meetings/{id}/cancel":           op("Cancel a meeting, with a reason", "meetings", "board").takes("Reason").returns(200, "Meeting"),
 	"POST /api/v1/meetings/{id}/open":             op("Open the session (at the earliest 1 hour before the start; 409 after the notified end)", "meetings", "chair").returns(200, "Meeting"),
-	"POST /api/v1/meetings/{id}/close":            op("Close the session (409 while a ballot is undecided, or until a secretary and at least one minute checker are appointed)", "meetings", "chair").returns(200, "Meeting"),
+	"POST /api/v1/meetings/{id}/close":            op("Close the session (409 while a ballot is undecided)", "meetings", "chair").returns(200, "Meeting"),
 	"POST /api/v1/meetings/{id}/attendance":       op("Register as present (in person or remotely); 200 when already registered", "meetings", "active member; chair or secretary for others").takes("AttendanceInput").returns(201, "Attendee").returns(200, "Attendee"),
 	"DELETE /api/v1/meetings/{id}/attendance":     op("Leave the meeting", "meetings", "that member; chair or secretary for others").withQuery(actingForParam).returnsNothing(204),
 	"GET /api/v1/meetings/{id}/attendance":        op("Who is present and whom they represent", "meetings", "chair, secretary, board, auditor").returns(200, "AttendeeList").paged(),
