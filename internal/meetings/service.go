@@ -112,15 +112,22 @@ func (s *Service) Lock(ctx context.Context, tx *sqlx.Tx, id int64) (Meeting, err
 
 // GetAs returns a meeting the principal may see.
 func (s *Service) GetAs(ctx context.Context, p auth.Principal, id int64) (Meeting, error) {
-	c, err := s.members.CallerOf(ctx, p)
-	if err != nil {
-		return Meeting{}, err
-	}
-	m, err := s.visible(ctx, s.db, c, id, noLock)
+	_, m, err := s.visibleTo(ctx, p, id)
 	if err != nil {
 		return Meeting{}, err
 	}
 	return m, s.decorate(ctx, &m)
+}
+
+// visibleTo reads, unlocked, a meeting the principal may see, with the
+// principal as a caller of the register.
+func (s *Service) visibleTo(ctx context.Context, p auth.Principal, id int64) (members.Caller, Meeting, error) {
+	c, err := s.members.CallerOf(ctx, p)
+	if err != nil {
+		return members.Caller{}, Meeting{}, err
+	}
+	m, err := s.visible(ctx, s.db, c, id, noLock)
+	return c, m, err
 }
 
 // decorate fills what depends on the rules: the member motion deadline
@@ -973,11 +980,7 @@ func mayChair(c members.Caller, m Meeting) error {
 // ChairAs returns a meeting for the chair's own pages, refusing anyone
 // else as the chair's changes refuse them.
 func (s *Service) ChairAs(ctx context.Context, p auth.Principal, id int64) (Meeting, error) {
-	c, err := s.members.CallerOf(ctx, p)
-	if err != nil {
-		return Meeting{}, err
-	}
-	m, err := s.visible(ctx, s.db, c, id, noLock)
+	c, m, err := s.visibleTo(ctx, p, id)
 	if err != nil {
 		return Meeting{}, err
 	}
