@@ -127,7 +127,7 @@ type Application struct {
 
 func (a Application) normalised() Application {
 	a.Kind = strings.TrimSpace(a.Kind)
-	a.Name = strings.TrimSpace(a.Name)
+	a.Name = cleanName(a.Name)
 	a.Email = strings.TrimSpace(a.Email)
 	a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
 	a.Address = strings.TrimSpace(a.Address)
@@ -170,7 +170,20 @@ func checkName(v *errs.Validation, name string, organisation bool) {
 		v.Add("name", "Use at most %d characters for the name.", maxName)
 	case !utf8.ValidString(name) || hasControl(name, false):
 		v.Add("name", "Write the name on one line, without special characters.")
+	case strings.IndexFunc(name, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) < 0:
+		v.Add("name", "Write the name with at least one letter.")
 	}
+}
+
+// cleanName trims a name and writes every space in it, a no-break space or
+// a line separator included, as one plain space, so that a name shows on
+// one line and an organisation's name cannot pass the register's check
+// against duplicates by a space that looks like another. Control
+// characters are left for checkName to refuse.
+func cleanName(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) && !unicode.IsControl(r)
+	}), " ")
 }
 
 func checkCountry(v *errs.Validation, code string) {
@@ -195,8 +208,17 @@ func hasControl(s string, lines bool) bool {
 		if lines && (r == '\n' || r == '\r' || r == '\t') {
 			return false
 		}
-		return unicode.IsControl(r)
+		return unicode.IsControl(r) || invisible(r)
 	}) >= 0
+}
+
+// invisible reports a format character that changes how text shows
+// without showing itself: a zero-width space, a byte-order mark, or a
+// direction override that would print the rest of a line reversed. The
+// zero-width joiner and non-joiner are kept, since Persian and Indic
+// names are spelled with them.
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d'
 }
 
 // Apply records the principal's application, as an individual or on
@@ -786,6 +808,10 @@ func (s *Service) Resign(ctx context.Context, p auth.Principal, id int64, r Resi
 				v.Add("effective_on", "A resignation takes effect when it is given: enter today's date or an earlier one.")
 			case day.Before(today) && !board:
 				v.Add("effective_on", "You can resign from today; only the board can record a resignation given earlier.")
+			case day.Before(today) && own:
+				// Dating one's own departure back could move it before a
+				// meeting one attended, as deciding on oneself would.
+				v.Add("effective_on", "You act for this member, so another board member must record a resignation given earlier.")
 			case day.Before(today):
 				effective = day.UTC()
 			}
@@ -917,7 +943,7 @@ func (m Member) withContact(c ContactChange) (Member, []string, error) {
 	var v errs.Validation
 	var changed []string
 	if c.Name != nil {
-		name := strings.TrimSpace(*c.Name)
+		name := cleanName(*c.Name)
 		checkName(&v, name, m.Kind == KindOrganisation)
 		if name != m.Name {
 			m.Name = name

@@ -76,9 +76,11 @@ func TestApply_RefusesADuplicateApplication(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := f.Person("Someone Else")
-	org.Name = "INCLUSION NORTH"
-	_, err = f.svc.Apply(f.ctx, other, org)
-	osktest.WantKind(t, err, errs.Conflict)
+	for i, lookalike := range []string{"INCLUSION NORTH", "Inclusion\u00a0North", " Inclusion \u2028 North"} {
+		org.Name, org.Email = lookalike, fmt.Sprintf("office%d@north.example.org", i)
+		_, err = f.svc.Apply(f.ctx, other, org)
+		osktest.WantKind(t, err, errs.Conflict)
+	}
 
 	// An active member cannot apply again either.
 	q, _ := f.Member("Leila Haddad")
@@ -116,6 +118,10 @@ func TestApply_RefusesInvalidFieldsNamingEachField(t *testing.T) {
 		{"empty name", func(a *members.Application) { a.Name = "  " }, []string{"name"}},
 		{"500-character name", func(a *members.Application) { a.Name = strings.Repeat("n", 500) }, []string{"name"}},
 		{"name on two lines", func(a *members.Application) { a.Name = "Ana\nLima" }, []string{"name"}},
+		{"invisible name", func(a *members.Application) { a.Name = "\u200b\u200b" }, []string{"name"}},
+		{"name of punctuation", func(a *members.Application) { a.Name = "..." }, []string{"name"}},
+		{"name printed backwards", func(a *members.Application) { a.Name = "Ana \u202eLima" }, []string{"name"}},
+		{"statement with a byte-order mark", func(a *members.Application) { a.Statement = "Hello\ufeff" }, []string{"statement"}},
 		{"unknown country code", func(a *members.Application) { a.Country = "XX" }, []string{"country"}},
 		{"country name", func(a *members.Application) { a.Country = "Finland" }, []string{"country"}},
 		{"three-letter code", func(a *members.Application) { a.Country = "FIN" }, []string{"country"}},
@@ -494,6 +500,22 @@ func TestResign(t *testing.T) {
 			t.Errorf("active just after the resignation: %v %v", active, err)
 		}
 	})
+	t.Run("a board member does not date back their own", func(t *testing.T) {
+		f.clock.Set(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
+		p, m := f.Member("Board Leaver", auth.RoleBoard)
+		org := f.Organisation(p, "Leaving Together")
+		f.clock.Set(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
+		for _, id := range []int64{m.ID, org.ID} {
+			_, err := f.svc.Resign(f.ctx, p, id, members.Resignation{EffectiveOn: "2026-02-01"})
+			osktest.WantFields(t, err, "effective_on")
+			if got, err := f.svc.Get(f.ctx, id); err != nil || got.Status != members.StatusActive {
+				t.Errorf("member %d after the refusal: %+v %v", id, got, err)
+			}
+		}
+		if _, err := f.svc.Resign(f.ctx, f.board, m.ID, members.Resignation{EffectiveOn: "2026-02-01"}); err != nil {
+			t.Errorf("another board member records it: %v", err)
+		}
+	})
 	t.Run("not before the last change of status", func(t *testing.T) {
 		_, m := f.Member("Admitted Today")
 		_, err := f.svc.Resign(f.ctx, f.board, m.ID, members.Resignation{EffectiveOn: "2026-03-01"})
@@ -631,6 +653,15 @@ func TestUpdateContact(t *testing.T) {
 	osktest.WantKind(t, err, errs.Forbidden)
 	if _, err := f.svc.UpdateContact(f.ctx, f.board, m.ID, members.ContactChange{Country: ptr("se")}); err != nil {
 		t.Fatal(err)
+	}
+
+	// A name stays on one line, whatever space was typed.
+	got, err = f.svc.UpdateContact(f.ctx, p, m.ID, members.ContactChange{Name: ptr("Moves\u2028House\u00a0Again ")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != "Moves House Again" {
+		t.Errorf("name %q", got.Name)
 	}
 }
 
