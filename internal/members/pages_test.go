@@ -148,8 +148,19 @@ func TestPages_BoardRecordsSharesAndErases(t *testing.T) {
 	wantPage(t, board.Do(http.MethodPost, path+"/erase", url.Values{}), http.StatusConflict, "record its refund first")
 	wantRedirect(t, board.Do(http.MethodPost, path+"/share", url.Values{"kind": {"refund"}, "amount": {"200"}, "paid_on": {"2024-06-01"}}), path+"?done=share")
 	wantRedirect(t, board.Do(http.MethodPost, path+"/erase", url.Values{}), path+"?done=erase")
-	wantPage(t, auditor.Get(path), http.StatusOK, "Former member 1 (personal data erased)", "Personal data erased", "Ceased to exist.")
+	erased := auditor.Get(path)
+	wantPage(t, erased, http.StatusOK, "Former member 1 (personal data erased)", "Personal data erased", "Ceased to exist.", "by account number only")
+	// Its representatives applied and acted for it: their names would
+	// name the organisation's people again.
+	for _, name := range []string{"Grace Mwangi", "Joseph Otieno"} {
+		if bytes.Contains(erased.Body, []byte(name)) {
+			t.Errorf("the erased entry still names %s", name)
+		}
+	}
 	wantPage(t, auditor.Get("/members?q=CCS"), http.StatusOK, "Nobody matches")
+	if n := s.inst.DB.Count(t, `SELECT count(*) FROM mail_outbox WHERE to_address ILIKE '%info@ccs.example.org%'`); n != 0 {
+		t.Errorf("the outbox still holds %d messages to the erased organisation", n)
+	}
 	wantPage(t, auditor.Get(path+"/erase"), http.StatusForbidden)
 }
 

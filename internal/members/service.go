@@ -1237,6 +1237,9 @@ func (s *Service) Erase(ctx context.Context, p auth.Principal, id int64) (Member
 		if err := eraseMember(ctx, tx, id, now); err != nil {
 			return err
 		}
+		if err := mail.Forget(ctx, tx, m.Email); err != nil {
+			return err
+		}
 		if out, err = getMember(ctx, tx, id, false); err != nil {
 			return err
 		}
@@ -1312,7 +1315,10 @@ func (s *Service) History(ctx context.Context, p auth.Principal, id int64) (Hist
 		actors = append(actors, e.ActorAccountID)
 	}
 	for _, a := range actors {
-		if a == nil {
+		// The erased entry's own account most often made some of its
+		// changes, and keeps its name: naming accounts would name the
+		// person again. The numbers still tell the changes apart.
+		if a == nil || m.Erased() {
 			continue
 		}
 		if _, done := h.names[*a]; done {
