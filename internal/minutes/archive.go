@@ -347,7 +347,14 @@ type Deadline struct {
 	Status    string   `json:"status"`
 	Secretary string   `json:"secretary"`
 	Unsigned  []Signer `json:"unsigned"`
+	// startable is whether the viewer is the secretary, the only one who
+	// may open minutes not started yet (Service.Get).
+	startable bool
 }
+
+// Opens reports whether the viewer may open the minutes: once started,
+// or, before that, as their secretary, who starts them.
+func (d Deadline) Opens() bool { return d.Status != StatusNotStarted || d.startable }
 
 // StatusNotStarted is a Deadline's Status for minutes nobody has begun.
 const StatusNotStarted = "not_started"
@@ -390,7 +397,7 @@ func (s *Service) Deadlines(ctx context.Context, p auth.Principal) ([]Deadline, 
 		due := until.In(m.Zone()).AddDate(0, 0, r.MinutesDeadlineDays).UTC()
 		warn := min(warnBefore, due.Sub(until))
 		item := Deadline{MeetingID: m.ID, Title: m.Title, TimeZone: m.TimeZone, HeldUntil: until, ClosedAt: m.ClosedAt, Deadline: due,
-			State: DeadlineInTime, Status: StatusNotStarted}
+			State: DeadlineInTime, Status: StatusNotStarted, startable: m.IsSecretary(p.AccountID)}
 		switch {
 		case !now.Before(due):
 			item.State = DeadlinePassed

@@ -546,7 +546,11 @@ func (h *Handlers) diffPage(c *fiber.Ctx) error {
 			return err
 		}
 		lines := Diff(older.Body, newer.Body)
+		// The comparison goes line by line, so it cannot show a final line
+		// break or a line ending that one version has and the other has
+		// not; only the fingerprints tell such texts apart.
 		data["Lines"], data["Changed"] = foldDiff(lines, diffContext), Changed(lines)
+		data["SameText"] = older.BodyHash == newer.BodyHash
 	}
 	return web.Render(c, "minutes/diff", data)
 }
