@@ -31,7 +31,8 @@ import (
 // version. Each problem names the row at fault.
 //
 // The title of sealed minutes is the meeting's title when they were
-// sealed, which no hash and no audit event records: it is not checked.
+// sealed, which the event that sealed them records; it is checked against
+// that event, except for minutes sealed before the event recorded it.
 //
 // When the report covers one meeting (an export bundle), only that
 // meeting's documents are expected.
@@ -107,6 +108,8 @@ type sealPayload struct {
 	Version    int    `json:"version"`
 	BodyHash   string `json:"body_hash"`
 	SealedHash string `json:"sealed_hash"`
+	// Title is nil in the events of minutes sealed before it was recorded.
+	Title *string `json:"title"`
 }
 
 // signPayload is what the event of a signature states.
@@ -186,6 +189,9 @@ func checkSeal(d checkedDoc, event audit.Entry, versions []versionRow, all []sig
 			recorded.MeetingID != d.MeetingID || recorded.Addendum != d.Addendum {
 			problem("minutes", docRowKey, "the seal stored (meeting %d, addendum %d, version %d, sealed_hash %x) is not the one the audit log recorded at seq %d (meeting %d, addendum %d, version %d, sealed_hash %s)",
 				d.MeetingID, d.Addendum, version, d.SealedHash, event.Seq, recorded.MeetingID, recorded.Addendum, recorded.Version, recorded.SealedHash)
+		}
+		if recorded.Title != nil && *recorded.Title != d.Title {
+			problem("minutes", docRowKey, "their title %q is not the one the audit log recorded at their seal, seq %d: %q", d.Title, event.Seq, *recorded.Title)
 		}
 	}
 	latest := 0

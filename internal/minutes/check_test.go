@@ -86,6 +86,18 @@ func TestCheck_FindsAnEditedSealedText(t *testing.T) {
 	}
 }
 
+func TestCheck_FindsAnEditedTitle(t *testing.T) {
+	f := newFixture(t)
+	m, _ := f.sealed("EGM", "The meeting decided to buy solar panels.")
+	doc, _ := f.sealedIDs(m.ID)
+	f.tamper(fmt.Sprintf(`UPDATE minutes SET title = 'Extraordinary meeting 1999' WHERE id = %d`, doc))
+	r := f.verify()
+	wantProblem(t, r, "minutes", fmt.Sprintf("id=%d", doc))
+	if len(r.Problems) != 1 || !strings.Contains(r.Problems[0].Reason, "Extraordinary meeting 1999") {
+		t.Fatalf("problems %+v", r.Problems)
+	}
+}
+
 func TestCheck_FindsAnEditedTextWithItsHashRecomputed(t *testing.T) {
 	f := newFixture(t)
 	m, _ := f.sealed("EGM", "The meeting decided to buy solar panels.")

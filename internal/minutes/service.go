@@ -623,7 +623,7 @@ func (s *Service) seal(ctx context.Context, tx *sqlx.Tx, p auth.Principal, m mee
 	}
 	entry, err := s.audit.Append(ctx, tx, audit.Event{ActorAccountID: p.Actor(), Action: "minutes.sealed", Subject: subject(d.ID),
 		Payload: map[string]any{"meeting_id": d.MeetingID, "addendum": d.Addendum, "version": ver.Version,
-			"body_hash": hex.EncodeToString(ver.BodyHash), "sealed_hash": hex.EncodeToString(hash), "signatures": len(sigs)}})
+			"body_hash": hex.EncodeToString(ver.BodyHash), "sealed_hash": hex.EncodeToString(hash), "signatures": len(sigs), "title": m.Title}})
 	if err != nil {
 		return err
 	}
