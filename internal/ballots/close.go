@@ -42,7 +42,7 @@ func (s *Service) Close(ctx context.Context, p auth.Principal, id int64) (Ballot
 			return errs.Wrap(errs.Conflict, "The ballot is already closed.")
 		}
 		now := s.clock.Now().Truncate(time.Microsecond)
-		return withoutJIT(ctx, tx, func() error {
+		return bulkWork(ctx, tx, func() error {
 			// An open ballot's votes are not rewritten: the audit log
 			// records each with its member, its choice and its time, so
 			// their order is no secret to hide.
@@ -99,7 +99,7 @@ func (s *Service) CastingVote(ctx context.Context, p auth.Principal, id int64, c
 			return val.Err()
 		}
 		now := s.clock.Now().Truncate(time.Microsecond)
-		return withoutJIT(ctx, tx, func() error {
+		return bulkWork(ctx, tx, func() error {
 			t, err := countVotes(ctx, tx, b)
 			if err != nil {
 				return err

@@ -21,7 +21,7 @@ import (
 // with who may cast their vote.
 func freezeVotingList(ctx context.Context, tx *sqlx.Tx, id int64, recordDate time.Time, electorate string, reps []meetings.Representation) (frozenList, error) {
 	var list frozenList
-	err := withoutJIT(ctx, tx, func() error {
+	err := bulkWork(ctx, tx, func() error {
 		var err error
 		if electorate == ElectorateAllMembers {
 			list, err = insertElectors(ctx, tx, id, recordDate)
