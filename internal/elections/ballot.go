@@ -3,6 +3,7 @@ package elections
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -16,7 +17,8 @@ import (
 	"github.com/citizen-network/osk/internal/members"
 )
 
-// BallotRequest is how the chair puts an election to the vote.
+// BallotRequest is how the chair, or the board for advance voting, puts an
+// election to the vote.
 type BallotRequest struct {
 	// Secret defaults to true for elections (SPEC.md).
 	Secret *bool
@@ -28,9 +30,10 @@ type BallotRequest struct {
 	ClosesAt string
 }
 
-// OpenBallot puts an election to the vote, with the candidates who have
-// consented on the ballot; nominations end with it. Only the meeting's
-// chair does.
+// OpenBallot puts an election to the vote, with the candidates of
+// onBallot on the ballot; nominations end with it. The meeting's chair
+// does in the session, and the board opens advance voting before it, as
+// for motions.
 func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, req BallotRequest) (ballots.Ballot, error) {
 	c, err := s.members.CallerOf(ctx, p)
 	if err != nil {
@@ -46,8 +49,8 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 		if err != nil {
 			return err
 		}
-		if !m.IsChair(p.AccountID) {
-			return errs.Wrap(errs.Forbidden, "Only the meeting's chair puts an election to the vote.")
+		if err := mayOpen(m.IsChair(p.AccountID), c, m, req.Electorate); err != nil {
+			return err
 		}
 		var v errs.Validation
 		if req.Electorate != ballots.ElectorateRepresented && req.Electorate != ballots.ElectorateAllMembers {
@@ -63,27 +66,17 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 		if e.Status != StatusNominating {
 			return errs.Wrap(errs.Conflict, "The election is already put to the vote.")
 		}
-		// A member who stood must still be a member to be elected; one who
-		// resigned, or was suspended or expelled, since is left off.
-		var ids []int64
-		for _, cand := range e.Candidates {
-			if !cand.Consented {
-				continue
-			}
-			if cand.MemberID != nil {
-				mem, err := s.members.Get(ctx, *cand.MemberID)
-				if err != nil {
-					return err
-				}
-				if mem.Status != members.StatusActive {
-					continue
-				}
-			}
-			ids = append(ids, cand.ID)
+		ids, err := s.onBallot(ctx, e)
+		if err != nil {
+			return err
 		}
 		if len(ids) == 0 {
 			var v errs.Validation
-			v.Add("candidates", "No candidate has consented to stand: there is nobody to vote for.")
+			if slices.ContainsFunc(e.Candidates, func(cand Candidate) bool { return cand.Consented }) {
+				v.Add("candidates", "No candidate who consented to stand is still an active member: there is nobody to vote for.")
+			} else {
+				v.Add("candidates", "No candidate has consented to stand: there is nobody to vote for.")
+			}
 			return v.Err()
 		}
 		b, err := s.ballots.Open(ctx, tx, p, ballots.OpenSpec{MeetingID: m.ID, Kind: ballots.KindElection, SubjectID: id,
@@ -103,6 +96,55 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 		return err
 	})
 	return out, err
+}
+
+// mayOpen refuses whoever may not open a ballot on an election of the
+// meeting, before anything is said of its candidates. The chair opens a
+// ballot in the session, the board advance voting before it (SPEC.md,
+// "Ballots"); internal/ballots' Open applies the same rule again, with the
+// rules, the quorum and the closing time, and so has the final say.
+func mayOpen(chair bool, c members.Caller, m meetings.Meeting, electorate string) error {
+	advance := m.Status == meetings.StatusConvened && electorate == ballots.ElectorateAllMembers
+	switch {
+	case advance && !c.Board():
+		return errs.Wrap(errs.Forbidden, "Only the board opens advance voting before the session.")
+	case !advance && !chair:
+		return errs.Wrap(errs.Forbidden, "Only the meeting's chair puts an election to the vote; before the session, the board may open advance voting where the rules allow it.")
+	}
+	return nil
+}
+
+// onBallot returns, in the order they were nominated, the candidates on
+// the election's ballot: once it is put to the vote, those its ballot
+// lists; until then, those who would be if it were put to the vote now.
+// These have consented, and a member among them must still be an active
+// member to be elected: one who resigned, or was suspended or expelled,
+// since is left off.
+func (s *Service) onBallot(ctx context.Context, e Election) ([]int64, error) {
+	if e.BallotID != nil {
+		b, err := s.ballots.Get(ctx, *e.BallotID)
+		if err != nil {
+			return nil, err
+		}
+		return b.CandidateIDs, nil
+	}
+	var ids []int64
+	for _, cand := range e.Candidates {
+		if !cand.Consented {
+			continue
+		}
+		if cand.MemberID != nil {
+			mem, err := s.members.Get(ctx, *cand.MemberID)
+			if err != nil {
+				return nil, err
+			}
+			if mem.Status != members.StatusActive {
+				continue
+			}
+		}
+		ids = append(ids, cand.ID)
+	}
+	return ids, nil
 }
 
 // Decided records the outcome of an election's ballot inside tx, the

@@ -69,6 +69,10 @@ func (h *Handlers) render(c *fiber.Ctx, id int64, formErr error, form string) er
 	nominee := fiber.Map{"member_no": "", "name": "", "statement": ""}
 	ballot := fiber.Map{"secret": "yes", "closes_at": "", "electorate": ballots.ElectorateRepresented}
 	closing := fiber.Map{"nominations_close_at": ""}
+	// Before the session, advance voting is the only ballot anyone opens.
+	if v.Advance() {
+		ballot["electorate"] = ballots.ElectorateAllMembers
+	}
 	if at := v.Election.NominationsCloseAt; at != nil {
 		closing["nominations_close_at"] = at.In(v.Meeting.Zone()).Format(localTime)
 	}
@@ -83,7 +87,7 @@ func (h *Handlers) render(c *fiber.Ctx, id int64, formErr error, form string) er
 	data := fiber.Map{
 		"Title": title, "View": v, "Done": doneNotices[c.Query("done")],
 		"NomineeValues": nominee, "BallotValues": ballot, "CloseValues": closing,
-		"CanBallot": v.Chair && !v.Meeting.Finished() && v.Election.Status == StatusNominating,
+		"CanBallot": v.CanBallot(), "Advance": v.Advance(),
 		"InSession": v.Meeting.Status == meetings.StatusInSession,
 		// Outcomes says, by candidate on its ballot, whether a decided
 		// election elected them: none before the count.

@@ -24,8 +24,8 @@ import (
 // Ballots opens the ballots on elections: internal/ballots, whose Open
 // checks the session and its quorum and freezes the voting list. Open runs
 // inside the election's transaction, so that the election is "voting"
-// exactly when its ballot exists. Get reads a ballot with its result, for
-// the page of a decided election.
+// exactly when its ballot exists. Get reads a ballot with its candidates
+// and its result, for the page of an election put to the vote.
 type Ballots interface {
 	Open(ctx context.Context, tx *sqlx.Tx, p auth.Principal, spec ballots.OpenSpec) (ballots.Ballot, error)
 	Get(ctx context.Context, id int64) (ballots.Ballot, error)
@@ -527,12 +527,15 @@ type View struct {
 	Acting []members.Member
 	Board  bool
 	// Chair is true when the viewer chairs the meeting: they put the
-	// election to the vote.
+	// election to the vote in the session.
 	Chair bool
 	// NominationsOpen reports whether nominations are still taken.
 	NominationsOpen bool
 
 	caller members.Caller
+	// onBallot lists the candidates on the ballot, or who would be if it
+	// opened now (Service.onBallot).
+	onBallot []int64
 }
 
 // NominationsClose is when nominations close, as the meeting's pages show
@@ -544,15 +547,40 @@ func (v View) NominationsClose() *meetings.TimeView {
 // StatusText says the election's status in words as of the view.
 func (v View) StatusText() string { return statusText(v.Election, v.Meeting, v.NominationsOpen) }
 
-// Consenting counts the candidates who would be on the ballot.
-func (v View) Consenting() int {
-	n := 0
+// Consenting counts the candidates on the ballot, or who would be if it
+// opened now.
+func (v View) Consenting() int { return len(v.onBallot) }
+
+// OnBallot reports whether the candidate is on the ballot, or would be if
+// it opened now.
+func (v View) OnBallot(c Candidate) bool { return slices.Contains(v.onBallot, c.ID) }
+
+// LeftOff names the candidates who consented but are not on the ballot,
+// or would not be if it opened now: they are no longer active members.
+func (v View) LeftOff() []string {
+	var names []string
 	for _, c := range v.Election.Candidates {
-		if c.Consented {
-			n++
+		if c.Consented && !v.OnBallot(c) {
+			names = append(names, c.Name)
 		}
 	}
-	return n
+	return names
+}
+
+// CanBallot reports whether the page offers the viewer the form that
+// puts the election to the vote: to the chair, whose ballot waits for the
+// session, and to the board for advance voting before it.
+func (v View) CanBallot() bool {
+	return v.Election.Status == StatusNominating && !v.Meeting.Finished() &&
+		(mayOpen(v.Chair, v.caller, v.Meeting, ballots.ElectorateRepresented) == nil || v.Advance())
+}
+
+// Advance reports whether the viewer may open advance voting on the
+// election now, as far as this package knows: the rules, which may not
+// allow it, are internal/ballots' to apply.
+func (v View) Advance() bool {
+	return v.Meeting.Status == meetings.StatusConvened &&
+		mayOpen(v.Chair, v.caller, v.Meeting, ballots.ElectorateAllMembers) == nil
 }
 
 // CanWithdraw reports whether the viewer withdraws the candidacy.
@@ -585,6 +613,10 @@ func (s *Service) ViewAs(ctx context.Context, p auth.Principal, id int64) (View,
 	if err != nil {
 		return View{}, err
 	}
+	on, err := s.onBallot(ctx, e)
+	if err != nil {
+		return View{}, err
+	}
 	return View{Election: e, Meeting: m, Acting: c.Acting(), Board: c.Board(), Chair: m.IsChair(p.AccountID),
-		NominationsOpen: nominationsOpen(e, m, s.clock.Now()), caller: c}, nil
+		NominationsOpen: nominationsOpen(e, m, s.clock.Now()), caller: c, onBallot: on}, nil
 }
