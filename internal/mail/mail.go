@@ -111,29 +111,6 @@ func Enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs ...Message) e
 	return nil
 }
 
-// Forget erases what the outbox keeps of the messages to address,
-// written bare or with a display name, inside the caller's transaction
-// tx: the address, the subject and the body, which name the person and
-// what the co-op told them. It is for the erasure of a former member's
-// personal data, so a message not yet sent is given up rather than sent.
-// A worker sending one at that moment may still record it as sent.
-func Forget(ctx context.Context, tx *sqlx.Tx, address string) error {
-	address = strings.ToLower(strings.TrimSpace(address))
-	if address == "" {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, `
-		UPDATE mail_outbox SET to_address = 'erased', subject = 'Erased', body = '',
-			status = CASE status WHEN 'pending' THEN 'failed' ELSE status END,
-			last_error = CASE status WHEN 'pending' THEN 'Not sent: the recipient''s personal data was erased.' ELSE last_error END,
-			locked_until = NULL
-		WHERE lower(to_address) = $1 OR right(lower(to_address), length($1) + 2) = '<' || $1 || '>'`, address)
-	if err != nil {
-		return fmt.Errorf("mail: forget: %w", err)
-	}
-	return nil
-}
-
 // Sent is a message of the outbox as GET /dev/mail lists it, whatever its
 // status.
 type Sent struct {

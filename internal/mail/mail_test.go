@@ -165,42 +165,6 @@ func TestKeepSender_MarksSentAndListShowsIt(t *testing.T) {
 	}
 }
 
-func TestForget_ErasesWhatWasKeptForTheAddressOnly(t *testing.T) {
-	f := newFixture(t)
-	f.enqueue(t,
-		Message{To: "ada@example.org", Subject: "Admitted", Body: "Hello Ada."},
-		Message{To: "Ada Lovelace <ADA@example.org>", Subject: "Resigned", Body: "Goodbye Ada."},
-		Message{To: "notada@example.org", Subject: "Other", Body: "Hello."},
-	)
-	w := NewWorker(f.db.DB, KeepSender{}, testFrom, testLogger(t))
-	w.Clock = f.clock
-	runOnce(t, w, 3)
-	f.enqueue(t, Message{To: "ada@example.org", Subject: "Pending", Body: "Still to go."})
-
-	tx, err := f.db.Beginx()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Forget(context.Background(), tx, " Ada@Example.org "); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	all, err := List(context.Background(), f.db.DB, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, m := range all {
-		got = append(got, m.To+"|"+m.Subject+"|"+m.Body+"|"+m.Status)
-	}
-	want := []string{"erased|Erased||failed", "notada@example.org|Other|Hello.|sent", "erased|Erased||sent", "erased|Erased||sent"}
-	if !slices.Equal(got, want) {
-		t.Errorf("outbox after Forget:\n%v\nwant\n%v", got, want)
-	}
-}
-
 func TestKeepSender_RefusesWhatSMTPWould(t *testing.T) {
 	err := KeepSender{}.Send(context.Background(), testFrom, Message{To: "a@b\r\nBcc: c@d", Subject: "x", Body: "y"})
 	if !errors.Is(err, ErrRejected) {

@@ -944,7 +944,9 @@ func errNameTaken(m Member) error {
 func (m Member) withContact(c ContactChange) (Member, []string, error) {
 	var v errs.Validation
 	var changed []string
-	if c.Name != nil {
+	// A form sends the name back unchanged with every change of contact;
+	// one stored before today's rules on names must not block the others.
+	if c.Name != nil && *c.Name != m.Name {
 		name := cleanName(*c.Name)
 		checkName(&v, name, m.Kind == KindOrganisation)
 		if name != m.Name {
@@ -1237,9 +1239,6 @@ func (s *Service) Erase(ctx context.Context, p auth.Principal, id int64) (Member
 		}
 		now := s.clock.Now()
 		if err := eraseMember(ctx, tx, id, now); err != nil {
-			return err
-		}
-		if err := mail.Forget(ctx, tx, m.Email); err != nil {
 			return err
 		}
 		if out, err = getMember(ctx, tx, id, false); err != nil {

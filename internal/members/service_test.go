@@ -671,6 +671,15 @@ func TestUpdateContact(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A name stored before the rules on names blocks no other change.
+	if _, err := f.db.Exec(`UPDATE members SET name = $2 WHERE id = $1`, m.ID, "Moves\u200bHouse"); err != nil {
+		t.Fatal(err)
+	}
+	got, err = f.svc.UpdateContact(f.ctx, p, m.ID, members.ContactChange{Name: ptr("Moves\u200bHouse"), Country: ptr("EE")})
+	if err != nil || got.Country != "EE" || got.Name != "Moves\u200bHouse" {
+		t.Errorf("change of country with an old name: %+v %v", got, err)
+	}
+
 	// A name stays on one line, whatever space was typed.
 	got, err = f.svc.UpdateContact(f.ctx, p, m.ID, members.ContactChange{Name: ptr("Moves\u2028House\u00a0Again ")})
 	if err != nil {
