@@ -54,7 +54,9 @@ func TestAdvanceVoting_TheBoardOpensItOnAnElection(t *testing.T) {
 	m := f.convened(chairP)
 	board, chair, member := f.Client(f.board), f.Client(chairP), f.Client(f.voters[0])
 
-	r := board.Do(http.MethodPost, fmt.Sprintf("/api/v1/meetings/%d/elections", m.ID), map[string]any{"title": "Board", "seats": 1})
+	nominationsClose := f.inst.Clock.Now().Add(24 * time.Hour).Truncate(time.Minute)
+	r := board.Do(http.MethodPost, fmt.Sprintf("/api/v1/meetings/%d/elections", m.ID), map[string]any{"title": "Board", "seats": 1,
+		"nominations_close_at": nominationsClose.UTC().Format(time.RFC3339)})
 	wantStatus(t, "adding the election", r, http.StatusCreated)
 	var e struct {
 		ID int64 `json:"id"`
@@ -62,6 +64,16 @@ func TestAdvanceVoting_TheBoardOpensItOnAnElection(t *testing.T) {
 	r.JSON(t, &e)
 	api, page := fmt.Sprintf("/api/v1/elections/%d", e.ID), fmt.Sprintf("/elections/%d", e.ID)
 	wantStatus(t, "standing", member.Do(http.MethodPost, api+"/candidates", map[string]any{"statement": "I stand."}), http.StatusCreated)
+
+	// Opening the ballot ends nominations: before the session, not before
+	// the time the board announced.
+	during := m.StartsAt.Add(30 * time.Minute).UTC().Format(time.RFC3339)
+	advance := map[string]any{"electorate": "all_members", "closes_at": during}
+	early := board.Get(page)
+	has(t, "the board's page while nominations are open", early, "can open advance voting, where the co-op's rules allow it, once nominations have closed")
+	lacks(t, "the board's page while nominations are open", early, `action="`+page+`/ballots"`)
+	wantStatus(t, "the board opens advance voting while nominations are open", board.Do(http.MethodPost, api+"/ballots", advance), http.StatusConflict)
+	f.inst.Clock.Set(nominationsClose.Add(time.Minute))
 
 	has(t, "the board's page", board.Get(page), `<form method="post" action="`+page+`/ballots" novalidate>`,
 		"Before the session, the board can open advance voting, where the co-op's rules allow it",
@@ -73,8 +85,6 @@ func TestAdvanceVoting_TheBoardOpensItOnAnElection(t *testing.T) {
 	lacks(t, "the chair's page", chairPage, "Before the session, the board can open advance voting")
 	lacks(t, "a member's page", member.Get(page), `action="`+page+`/ballots"`, "Put it to a vote")
 
-	during := m.StartsAt.Add(30 * time.Minute).UTC().Format(time.RFC3339)
-	advance := map[string]any{"electorate": "all_members", "closes_at": during}
 	for what, tc := range map[string]struct {
 		who    *osktest.Client
 		body   map[string]any

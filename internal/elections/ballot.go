@@ -66,6 +66,12 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 		if e.Status != StatusNominating {
 			return errs.Wrap(errs.Conflict, "The election is already put to the vote.")
 		}
+		// Opening the ballot ends nominations. In the session the meeting
+		// itself decides when; before it, the board ends them only at the
+		// time it announced, or anyone about to stand would be shut out.
+		if advanceVoting(m, req.Electorate) && !e.NominationsClosed(s.clock.Now()) {
+			return errs.Wrap(errs.Conflict, "Advance voting opens once nominations have closed, so that nobody about to stand is left off: set when they close, and open it then.")
+		}
 		ids, err := s.onBallot(ctx, e)
 		if err != nil {
 			return err
@@ -104,7 +110,7 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 // "Ballots"); internal/ballots' Open applies the same rule again, with the
 // rules, the quorum and the closing time, and so has the final say.
 func mayOpen(chair bool, c members.Caller, m meetings.Meeting, electorate string) error {
-	advance := m.Status == meetings.StatusConvened && electorate == ballots.ElectorateAllMembers
+	advance := advanceVoting(m, electorate)
 	switch {
 	case advance && !c.Board():
 		return errs.Wrap(errs.Forbidden, "Only the board opens advance voting before the session.")
@@ -112,6 +118,12 @@ func mayOpen(chair bool, c members.Caller, m meetings.Meeting, electorate string
 		return errs.Wrap(errs.Forbidden, "Only the meeting's chair puts an election to the vote; before the session, the board may open advance voting where the rules allow it.")
 	}
 	return nil
+}
+
+// advanceVoting reports whether a ballot of the electorate on the meeting
+// would be advance voting: of all members, before the session.
+func advanceVoting(m meetings.Meeting, electorate string) bool {
+	return m.Status == meetings.StatusConvened && electorate == ballots.ElectorateAllMembers
 }
 
 // onBallot returns, in the order they were nominated, the candidates on

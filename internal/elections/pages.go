@@ -87,7 +87,7 @@ func (h *Handlers) render(c *fiber.Ctx, id int64, formErr error, form string) er
 	data := fiber.Map{
 		"Title": title, "View": v, "Done": doneNotices[c.Query("done")],
 		"NomineeValues": nominee, "BallotValues": ballot, "CloseValues": closing,
-		"CanBallot": v.CanBallot(), "Advance": v.Advance(),
+		"CanBallot": v.CanBallot(), "Advance": v.Advance(), "AdvanceWaits": v.AdvanceWaits(),
 		"InSession": v.Meeting.Status == meetings.StatusInSession,
 		// Outcomes says, by candidate on its ballot, whether a decided
 		// election elected them: none before the count.

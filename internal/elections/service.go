@@ -579,7 +579,17 @@ func (v View) CanBallot() bool {
 // election now, as far as this package knows: the rules, which may not
 // allow it, are internal/ballots' to apply.
 func (v View) Advance() bool {
-	return v.Meeting.Status == meetings.StatusConvened &&
+	return !v.NominationsOpen && v.mayOpenAdvance()
+}
+
+// AdvanceWaits reports whether the viewer could open advance voting but
+// for nominations, which are still open.
+func (v View) AdvanceWaits() bool {
+	return v.Election.Status == StatusNominating && v.NominationsOpen && v.mayOpenAdvance()
+}
+
+func (v View) mayOpenAdvance() bool {
+	return advanceVoting(v.Meeting, ballots.ElectorateAllMembers) &&
 		mayOpen(v.Chair, v.caller, v.Meeting, ballots.ElectorateAllMembers) == nil
 }
 
