@@ -58,7 +58,9 @@ type PrefillBallot struct {
 	ID         int64
 	MotionID   *int64
 	ElectionID *int64
-	Secret     bool
+	// CandidateIDs are an election's candidates on the ballot.
+	CandidateIDs []int64
+	Secret       bool
 	// Decided is false while the ballot is open or waits for the chair's
 	// casting vote; the counts below are then not known.
 	Decided               bool
@@ -640,13 +642,16 @@ func writeElection(b *strings.Builder, in prefillInput, e PrefillElection) {
 	line("- Outcome: %s", esc(e.Status))
 	line("")
 	names := map[int64]string{}
-	var standing, withdrawn []string
+	var standing, leftOff, withdrawn []string
 	for _, c := range e.Candidates {
 		names[c.ID] = candidateText(in, c)
-		if c.Consented {
-			standing = append(standing, names[c.ID])
-		} else {
+		switch {
+		case !c.Consented:
 			withdrawn = append(withdrawn, names[c.ID])
+		case e.Ballot != nil && !slices.Contains(e.Ballot.CandidateIDs, c.ID):
+			leftOff = append(leftOff, names[c.ID])
+		default:
+			standing = append(standing, names[c.ID])
 		}
 	}
 	switch {
@@ -655,6 +660,10 @@ func writeElection(b *strings.Builder, in prefillInput, e PrefillElection) {
 		line("")
 	case len(standing) > 0:
 		line("Candidates: %s.", strings.Join(standing, ", "))
+		line("")
+	}
+	if len(leftOff) > 0 {
+		line("Consented to stand, but left off the ballot as no longer active members: %s.", strings.Join(leftOff, ", "))
 		line("")
 	}
 	if len(withdrawn) > 0 {

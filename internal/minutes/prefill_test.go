@@ -60,3 +60,26 @@ func TestWritePrefill_SummarisesEveryListWhenTheyWouldNotFit(t *testing.T) {
 		t.Fatalf("%d voting lists printed in %d characters, want 10", n, utf8.RuneCountInString(out))
 	}
 }
+
+// A candidate who consented but was left off the ballot, as no longer an
+// active member, is not listed as standing.
+func TestWriteElection_NamesCandidatesLeftOffTheBallot(t *testing.T) {
+	in := prefillInput{people: map[int64]members.Summary{}}
+	e := PrefillElection{Title: "Board", Seats: 1, Status: "Voting", Candidates: []PrefillCandidate{
+		{ID: 1, Name: "Ana Lima", Consented: true},
+		{ID: 2, Name: "Ben Okafor", Consented: true},
+		{ID: 3, Name: "Cy Tan"},
+	}, Ballot: &PrefillBallot{ID: 9, CandidateIDs: []int64{1}}}
+	var b strings.Builder
+	writeElection(&b, in, e)
+	out := b.String()
+	for _, want := range []string{
+		"Candidates: Ana Lima (not a member).",
+		"Consented to stand, but left off the ballot as no longer active members: Ben Okafor (not a member).",
+		"Nominated, but did not consent to stand and so were not on the ballot: Cy Tan (not a member).",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the draft lacks %q:\n%s", want, out)
+		}
+	}
+}

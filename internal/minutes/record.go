@@ -108,14 +108,16 @@ func (r serviceRecord) ballot(ctx context.Context, p auth.Principal, id int64) (
 		if err != nil {
 			return PrefillBallot{}, nil, err
 		}
-		return PrefillBallot{ID: b.ID, MotionID: b.MotionID, ElectionID: b.ElectionID, Secret: b.Secret, Eligible: b.Eligible}, nil, nil
+		return PrefillBallot{ID: b.ID, MotionID: b.MotionID, ElectionID: b.ElectionID, CandidateIDs: b.CandidateIDs,
+			Secret: b.Secret, Eligible: b.Eligible}, nil, nil
 	}
 	if err != nil {
 		return PrefillBallot{}, nil, err
 	}
 	res := rec.Result
 	pb := PrefillBallot{
-		ID: rec.Ballot.ID, MotionID: rec.Ballot.MotionID, ElectionID: rec.Ballot.ElectionID, Secret: rec.Ballot.Secret, Decided: true,
+		ID: rec.Ballot.ID, MotionID: rec.Ballot.MotionID, ElectionID: rec.Ballot.ElectionID, CandidateIDs: rec.Ballot.CandidateIDs,
+		Secret: rec.Ballot.Secret, Decided: true,
 		For: res.For, Against: res.Against, Abstain: res.Abstain,
 		Cast: res.Cast, Eligible: res.Eligible, QuorumRequired: res.QuorumRequired, QuorumMet: res.QuorumMet,
 		TieBrokenByChair: res.TieBrokenByChair, Voters: rec.Voters, VotingListHash: rec.Ballot.VotingListHash, RecordHash: rec.RecordHash,
