@@ -286,3 +286,31 @@ func TestSignIn_AnEmailThatNeededCleaningIsUnconfirmed(t *testing.T) {
 		}
 	}
 }
+
+// Invisible characters, which would print a name reversed or blank, are
+// dropped where a provider sent them and refused where a person typed
+// them.
+func TestText_InvisibleCharactersLeaveNames(t *testing.T) {
+	inst := osktest.Start(t, osktest.Options{})
+	c := inst.Client(t)
+	if err := c.TrySignIn("evil@example.org", "Evil \u202eCorp\u200b", true); err != nil {
+		t.Fatalf("a name with a direction override from the provider: %v", err)
+	}
+	var got me
+	c.Get("/api/v1/me").JSON(t, &got)
+	if got.Account.Name != "Evil Corp" {
+		t.Fatalf("the name kept: %q", got.Account.Name)
+	}
+	_, err := inst.Server.Auth.CreateAccount(context.Background(), auth.Operator, "ana@example.org", "Ana\u200bLima")
+	if !errors.Is(err, errs.Invalid) {
+		t.Errorf("an account made in advance with a zero-width space in its name: %v", err)
+	}
+	c.Get("/account/tokens")
+	if r := c.Do(http.MethodPost, "/account/tokens", url.Values{"name": {"laptop\u202e"}}); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a token name with a direction override: %d", r.StatusCode)
+	}
+	// A Persian name keeps its zero-width non-joiner.
+	if _, err := inst.Server.Auth.CreateAccount(context.Background(), auth.Operator, "reza@example.org", "محمد\u200cرضا"); err != nil {
+		t.Errorf("a Persian name: %v", err)
+	}
+}

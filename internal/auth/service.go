@@ -83,7 +83,9 @@ type Identity struct {
 
 // normalised cleans what a provider says of someone. A provider may send
 // any text, NUL and invalid UTF-8 included, which PostgreSQL refuses in
-// text and no page can show: those are dropped. An email that needed it
+// text and no page can show: those are dropped, as are the invisible
+// characters errs.Invisible reports, which would print a name reversed
+// or blank. An email that needed it
 // is not the address the provider confirmed, so it counts as unconfirmed.
 func (id Identity) normalised() Identity {
 	if email := printable(id.Email); email != id.Email {
@@ -112,7 +114,7 @@ func (id Identity) check() error {
 // printable is s as valid UTF-8 without control characters.
 func printable(s string) string {
 	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || errs.Invisible(r) {
 			return -1
 		}
 		return r
@@ -287,8 +289,11 @@ func (s *Service) CreateAccount(ctx context.Context, p Principal, email, name st
 		v.Add("email", "%s", err.Error())
 	}
 	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 200 {
+	switch {
+	case name == "" || utf8.RuneCountInString(name) > 200:
 		v.Add("name", "Enter a name of 1 to 200 characters.")
+	case !utf8.ValidString(name) || errs.HasControl(name, false):
+		v.Add("name", "Write the name on one line, without special characters.")
 	}
 	if err := v.Err(); err != nil {
 		return Account{}, err

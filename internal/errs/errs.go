@@ -109,12 +109,25 @@ func Message(err error) string {
 
 // HasControl reports whether s holds a control character, such as NUL,
 // which PostgreSQL refuses in text and no page can show; lines allows
-// the line breaks and tabs of a text of several lines.
+// the line breaks and tabs of a text of several lines. A one-line value
+// (a name, a title) also refuses the characters Invisible reports.
 func HasControl(s string, lines bool) bool {
 	return strings.IndexFunc(s, func(r rune) bool {
 		if lines && (r == '\n' || r == '\t') {
 			return false
 		}
-		return unicode.IsControl(r)
+		return unicode.IsControl(r) || !lines && Invisible(r)
 	}) >= 0
+}
+
+// Invisible reports a format character that changes how text shows
+// without showing itself: a zero-width space, a byte-order mark, or a
+// direction override that would print the rest of a line reversed. In a
+// name or a title it makes a blank link, or a look-alike of another
+// name. Longer texts keep them, as a statement pasted from a word
+// processor holds soft hyphens and one in Arabic or Hebrew direction
+// marks. The zero-width joiner and non-joiner are never reported, since
+// Persian and Indic names are spelled with them.
+func Invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d'
 }

@@ -208,19 +208,8 @@ func hasControl(s string, lines bool) bool {
 		if lines && (r == '\n' || r == '\r' || r == '\t') {
 			return false
 		}
-		return unicode.IsControl(r) || !lines && invisible(r)
+		return unicode.IsControl(r) || !lines && errs.Invisible(r)
 	}) >= 0
-}
-
-// invisible reports a format character that changes how text shows
-// without showing itself: a zero-width space, a byte-order mark, or a
-// direction override that would print the rest of a line reversed. One-line
-// values, which name and identify, refuse them; longer texts keep them, as
-// a statement pasted from a word processor holds soft hyphens and one in
-// Arabic or Hebrew direction marks. The zero-width joiner and non-joiner
-// are kept everywhere, since Persian and Indic names are spelled with them.
-func invisible(r rune) bool {
-	return unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d'
 }
 
 // Apply records the principal's application, as an individual or on

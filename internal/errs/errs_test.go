@@ -1,0 +1,28 @@
+package errs
+
+import "testing"
+
+func TestHasControl(t *testing.T) {
+	cases := []struct {
+		s           string
+		oneLine     bool
+		severalLine bool
+	}{
+		{"Ana Lima", false, false},
+		{"Ana\nLima", true, false},
+		{"Ana\x00Lima", true, true},
+		{"Ana\u200bLima", true, false},
+		{"Evil \u202eCorp", true, false},
+		{"Co\u00adoperation", true, false},
+		{"محمد\u200cرضا", false, false},
+		{"👩\u200d💻", false, false},
+	}
+	for _, tc := range cases {
+		if got := HasControl(tc.s, false); got != tc.oneLine {
+			t.Errorf("HasControl(%q, one line) = %v, want %v", tc.s, got, tc.oneLine)
+		}
+		if got := HasControl(tc.s, true); got != tc.severalLine {
+			t.Errorf("HasControl(%q, several lines) = %v, want %v", tc.s, got, tc.severalLine)
+		}
+	}
+}
