@@ -70,7 +70,7 @@ func TestAdvanceVoting_TheBoardOpensItOnAnElection(t *testing.T) {
 	during := m.StartsAt.Add(30 * time.Minute).UTC().Format(time.RFC3339)
 	advance := map[string]any{"electorate": "all_members", "closes_at": during}
 	early := board.Get(page)
-	has(t, "the board's page while nominations are open", early, "can open advance voting, where the co-op's rules allow it, once nominations have closed")
+	has(t, "the board's page while nominations are open", early, "can open advance voting, where the co-op's rules allow it, once nominations have closed at the time announced")
 	lacks(t, "the board's page while nominations are open", early, `action="`+page+`/ballots"`)
 	wantStatus(t, "the board opens advance voting while nominations are open", board.Do(http.MethodPost, api+"/ballots", advance), http.StatusConflict)
 	f.inst.Clock.Set(nominationsClose.Add(time.Minute))
@@ -111,4 +111,13 @@ func TestAdvanceVoting_TheBoardOpensItOnAnElection(t *testing.T) {
 	}
 	has(t, "the board's page after", board.Get(page), `<span class="tag">Voting</span>`)
 	lacks(t, "the board's page after", board.Get(page), "Put it to a vote")
+
+	// Without a time announced for nominations to close, advance voting
+	// ends them when it opens, as the chair's ballot does in the session.
+	r = board.Do(http.MethodPost, fmt.Sprintf("/api/v1/meetings/%d/elections", m.ID), map[string]any{"title": "Auditor", "seats": 1})
+	wantStatus(t, "adding an election with no close of nominations", r, http.StatusCreated)
+	r.JSON(t, &e)
+	api = fmt.Sprintf("/api/v1/elections/%d", e.ID)
+	wantStatus(t, "standing again", member.Do(http.MethodPost, api+"/candidates", map[string]any{"statement": "I stand."}), http.StatusCreated)
+	wantStatus(t, "the board opens advance voting on it", board.Do(http.MethodPost, api+"/ballots", advance), http.StatusCreated)
 }

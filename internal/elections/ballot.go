@@ -67,10 +67,11 @@ func (s *Service) OpenBallot(ctx context.Context, p auth.Principal, id int64, re
 			return errs.Wrap(errs.Conflict, "The election is already put to the vote.")
 		}
 		// Opening the ballot ends nominations. In the session the meeting
-		// itself decides when; before it, the board ends them only at the
-		// time it announced, or anyone about to stand would be shut out.
-		if advanceVoting(m, req.Electorate) && !e.NominationsClosed(s.clock.Now()) {
-			return errs.Wrap(errs.Conflict, "Advance voting opens once nominations have closed, so that nobody about to stand is left off: set when they close, and open it then.")
+		// itself decides when; before it, the board ends them no earlier
+		// than the time it announced, if it announced one, or anyone about
+		// to stand by then would be shut out.
+		if advanceVoting(m, req.Electorate) && e.NominationsAwaited(s.clock.Now()) {
+			return errs.Wrap(errs.Conflict, "Nominations are open until the time announced, so advance voting, which ends them, opens after that.")
 		}
 		ids, err := s.onBallot(ctx, e)
 		if err != nil {

@@ -79,6 +79,12 @@ func StatusLabel(status string) string {
 	return status
 }
 
+// NominationsAwaited reports whether nominations are still open at now
+// until a time the board announced.
+func (e Election) NominationsAwaited(now time.Time) bool {
+	return e.Status == StatusNominating && e.NominationsCloseAt != nil && now.Before(*e.NominationsCloseAt)
+}
+
 // NominationsClosed reports whether nominations are closed at now.
 func (e Election) NominationsClosed(now time.Time) bool {
 	return e.Status != StatusNominating || (e.NominationsCloseAt != nil && !now.Before(*e.NominationsCloseAt))

@@ -579,13 +579,19 @@ func (v View) CanBallot() bool {
 // election now, as far as this package knows: the rules, which may not
 // allow it, are internal/ballots' to apply.
 func (v View) Advance() bool {
-	return !v.NominationsOpen && v.mayOpenAdvance()
+	return !v.nominationsAwaited() && v.mayOpenAdvance()
 }
 
 // AdvanceWaits reports whether the viewer could open advance voting but
-// for nominations, which are still open.
+// for nominations, which are open until the time announced.
 func (v View) AdvanceWaits() bool {
-	return v.Election.Status == StatusNominating && v.NominationsOpen && v.mayOpenAdvance()
+	return v.nominationsAwaited() && v.mayOpenAdvance()
+}
+
+// nominationsAwaited is NominationsAwaited now: while nominations are open,
+// until a time the board set.
+func (v View) nominationsAwaited() bool {
+	return v.NominationsOpen && v.Election.Status == StatusNominating && v.Election.NominationsCloseAt != nil
 }
 
 func (v View) mayOpenAdvance() bool {

@@ -120,14 +120,22 @@ func HasControl(s string, lines bool) bool {
 	}) >= 0
 }
 
-// Invisible reports a format character that changes how text shows
-// without showing itself: a zero-width space, a byte-order mark, or a
-// direction override that would print the rest of a line reversed. In a
-// name or a title it makes a blank link, or a look-alike of another
-// name. Longer texts keep them, as a statement pasted from a word
-// processor holds soft hyphens and one in Arabic or Hebrew direction
-// marks. The zero-width joiner and non-joiner are never reported, since
-// Persian and Indic names are spelled with them.
+// Invisible reports a character that changes how text shows without
+// showing itself: a soft hyphen, a zero-width space or word joiner, a
+// byte-order mark, a direction mark, embedding, override or isolate, which
+// would print the rest of a line reversed, or the Mongolian vowel
+// separator. In a name or a title it makes a blank link, or a look-alike
+// of another name. Longer texts keep them, as a statement pasted from a
+// word processor holds soft hyphens and one in Arabic or Hebrew direction
+// marks. Other format characters show, or join what shows: the zero-width
+// joiner and non-joiner that Persian and Indic names are spelled with,
+// the tags of a flag such as Scotland's, Arabic number signs.
 func Invisible(r rune) bool {
-	return unicode.Is(unicode.Cf, r) && r != '\u200c' && r != '\u200d'
+	switch {
+	case r == '\u00ad', r == '\u061c', r == '\u180e', r == '\u200b', r == '\u200e', r == '\u200f', r == '\ufeff':
+		return true
+	case r >= '\u202a' && r <= '\u202e', r >= '\u2060' && r <= '\u2064', r >= '\u2066' && r <= '\u2069':
+		return true
+	}
+	return false
 }

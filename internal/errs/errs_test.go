@@ -16,6 +16,9 @@ func TestHasControl(t *testing.T) {
 		{"Co\u00adoperation", true, false},
 		{"محمد\u200cرضا", false, false},
 		{"👩\u200d💻", false, false},
+		{"Go \U0001F3F4\U000E0067\U000E0062\U000E0073\U000E0063\U000E0074\U000E007F", false, false},
+		{"Ana\u2066Lima\u2069", true, false},
+		{"\ufeffAna", true, false},
 	}
 	for _, tc := range cases {
 		if got := HasControl(tc.s, false); got != tc.oneLine {
