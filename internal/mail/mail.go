@@ -47,6 +47,9 @@ type Message struct {
 	To      string
 	Subject string
 	Body    string
+	// MemberID is the member the message is written to as a member, or 0:
+	// ForgetMember finds their messages by it.
+	MemberID int64
 }
 
 // validate refuses what SMTP or the headers cannot carry safely. A CR or LF
@@ -86,6 +89,7 @@ func Enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs ...Message) e
 	to := make([]string, len(msgs))
 	subjects := make([]string, len(msgs))
 	bodies := make([]string, len(msgs))
+	memberIDs := make([]int64, len(msgs))
 	for i, m := range msgs {
 		if err := m.validate(); err != nil {
 			return fmt.Errorf("mail: enqueue: message %d: %w", i+1, err)
@@ -93,20 +97,40 @@ func Enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs ...Message) e
 		to[i] = strings.TrimSpace(m.To)
 		subjects[i] = m.Subject
 		bodies[i] = m.Body
+		memberIDs[i] = m.MemberID
 	}
 	// WITH ORDINALITY keeps the ids in the order of msgs.
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO mail_outbox (to_address, subject, body, created_at, next_attempt_at)
-		SELECT m.to_address, m.subject, m.body, $4, $4
-		FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS m(to_address, subject, body, n)
+		INSERT INTO mail_outbox (to_address, subject, body, member_id, created_at, next_attempt_at)
+		SELECT m.to_address, m.subject, m.body, nullif(m.member_id, 0), $4, $4
+		FROM unnest($1::text[], $2::text[], $3::text[], $5::bigint[]) WITH ORDINALITY AS m(to_address, subject, body, member_id, n)
 		ORDER BY m.n`,
-		pq.Array(to), pq.Array(subjects), pq.Array(bodies), now)
+		pq.Array(to), pq.Array(subjects), pq.Array(bodies), now, pq.Array(memberIDs))
 	if err != nil {
 		return fmt.Errorf("mail: enqueue: %w", err)
 	}
 	// PostgreSQL delivers the notification only if tx commits.
 	if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, '')`, Channel); err != nil {
 		return fmt.Errorf("mail: enqueue: notify: %w", err)
+	}
+	return nil
+}
+
+// ForgetMember erases what the outbox keeps of the messages written to a
+// member as a member, inside the caller's transaction tx: the address, the
+// subject and the body, which name the person and what the co-op told
+// them. It is for the erasure of a former member's personal data, so a
+// message not yet sent is given up; a worker sending one at that moment
+// may still record it as sent.
+func ForgetMember(ctx context.Context, tx *sqlx.Tx, memberID int64) error {
+	_, err := tx.ExecContext(ctx, `
+		UPDATE mail_outbox SET to_address = 'erased', subject = 'Erased', body = '',
+			status = CASE status WHEN 'pending' THEN 'failed' ELSE status END,
+			last_error = CASE status WHEN 'pending' THEN 'Not sent: the member''s personal data was erased.' ELSE last_error END,
+			locked_until = NULL
+		WHERE member_id = $1`, memberID)
+	if err != nil {
+		return fmt.Errorf("mail: forget member %d: %w", memberID, err)
 	}
 	return nil
 }

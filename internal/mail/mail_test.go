@@ -165,6 +165,39 @@ func TestKeepSender_MarksSentAndListShowsIt(t *testing.T) {
 	}
 }
 
+func TestForgetMember_ErasesTheirMessagesOnly(t *testing.T) {
+	f := newFixture(t)
+	f.enqueue(t,
+		Message{To: "home@example.org", Subject: "Admitted", Body: "Hello Ada.", MemberID: 7},
+		Message{To: "home@example.org", Subject: "Admitted", Body: "Hello Bob.", MemberID: 8},
+		Message{To: "ada@example.org", Subject: "Your account", Body: "Hello Ada."},
+	)
+	w := NewWorker(f.db.DB, KeepSender{}, testFrom, testLogger(t))
+	w.Clock = f.clock
+	runOnce(t, w, 3)
+	f.enqueue(t, Message{To: "home@example.org", Subject: "Notice", Body: "A meeting.", MemberID: 7})
+
+	err := db.WithTx(context.Background(), f.db.DB, func(tx *sqlx.Tx) error {
+		return ForgetMember(context.Background(), tx, 7)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := List(context.Background(), f.db.DB, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range all {
+		got = append(got, m.To+"|"+m.Body+"|"+m.Status)
+	}
+	// Newest first: the notice not yet sent is given up.
+	want := []string{"erased||failed", "ada@example.org|Hello Ada.|sent", "home@example.org|Hello Bob.|sent", "erased||sent"}
+	if !slices.Equal(got, want) {
+		t.Errorf("outbox after ForgetMember:\n%v\nwant\n%v", got, want)
+	}
+}
+
 func TestKeepSender_RefusesWhatSMTPWould(t *testing.T) {
 	err := KeepSender{}.Send(context.Background(), testFrom, Message{To: "a@b\r\nBcc: c@d", Subject: "x", Body: "y"})
 	if !errors.Is(err, ErrRejected) {

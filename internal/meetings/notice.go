@@ -137,7 +137,7 @@ func (s *Service) toAll(recipients []members.Summary, subject, body string) []ma
 		if r.Email == "" {
 			continue
 		}
-		out = append(out, mail.Message{To: r.Email, Subject: subject, Body: body})
+		out = append(out, mail.Message{To: r.Email, Subject: subject, Body: body, MemberID: r.ID})
 	}
 	return out
 }
@@ -202,14 +202,14 @@ func (s *Service) decisionMessage(m Meeting, req ItemRequest, mem members.Member
 		body = fmt.Sprintf("The board has decided not to put the item you asked for on the agenda of %s:\n\n%s\n\nThe reason: %s\n%s",
 			meeting, req.Title, req.Reason, link)
 	}
-	return mail.Message{To: mem.Email, Subject: subject, Body: body}
+	return mail.Message{To: mem.Email, Subject: subject, Body: body, MemberID: mem.ID}
 }
 
 func (s *Service) proxyMessage(m Meeting, grantor, holder members.Member) mail.Message {
 	body := fmt.Sprintf("%s (member %s) has authorised you to act for them as their proxy at %s, on %s.\n\n"+
 		"Register your own attendance at the meeting: the proxy counts while you are present.\n%s\n",
 		grantor.DisplayName(), memberNo(grantor), m.Title, formatIn(m.StartsAt, m.Zone()), s.meetingURL(m.ID))
-	return mail.Message{To: holder.Email, Subject: "You hold a proxy: " + m.Title, Body: body}
+	return mail.Message{To: holder.Email, Subject: "You hold a proxy: " + m.Title, Body: body, MemberID: holder.ID}
 }
 
 func memberNo(m members.Member) string {

@@ -14,7 +14,9 @@ import (
 const coopName = "Citizen Network Osk"
 
 func (s *Service) letter(m Member, subject string, paragraphs ...string) mail.Message {
-	return letterTo(m.Name, m.Email, subject, paragraphs...)
+	msg := letterTo(m.Name, m.Email, subject, paragraphs...)
+	msg.MemberID = m.ID
+	return msg
 }
 
 // personalLetter writes to the person who holds an account, as opposed to

@@ -158,6 +158,12 @@ func TestPages_BoardRecordsSharesAndErases(t *testing.T) {
 		}
 	}
 	wantPage(t, auditor.Get("/members?q=CCS"), http.StatusOK, "Nobody matches")
+	if n := s.inst.DB.Count(t, `SELECT count(*) FROM mail_outbox WHERE member_id = $1 AND (to_address <> 'erased' OR body <> '')`, org.ID); n != 0 {
+		t.Errorf("the outbox still holds %d messages to the erased organisation", n)
+	}
+	if n := s.inst.DB.Count(t, `SELECT count(*) FROM mail_outbox WHERE member_id = $1`, org.ID); n == 0 {
+		t.Errorf("no message to the organisation was recorded as written to it")
+	}
 	wantPage(t, auditor.Get(path+"/erase"), http.StatusForbidden)
 }
 

@@ -1230,6 +1230,9 @@ func (s *Service) Erase(ctx context.Context, p auth.Principal, id int64) (Member
 		if err := eraseMember(ctx, tx, id, now); err != nil {
 			return err
 		}
+		if err := mail.ForgetMember(ctx, tx, id); err != nil {
+			return err
+		}
 		if out, err = getMember(ctx, tx, id, false); err != nil {
 			return err
 		}
