@@ -109,15 +109,19 @@ func Message(err error) string {
 
 // HasControl reports whether s holds a control character, such as NUL,
 // which PostgreSQL refuses in text and no page can show; lines allows
-// the line breaks and tabs of a text of several lines. A one-line value
-// (a name, a title) also refuses the characters Invisible reports.
+// the line breaks (a browser's CR LF among them) and tabs of a text of
+// several lines. A one-line value (a name, a title) also refuses the
+// characters Invisible reports.
 func HasControl(s string, lines bool) bool {
-	return strings.IndexFunc(s, func(r rune) bool {
-		if lines && (r == '\n' || r == '\t') {
-			return false
+	for i, r := range s {
+		switch {
+		case lines && (r == '\n' || r == '\t'):
+		case lines && r == '\r' && strings.HasPrefix(s[i+1:], "\n"):
+		case unicode.IsControl(r) || !lines && Invisible(r):
+			return true
 		}
-		return unicode.IsControl(r) || !lines && Invisible(r)
-	}) >= 0
+	}
+	return false
 }
 
 // Invisible reports a character that changes how text shows without

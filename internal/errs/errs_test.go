@@ -10,6 +10,8 @@ func TestHasControl(t *testing.T) {
 	}{
 		{"Ana Lima", false, false},
 		{"Ana\nLima", true, false},
+		{"Ana\r\nLima", true, false},
+		{"Ana\rLima", true, true},
 		{"Ana\x00Lima", true, true},
 		{"Ana\u200bLima", true, false},
 		{"Evil \u202eCorp", true, false},

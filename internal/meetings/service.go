@@ -9,7 +9,6 @@ import (
 	"time"
 	// Meetings are held in named zones whatever zone files the host has.
 	_ "time/tzdata"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -470,7 +469,7 @@ func checkDetails(v *errs.Validation, m Meeting, now time.Time, fields fieldSet)
 		switch {
 		case utf8.RuneCountInString(m.OnlineURL) > maxURL:
 			v.Add("online_url", "Use at most %d characters.", maxURL)
-		case err != nil || u.Scheme != "https" || u.Host == "" || hasControl(m.OnlineURL, false):
+		case err != nil || u.Scheme != "https" || u.Host == "" || errs.HasControl(m.OnlineURL, false):
 			// The link goes to every member by email: one without
 			// encryption would show the meeting's way in to anyone between.
 			v.Add("online_url", "Enter the full address of the online meeting, starting with https://.")
@@ -495,7 +494,7 @@ func checkLine(v *errs.Validation, field, s string, max int, missing string) {
 		v.Add(field, "%s", missing)
 	case utf8.RuneCountInString(s) > max:
 		v.Add(field, "Use at most %d characters.", max)
-	case !utf8.ValidString(s) || hasControl(s, false):
+	case !utf8.ValidString(s) || errs.HasControl(s, false):
 		v.Add(field, "Write it on one line, without special characters.")
 	}
 }
@@ -504,18 +503,9 @@ func checkText(v *errs.Validation, field, s string, max int, lines bool) {
 	switch {
 	case utf8.RuneCountInString(s) > max:
 		v.Add(field, "Use at most %d characters.", max)
-	case !utf8.ValidString(s) || hasControl(s, lines):
+	case !utf8.ValidString(s) || errs.HasControl(s, lines):
 		v.Add(field, "Remove the special characters from this text.")
 	}
-}
-
-func hasControl(s string, lines bool) bool {
-	return strings.IndexFunc(s, func(r rune) bool {
-		if lines && (r == '\n' || r == '\r' || r == '\t') {
-			return false
-		}
-		return unicode.IsControl(r)
-	}) >= 0
 }
 
 // checkAgenda checks the items of a new meeting and puts them in order.

@@ -168,7 +168,7 @@ func checkName(v *errs.Validation, name string, organisation bool) {
 		v.Add("name", "Enter your name.")
 	case utf8.RuneCountInString(name) > maxName:
 		v.Add("name", "Use at most %d characters for the name.", maxName)
-	case !utf8.ValidString(name) || hasControl(name, false):
+	case !utf8.ValidString(name) || errs.HasControl(name, false):
 		v.Add("name", "Write the name on one line, without special characters.")
 	case strings.IndexFunc(name, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) < 0:
 		v.Add("name", "Write the name with at least one letter.")
@@ -198,18 +198,9 @@ func checkText(v *errs.Validation, field, s string, max int, lines bool) {
 	switch {
 	case utf8.RuneCountInString(s) > max:
 		v.Add(field, "Use at most %d characters.", max)
-	case !utf8.ValidString(s) || hasControl(s, lines):
+	case !utf8.ValidString(s) || errs.HasControl(s, lines):
 		v.Add(field, "Remove the special characters from this text.")
 	}
-}
-
-func hasControl(s string, lines bool) bool {
-	return strings.IndexFunc(s, func(r rune) bool {
-		if lines && (r == '\n' || r == '\r' || r == '\t') {
-			return false
-		}
-		return unicode.IsControl(r) || !lines && errs.Invisible(r)
-	}) >= 0
 }
 
 // Apply records the principal's application, as an individual or on
@@ -488,7 +479,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, f ListFilter) (Pag
 	switch {
 	case utf8.RuneCountInString(lf.Q) > maxQuery:
 		v.Add("q", "Search for at most %d characters.", maxQuery)
-	case !utf8.ValidString(lf.Q) || hasControl(lf.Q, false):
+	case !utf8.ValidString(lf.Q) || errs.HasControl(lf.Q, false):
 		v.Add("q", "Remove the special characters from the search.")
 	}
 	if f.Cursor != "" {
